@@ -1,0 +1,1 @@
+"""Implementations of core's ports. Import the one you need; nothing heavy loads here."""

@@ -1,0 +1,141 @@
+"""An in-memory transport: a function from request to response, or a scripted queue.
+
+Every request is recorded. A body may be a list of byte chunks in which an exception
+instance stands for a failure at that point of the stream (a dropped connection).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import deque
+from typing import Any, Callable, Iterable, Iterator, Mapping, Union
+
+from ..core.errors import APIConnectionError
+from ..core.http import Headers, Request
+
+Chunk = Union[bytes, BaseException]
+Reply = Union["FakeResponse", BaseException]
+Handler = Callable[[Request], Reply]
+
+
+class FakeResponse:
+    """A scripted reply. ``body`` is bytes, or an iterable of chunks (bytes or an
+    exception to raise when the reader gets that far)."""
+
+    def __init__(
+        self,
+        status: int = 200,
+        body: bytes | Iterable[Chunk] = b"",
+        headers: Mapping[str, str] | None = None,
+        reason: str = "",
+    ) -> None:
+        self._status = status
+        self._headers = Headers(headers or {})
+        self._reason = reason
+        self._chunks: list[Chunk] = [body] if isinstance(body, bytes) else list(body)
+        self.closed = False
+        self._consumed = False
+
+    @classmethod
+    def json(
+        cls, data: Any, status: int = 200, headers: Mapping[str, str] | None = None
+    ) -> FakeResponse:
+        merged = {"Content-Type": "application/json", **(headers or {})}
+        return cls(status, json.dumps(data).encode(), merged)
+
+    @classmethod
+    def sse(
+        cls,
+        events: Iterable[Any],
+        *,
+        done: bool = True,
+        headers: Mapping[str, str] | None = None,
+    ) -> FakeResponse:
+        """A 200 event stream: one chunk per event; dicts are JSON-encoded, bytes and
+        exceptions are passed through as they are."""
+        chunks: list[Chunk] = []
+        for event in events:
+            if isinstance(event, (bytes, BaseException)):
+                chunks.append(event)
+            else:
+                chunks.append(b"data: " + json.dumps(event).encode() + b"\n\n")
+        if done:
+            chunks.append(b"data: [DONE]\n\n")
+        merged = {"Content-Type": "text/event-stream", **(headers or {})}
+        return cls(200, chunks, merged)
+
+    @property
+    def status(self) -> int:
+        return self._status
+
+    @property
+    def headers(self) -> Headers:
+        return self._headers
+
+    @property
+    def reason(self) -> str:
+        return self._reason
+
+    def iter_bytes(self) -> Iterator[bytes]:
+        if self._consumed:
+            return
+        self._consumed = True
+        for chunk in self._chunks:
+            if self.closed:
+                return
+            if isinstance(chunk, BaseException):
+                raise chunk
+            if chunk:
+                yield chunk
+
+    def read(self) -> bytes:
+        return b"".join(self.iter_bytes())
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class FakeTransport:
+    """Answers from ``handler`` or, failing that, from a queue of replies (``add``).
+    Raises ``APIConnectionError`` when it has nothing to answer with."""
+
+    def __init__(
+        self,
+        handler: Handler | None = None,
+        replies: Iterable[Reply] = (),
+    ) -> None:
+        self._handler = handler
+        self._queue: deque[Reply] = deque(replies)
+        self._lock = threading.Lock()
+        self.requests: list[Request] = []
+        self.responses: list[FakeResponse] = []
+        self.closed = False
+
+    def add(self, *replies: Reply) -> FakeTransport:
+        with self._lock:
+            self._queue.extend(replies)
+        return self
+
+    def send(self, request: Request) -> FakeResponse:
+        with self._lock:
+            self.requests.append(request)
+            reply: Reply | None = self._queue.popleft() if self._queue else None
+        if reply is None and self._handler is not None:
+            reply = self._handler(request)
+        if reply is None:
+            raise APIConnectionError(
+                f"FakeTransport has no reply for {request.method} {request.url}",
+                request_sent=False,
+            )
+        if isinstance(reply, BaseException):
+            raise reply
+        with self._lock:
+            self.responses.append(reply)
+        return reply
+
+    def close(self) -> None:
+        self.closed = True
+
+    def __repr__(self) -> str:
+        return f"FakeTransport(requests={len(self.requests)}, queued={len(self._queue)})"

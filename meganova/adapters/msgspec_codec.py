@@ -1,0 +1,56 @@
+"""The default codec: msgspec JSON, decoding straight into core's dataclass models."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, TypeVar
+
+import msgspec
+
+from ..core.errors import InvalidArgumentTypeError
+from ..core.ports import CodecError
+
+T = TypeVar("T")
+
+
+class MsgspecCodec:
+    """Thread-safe; one decoder per target type, built on first use. Decoding is lax
+    about scalar forms (``"5"`` fits an ``int``) so small server drifts do not break
+    clients; wrong shapes still raise ``CodecError``."""
+
+    def __init__(self) -> None:
+        self._encoder = msgspec.json.Encoder()
+        self._decoders: dict[Any, msgspec.json.Decoder[Any]] = {}
+        self._lock = threading.Lock()
+
+    def encode(self, value: Any) -> bytes:
+        try:
+            return self._encoder.encode(value)
+        except (TypeError, msgspec.EncodeError, ValueError, OverflowError) as exc:
+            raise InvalidArgumentTypeError(
+                f"The request body cannot be encoded as JSON: {exc}", argument="body"
+            ) from None
+
+    def _decoder(self, type_: Any) -> msgspec.json.Decoder[Any]:
+        decoder = self._decoders.get(type_)
+        if decoder is None:
+            with self._lock:
+                decoder = self._decoders.get(type_)
+                if decoder is None:
+                    decoder = msgspec.json.Decoder(type_, strict=False)
+                    self._decoders[type_] = decoder
+        return decoder
+
+    def decode(self, data: bytes, type: type[T]) -> T:
+        try:
+            result: T = self._decoder(type).decode(data)
+        except msgspec.DecodeError as exc:
+            raise CodecError(str(exc)) from None
+        return result
+
+    def convert(self, value: Any, type: type[T]) -> T:
+        try:
+            result: T = msgspec.convert(value, type, strict=False)
+        except msgspec.ValidationError as exc:
+            raise CodecError(str(exc)) from None
+        return result

@@ -1,0 +1,397 @@
+"""``MegaNova``: the composition root. Reads configuration, picks adapters, wires resources."""
+
+from __future__ import annotations
+
+import importlib
+import ipaddress
+import logging
+import os
+import threading
+from typing import TYPE_CHECKING, Any, Mapping, Union
+from urllib.parse import urlsplit
+
+from .core.config import DEFAULT_TIMEOUT, ClientConfig, check_deadline, check_max_retries, resolve_config
+from .core.engine import Clock, Engine, SystemClock
+from .core.errors import InvalidArgumentError, InvalidArgumentTypeError
+from .core.http import Timeout, TimeoutLike
+from .core.ports import Codec, RetryPolicy, Transport
+from .core.retry import RetrySettings
+
+if TYPE_CHECKING:
+    from .core.resources.audio import AudioResource
+    from .core.resources.billing import BillingResource
+    from .core.resources.chat import ChatResource
+    from .core.resources.embeddings import EmbeddingsResource
+    from .core.resources.images import ImagesResource
+    from .core.resources.models_ import ModelsResource
+    from .core.resources.rerank import RerankResource
+    from .core.resources.serverless import ServerlessResource
+    from .core.resources.usage import UsageResource
+    from .core.resources.videos import VideosResource
+
+logger = logging.getLogger("meganova")
+
+TransportSpec = Union[Transport, str, None]
+TRANSPORT_NAMES = ("urllib3", "stdlib")
+
+# attribute -> (module under meganova.core.resources, class); imported on first use
+_RESOURCES = {
+    "chat": ("chat", "ChatResource"),
+    "models": ("models_", "ModelsResource"),
+    "usage": ("usage", "UsageResource"),
+    "billing": ("billing", "BillingResource"),
+    "embeddings": ("embeddings", "EmbeddingsResource"),
+    "rerank": ("rerank", "RerankResource"),
+    "images": ("images", "ImagesResource"),
+    "audio": ("audio", "AudioResource"),
+    "videos": ("videos", "VideosResource"),
+    "serverless": ("serverless", "ServerlessResource"),
+}
+
+_logging_configured = False
+
+
+def _configure_logging(env: Mapping[str, str]) -> None:
+    """``MEGANOVA_LOG=debug|info`` sends the SDK's log lines to stderr (once per process)."""
+    global _logging_configured
+    level_name = env.get("MEGANOVA_LOG", "").strip().upper()
+    if _logging_configured or level_name not in ("DEBUG", "INFO", "WARNING"):
+        return
+    _logging_configured = True
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(getattr(logging, level_name))
+
+
+def _warn_if_plain_http(base_url: str) -> None:
+    parts = urlsplit(base_url)
+    if parts.scheme != "http":
+        return
+    host = parts.hostname or ""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        logger.warning(
+            "base_url %s uses plain http to a non-loopback host: the API key travels unencrypted",
+            f"{parts.scheme}://{parts.netloc}",
+        )
+
+
+def make_transport(spec: TransportSpec, *, verify: bool | str = True) -> Transport:
+    """``None`` picks urllib3 when it is installed, else the standard library."""
+    if spec is not None and not isinstance(spec, str):
+        if not callable(getattr(spec, "send", None)):
+            raise InvalidArgumentTypeError(
+                "transport must have a send(request) method, or be 'urllib3' or 'stdlib'",
+                argument="transport",
+            )
+        return spec
+    name = spec
+    if name is None:
+        try:
+            importlib.import_module("urllib3")
+            name = "urllib3"
+        except ImportError:
+            name = "stdlib"
+    if name == "urllib3":
+        from .adapters.urllib3_transport import Urllib3Transport
+
+        return Urllib3Transport(verify=verify)
+    if name == "stdlib":
+        from .adapters.stdlib_transport import UrllibTransport
+
+        return UrllibTransport(verify=verify)
+    raise InvalidArgumentError(
+        f"transport must be one of {TRANSPORT_NAMES} or a Transport, got {name!r}",
+        argument="transport",
+    )
+
+
+def _default_codec() -> Codec:
+    from .adapters.msgspec_codec import MsgspecCodec
+
+    return MsgspecCodec()
+
+
+def _default_retry_policy(clock: Clock) -> RetryPolicy:
+    from .adapters.tenacity_retry import TenacityRetryPolicy
+
+    return TenacityRetryPolicy(sleep=clock.sleep)
+
+
+class MegaNova:
+    """The Meganova client. Safe to share across threads; close it (or use ``with``)
+    to release its connections.
+
+    >>> client = MegaNova(api_key="sk-...")              # doctest: +SKIP
+    >>> client.chat.create(messages=[...], model="...")   # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        max_retries: int = 2,
+        region: str | None = None,
+        user_agent_extra: str | None = None,
+        transport: TransportSpec = None,
+        codec: Codec | None = None,
+        retry_policy: RetryPolicy | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        default_model: str | None = None,
+        deadline: float | None = None,
+        verify: bool | str = True,
+        clock: Clock | None = None,
+    ) -> None:
+        env = os.environ
+        _configure_logging(env)
+        config = resolve_config(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            region=region,
+            user_agent_extra=user_agent_extra,
+            default_headers=default_headers,
+            default_model=default_model,
+            deadline=deadline,
+            env=env,
+        )
+        if not isinstance(verify, (bool, str)):
+            raise InvalidArgumentTypeError(
+                "verify must be True, False or a CA bundle path", argument="verify"
+            )
+        _warn_if_plain_http(config.base_url)
+        self._verify = verify
+        self._transport_spec = transport if isinstance(transport, str) or transport is None else None
+        clock = clock or SystemClock()
+        self._setup(
+            config,
+            make_transport(transport, verify=verify),
+            codec or _default_codec(),
+            retry_policy or _default_retry_policy(clock),
+            clock,
+        )
+
+    def _setup(
+        self,
+        config: ClientConfig,
+        transport: Transport,
+        codec: Codec,
+        retry_policy: RetryPolicy,
+        clock: Clock,
+    ) -> None:
+        self._engine = Engine(config, transport, codec, retry_policy, clock)
+        self._resources: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    # -- configuration ------------------------------------------------------------
+
+    @property
+    def config(self) -> ClientConfig:
+        return self._engine.config
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    @property
+    def transport(self) -> Transport:
+        return self._engine.transport
+
+    @property
+    def base_url(self) -> str:
+        return self.config.base_url
+
+    @property
+    def timeout(self) -> Timeout:
+        return self.config.timeout
+
+    @property
+    def max_retries(self) -> int:
+        return self.config.max_retries
+
+    def with_options(
+        self,
+        *,
+        timeout: TimeoutLike | None = None,
+        max_retries: int | None = None,
+        base_url: str | None = None,
+        region: str | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        default_model: str | None = None,
+        deadline: float | None = None,
+    ) -> MegaNova:
+        """A client with some options changed that shares this one's connection pool."""
+        config = self.config
+        changes: dict[str, Any] = {}
+        if timeout is not None:
+            changes["timeout"] = Timeout.coerce(timeout)
+        if max_retries is not None:
+            old = config.retry
+            changes["retry"] = RetrySettings(
+                max_retries=check_max_retries(max_retries),
+                initial_delay=old.initial_delay,
+                max_delay=old.max_delay,
+                jitter=old.jitter,
+                max_retry_after=old.max_retry_after,
+            )
+        if deadline is not None:
+            changes["deadline"] = check_deadline(deadline)
+        if base_url is not None or region is not None or default_headers is not None:
+            merged = dict(config.default_headers)
+            merged.update(default_headers or {})
+            fresh = resolve_config(
+                api_key=config.api_key.reveal(),
+                base_url=base_url or config.base_url,
+                timeout=config.timeout,
+                max_retries=config.max_retries,
+                region=region or config.region,
+                user_agent_extra=config.user_agent_extra,
+                default_headers=merged,
+                default_model=default_model or config.default_model,
+                deadline=config.deadline,
+                env={},
+            )
+            changes.update(
+                base_url=fresh.base_url,
+                region=fresh.region,
+                default_headers=fresh.default_headers,
+            )
+        if default_model is not None:
+            if not isinstance(default_model, str) or not default_model.strip():
+                raise InvalidArgumentError(
+                    "default_model must be a non-empty string", argument="default_model"
+                )
+            changes["default_model"] = default_model
+        clone = object.__new__(MegaNova)
+        clone._verify = self._verify
+        clone._transport_spec = self._transport_spec
+        engine = self._engine
+        clone._setup(
+            config.with_changes(**changes),
+            engine.transport,
+            engine.codec,
+            engine.retry_policy,
+            engine.clock,
+        )
+        return clone
+
+    # -- resources ----------------------------------------------------------------
+
+    def _resource(self, name: str) -> Any:
+        resource = self._resources.get(name)
+        if resource is None:
+            module_name, class_name = _RESOURCES[name]
+            module = importlib.import_module(f"meganova.core.resources.{module_name}")
+            with self._lock:
+                resource = self._resources.get(name)
+                if resource is None:
+                    resource = getattr(module, class_name)(self._engine)
+                    self._resources[name] = resource
+        return resource
+
+    @property
+    def chat(self) -> ChatResource:
+        return self._resource("chat")  # type: ignore[no-any-return]
+
+    @property
+    def models(self) -> ModelsResource:
+        return self._resource("models")  # type: ignore[no-any-return]
+
+    @property
+    def usage(self) -> UsageResource:
+        return self._resource("usage")  # type: ignore[no-any-return]
+
+    @property
+    def billing(self) -> BillingResource:
+        return self._resource("billing")  # type: ignore[no-any-return]
+
+    @property
+    def embeddings(self) -> EmbeddingsResource:
+        return self._resource("embeddings")  # type: ignore[no-any-return]
+
+    @property
+    def rerank(self) -> RerankResource:
+        return self._resource("rerank")  # type: ignore[no-any-return]
+
+    @property
+    def images(self) -> ImagesResource:
+        return self._resource("images")  # type: ignore[no-any-return]
+
+    @property
+    def audio(self) -> AudioResource:
+        return self._resource("audio")  # type: ignore[no-any-return]
+
+    @property
+    def videos(self) -> VideosResource:
+        return self._resource("videos")  # type: ignore[no-any-return]
+
+    @property
+    def serverless(self) -> ServerlessResource:
+        return self._resource("serverless")  # type: ignore[no-any-return]
+
+    # -- lifecycle ----------------------------------------------------------------
+
+    def close(self) -> None:
+        """Release pooled connections (shared with clients made by ``with_options``)."""
+        self._engine.transport.close()
+
+    def __enter__(self) -> MegaNova:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return (
+            f"MegaNova(base_url={self.config.base_url!r}, region={self.config.region!r}, "
+            f"transport={type(self._engine.transport).__name__}, api_key=<redacted>)"
+        )
+
+    # -- pickling: for multiprocessing and job queues ------------------------------
+
+    def __getstate__(self) -> dict[str, Any]:
+        engine = self._engine
+        transport: Any = self._transport_spec if self._transport_spec is not None else "default"
+        if self._transport_spec is None and not _is_builtin_transport(engine.transport):
+            transport = engine.transport
+        return {
+            "config": engine.config,
+            "transport": transport,
+            "verify": self._verify,
+            "codec": None if _is_builtin_codec(engine.codec) else engine.codec,
+            "clock": None if isinstance(engine.clock, SystemClock) else engine.clock,
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        spec = state["transport"]
+        self._verify = state["verify"]
+        self._transport_spec = spec if isinstance(spec, str) and spec != "default" else None
+        clock = state["clock"] or SystemClock()
+        transport = make_transport(
+            None if spec == "default" else spec, verify=self._verify
+        )
+        self._setup(
+            state["config"],
+            transport,
+            state["codec"] or _default_codec(),
+            _default_retry_policy(clock),
+            clock,
+        )
+
+
+def _is_builtin_transport(transport: object) -> bool:
+    return type(transport).__module__ in (
+        "meganova.adapters.urllib3_transport",
+        "meganova.adapters.stdlib_transport",
+    )
+
+
+def _is_builtin_codec(codec: object) -> bool:
+    return type(codec).__module__ == "meganova.adapters.msgspec_codec"

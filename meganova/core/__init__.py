@@ -1,0 +1,1 @@
+"""Pure core: standard library only. Adapters plug in through ``ports``."""

@@ -1,0 +1,196 @@
+"""Client configuration: frozen values, resolved from arguments, then the environment."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import Any, Mapping
+from urllib.parse import urlsplit
+
+from .._version import __version__
+from .errors import ConfigurationError, InvalidArgumentError, InvalidArgumentTypeError
+from .http import Timeout, TimeoutLike
+from .retry import RetrySettings
+
+DEFAULT_BASE_URL = "https://api.meganova.ai/v1"
+DEFAULT_TIMEOUT = Timeout(connect=5.0, read=600.0)
+ENV_API_KEY = "MEGANOVA_API_KEY"
+ENV_BASE_URL = "MEGANOVA_BASE_URL"
+ENV_MODEL = "MEGANOVA_MODEL"
+ENV_REGION = "MEGANOVA_REGION"
+
+
+class Secret:
+    """Holds the API key; its repr, str and equality never reveal it."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Secret, (self._value,))
+
+
+def _string_option(name: str, value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidArgumentTypeError(
+            f"{name} must be a string, got {type(value).__name__}", argument=name
+        )
+    return value
+
+
+def check_max_retries(value: object, name: str = "max_retries") -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidArgumentTypeError(
+            f"{name} must be an int >= 0, got {type(value).__name__}", argument=name
+        )
+    if value < 0 or value > 100:
+        raise InvalidArgumentError(f"{name} must be between 0 and 100, got {value}", argument=name)
+    return value
+
+
+def check_deadline(value: object, name: str = "deadline") -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidArgumentTypeError(
+            f"{name} must be a number of seconds or None, got {type(value).__name__}",
+            argument=name,
+        )
+    if not math.isfinite(value) or value <= 0:
+        raise InvalidArgumentError(f"{name} must be positive and finite, got {value!r}", argument=name)
+    return float(value)
+
+
+def normalize_base_url(url: object, name: str = "base_url") -> str:
+    text = _string_option(name, url)
+    if not text or not text.strip():
+        raise InvalidArgumentError(f"{name} must not be empty", argument=name)
+    text = text.strip().rstrip("/")
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise InvalidArgumentError(
+            f"{name} must be an absolute http(s) URL, got {text!r}", argument=name
+        )
+    if parts.query or parts.fragment:
+        raise InvalidArgumentError(f"{name} must not carry a query or fragment", argument=name)
+    return text
+
+
+def _headers_option(value: object) -> tuple[tuple[str, str], ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, Mapping):
+        raise InvalidArgumentTypeError(
+            f"default_headers must be a mapping of str to str, got {type(value).__name__}",
+            argument="default_headers",
+        )
+    pairs = []
+    for key, item in value.items():
+        if not isinstance(key, str) or not isinstance(item, str):
+            raise InvalidArgumentTypeError(
+                "default_headers must map str to str", argument="default_headers"
+            )
+        if any(c in key + item for c in "\r\n"):
+            raise InvalidArgumentError(
+                f"default_headers[{key!r}] contains a line break", argument="default_headers"
+            )
+        pairs.append((key, item))
+    return tuple(pairs)
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    """Everything a client needs to build requests; immutable and shareable."""
+
+    api_key: Secret
+    base_url: str = DEFAULT_BASE_URL
+    timeout: Timeout = DEFAULT_TIMEOUT
+    retry: RetrySettings = field(default_factory=RetrySettings)
+    region: str = "auto"
+    user_agent_extra: str | None = None
+    default_headers: tuple[tuple[str, str], ...] = ()
+    default_model: str | None = None
+    deadline: float | None = None
+
+    @property
+    def max_retries(self) -> int:
+        return self.retry.max_retries
+
+    @property
+    def user_agent(self) -> str:
+        agent = f"meganova-python/{__version__}"
+        return f"{agent} {self.user_agent_extra}" if self.user_agent_extra else agent
+
+    def with_changes(self, **changes: Any) -> ClientConfig:
+        return replace(self, **changes)
+
+
+def resolve_config(
+    *,
+    api_key: object,
+    base_url: object,
+    timeout: TimeoutLike,
+    max_retries: object,
+    region: object,
+    user_agent_extra: object,
+    default_headers: object,
+    default_model: object,
+    deadline: object,
+    env: Mapping[str, str],
+) -> ClientConfig:
+    """Arguments win over the environment; errors name the argument at fault."""
+    key = _string_option("api_key", api_key)
+    if key is None:
+        key = env.get(ENV_API_KEY)
+    if key is None or not key.strip():
+        raise ConfigurationError(
+            "No API key: pass MegaNova(api_key=...) or set the "
+            f"{ENV_API_KEY} environment variable.",
+            code="missing_api_key",
+        )
+    key = key.strip()
+    if any(c in key for c in "\r\n\x00"):
+        raise InvalidArgumentError("api_key contains a control character", argument="api_key")
+    url = base_url if base_url is not None else env.get(ENV_BASE_URL) or DEFAULT_BASE_URL
+    region_value = _string_option("region", region)
+    if region_value is None:
+        region_value = env.get(ENV_REGION) or "auto"
+    if not region_value.strip() or any(c in region_value for c in "\r\n"):
+        raise InvalidArgumentError("region must be a non-empty single-line string", argument="region")
+    extra = _string_option("user_agent_extra", user_agent_extra)
+    if extra is not None and any(c in extra for c in "\r\n"):
+        raise InvalidArgumentError("user_agent_extra contains a line break", argument="user_agent_extra")
+    model = _string_option("default_model", default_model)
+    if model is None:
+        model = env.get(ENV_MODEL) or None
+    if model is not None and not model.strip():
+        raise InvalidArgumentError("default_model must not be empty", argument="default_model")
+    return ClientConfig(
+        api_key=Secret(key),
+        base_url=normalize_base_url(url),
+        timeout=Timeout.coerce(timeout),
+        retry=RetrySettings(max_retries=check_max_retries(max_retries)),
+        region=region_value.strip(),
+        user_agent_extra=extra or None,
+        default_headers=_headers_option(default_headers),
+        default_model=model,
+        deadline=check_deadline(deadline),
+    )

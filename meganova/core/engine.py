@@ -1,0 +1,479 @@
+"""The engine: API call -> request -> retries around the transport -> model or error."""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Protocol, TypeVar
+from urllib.parse import quote, urlencode, urljoin, urlsplit
+
+from .config import ClientConfig, check_deadline, check_max_retries
+from .errors import (
+    APIConnectionError,
+    APIError,
+    APIResponseValidationError,
+    APITimeoutError,
+    InvalidArgumentError,
+    InvalidArgumentTypeError,
+    MeganovaError,
+    error_for_status,
+)
+from .http import SENSITIVE_HEADERS, Headers, Request, Timeout, TimeoutLike
+from .ports import Codec, CodecError, Response, RetryDecision, RetryPolicy, Transport
+from .retry import RetrySettings, decide, parse_retry_after
+
+T = TypeVar("T")
+logger = logging.getLogger("meganova")
+
+REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-mn-request-id")
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+MAX_REDIRECTS = 5
+
+
+class Clock(Protocol):
+    """Time as the engine sees it; a virtual clock makes retries and deadlines instant."""
+
+    def monotonic(self) -> float: ...
+
+    def time(self) -> float: ...
+
+    def sleep(self, seconds: float) -> None: ...
+
+
+class SystemClock:
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def time(self) -> float:
+        return time.time()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+def request_id_from(headers: Mapping[str, str]) -> str | None:
+    for name in REQUEST_ID_HEADERS:
+        value = headers.get(name)
+        if value:
+            return value
+    return None
+
+
+def quote_segment(value: str) -> str:
+    """Quote one path segment; ``/`` in ids like ``org/model`` is kept literal only
+    where the API expects it, so resources choose per call."""
+    return quote(value, safe="")
+
+
+def _check_str_mapping(name: str, value: object, *, allow_none_values: bool) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise InvalidArgumentTypeError(
+            f"{name} must be a mapping, got {type(value).__name__}", argument=name
+        )
+    for key, item in value.items():
+        if not isinstance(key, str):
+            raise InvalidArgumentTypeError(f"{name} keys must be strings", argument=name)
+        if name == "extra_headers":
+            if item is None and allow_none_values:
+                continue
+            if not isinstance(item, str) or any(c in key + item for c in "\r\n"):
+                raise InvalidArgumentError(
+                    f"extra_headers[{key!r}] must be a single-line string", argument=name
+                )
+    return dict(value)
+
+
+@dataclass(frozen=True)
+class RequestOptions:
+    """Per-call overrides. ``extra_headers`` values of ``None`` remove a default header."""
+
+    timeout: Timeout | None = None
+    max_retries: int | None = None
+    extra_headers: Mapping[str, str | None] | None = None
+    extra_query: Mapping[str, Any] | None = None
+    extra_body: Mapping[str, Any] | None = None
+    idempotency_key: str | None = None
+    deadline: float | None = None
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        timeout: TimeoutLike | Timeout | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+        deadline: float | None = None,
+    ) -> RequestOptions | None:
+        """Validate per-call options; ``None`` when nothing was given (the fast path)."""
+        if (
+            timeout is None
+            and max_retries is None
+            and not extra_headers
+            and not extra_query
+            and not extra_body
+            and idempotency_key is None
+            and deadline is None
+        ):
+            return None
+        if idempotency_key is not None and (
+            not isinstance(idempotency_key, str) or not idempotency_key.strip()
+        ):
+            raise InvalidArgumentError(
+                "idempotency_key must be a non-empty string", argument="idempotency_key"
+            )
+        return cls(
+            timeout=None if timeout is None else Timeout.coerce(timeout),
+            max_retries=None if max_retries is None else check_max_retries(max_retries),
+            extra_headers=_check_str_mapping("extra_headers", extra_headers, allow_none_values=True)
+            or None,
+            extra_query=_check_str_mapping("extra_query", extra_query, allow_none_values=True)
+            or None,
+            extra_body=_check_str_mapping("extra_body", extra_body, allow_none_values=True)
+            or None,
+            idempotency_key=idempotency_key,
+            deadline=check_deadline(deadline),
+        )
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return (parts.scheme.lower(), (parts.netloc.rsplit("@", 1)[-1]).lower())
+
+
+class Engine:
+    """Builds requests for one configuration and runs them; safe to share across threads."""
+
+    def __init__(
+        self,
+        config: ClientConfig,
+        transport: Transport,
+        codec: Codec,
+        retry_policy: RetryPolicy,
+        clock: Clock | None = None,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        self.config = config
+        self.transport = transport
+        self.codec = codec
+        self.retry_policy = retry_policy
+        self.clock: Clock = clock or SystemClock()
+        self.rand = rand
+        headers = {
+            "Authorization": f"Bearer {config.api_key.reveal()}",
+            "User-Agent": config.user_agent,
+            "X-MN-SDK": "python",
+            "Accept": "application/json",
+        }
+        if config.region != "auto":
+            headers["X-MN-Region"] = config.region
+        for name, value in config.default_headers:
+            headers[name] = value
+        self._base_headers = headers
+
+    def __repr__(self) -> str:
+        return f"Engine(base_url={self.config.base_url!r}, transport={type(self.transport).__name__})"
+
+    # -- building -----------------------------------------------------------------
+
+    def url_for(self, path: str, query: Mapping[str, Any] | None = None) -> str:
+        if path.startswith(("http://", "https://")):
+            url = path
+        else:
+            url = self.config.base_url + (path if path.startswith("/") else "/" + path)
+        if query:
+            pairs = []
+            for key, value in query.items():
+                if value is None:
+                    continue
+                if isinstance(value, bool):
+                    value = "true" if value else "false"
+                if isinstance(value, (list, tuple)):
+                    pairs.extend((key, str(v)) for v in value)
+                else:
+                    pairs.append((key, str(value)))
+            if pairs:
+                url += ("&" if "?" in url else "?") + urlencode(pairs)
+        return url
+
+    def build_request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Mapping[str, Any] | None = None,
+        json: Any = None,
+        content: bytes | None = None,
+        content_type: str | None = None,
+        options: RequestOptions | None = None,
+        stream: bool = False,
+    ) -> Request:
+        if options is not None and options.extra_query:
+            query = {**(query or {}), **options.extra_query}
+        if options is not None and options.extra_body:
+            if json is None:
+                json = {}
+            if not isinstance(json, Mapping):
+                raise InvalidArgumentError(
+                    "extra_body needs a JSON object body", argument="extra_body"
+                )
+            json = {**json, **options.extra_body}
+        body = content
+        headers = dict(self._base_headers)
+        if json is not None:
+            body = self.codec.encode(json)
+            headers["Content-Type"] = "application/json"
+        elif content is not None:
+            headers["Content-Type"] = content_type or "application/octet-stream"
+        if stream:
+            headers["Accept"] = "text/event-stream"
+        if method == "POST":
+            key = options.idempotency_key if options is not None else None
+            headers["Idempotency-Key"] = key or "mn-" + os.urandom(16).hex()
+        if options is not None and options.extra_headers:
+            for name, value in options.extra_headers.items():
+                for existing in [h for h in headers if h.lower() == name.lower()]:
+                    del headers[existing]
+                if value is not None:
+                    headers[name] = value
+        timeout = self.config.timeout
+        if options is not None and options.timeout is not None:
+            timeout = options.timeout
+        return Request(
+            method=method,
+            url=self.url_for(path, query),
+            headers=headers,
+            body=body,
+            timeout=timeout,
+            stream=stream,
+        )
+
+    # -- running ------------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        cast_to: type[T],
+        query: Mapping[str, Any] | None = None,
+        json: Any = None,
+        content: bytes | None = None,
+        content_type: str | None = None,
+        options: RequestOptions | None = None,
+    ) -> T:
+        """Send a call and decode its 2xx body into ``cast_to``."""
+        request = self.build_request(
+            method,
+            path,
+            query=query,
+            json=json,
+            content=content,
+            content_type=content_type,
+            options=options,
+        )
+        response, body = self._execute(request, options, read_body=True)
+        return self.decode(body, cast_to, response.status, request_id_from(response.headers))
+
+    def open_stream(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        query: Mapping[str, Any] | None = None,
+        options: RequestOptions | None = None,
+    ) -> Response:
+        """Send a call and return its 2xx response unread. Retries happen only here,
+        before the caller has seen a byte of the body."""
+        request = self.build_request(method, path, query=query, json=json, options=options, stream=True)
+        response, _ = self._execute(request, options, read_body=False)
+        return response
+
+    def decode(self, body: bytes, cast_to: type[T], status: int, request_id: str | None) -> T:
+        try:
+            result = self.codec.decode(body, cast_to)
+        except CodecError as exc:
+            raise APIResponseValidationError(
+                f"The reply does not match {getattr(cast_to, '__name__', cast_to)}: {exc}",
+                status=status,
+                request_id=request_id,
+                body=body,
+            ) from None
+        attach_request_id(result, request_id)
+        return result
+
+    def _execute(
+        self, request: Request, options: RequestOptions | None, *, read_body: bool
+    ) -> tuple[Response, bytes]:
+        settings = self.config.retry
+        deadline = self.config.deadline
+        if options is not None:
+            if options.max_retries is not None:
+                settings = RetrySettings(
+                    max_retries=options.max_retries,
+                    initial_delay=settings.initial_delay,
+                    max_delay=settings.max_delay,
+                    jitter=settings.jitter,
+                    max_retry_after=settings.max_retry_after,
+                )
+            if options.deadline is not None:
+                deadline = options.deadline
+        clock = self.clock
+        started = clock.monotonic()
+        ends_at = None if deadline is None else started + deadline
+        path = urlsplit(request.url).path
+
+        def attempt(number: int) -> tuple[Response, bytes]:
+            current = request
+            if ends_at is not None:
+                remaining = ends_at - clock.monotonic()
+                if remaining <= 0:
+                    raise APITimeoutError(
+                        f"The call's deadline of {deadline:g}s passed before attempt {number}",
+                        request_sent=number > 1,
+                        attempts=number - 1,
+                    )
+                current = _shorten_timeout(current, remaining)
+            began = clock.monotonic()
+            try:
+                response = self._send_following_redirects(current)
+                status = response.status
+                request_id = request_id_from(response.headers)
+                if not 200 <= status < 300:
+                    error_body = _read_and_close(response)
+                    retry_after = parse_retry_after(response.headers, clock.time())
+                    raise error_for_status(
+                        status,
+                        headers=response.headers,
+                        body=error_body,
+                        request_id=request_id,
+                        retry_after=retry_after,
+                        reason=response.reason,
+                    )
+                body = _read_and_close(response) if read_body else b""
+            except MeganovaError as exc:
+                exc_status = getattr(exc, "status", None)
+                logger.debug(
+                    "%s %s attempt=%d failed: %s status=%s elapsed=%.3fs request_id=%s",
+                    request.method,
+                    path,
+                    number,
+                    type(exc).__name__,
+                    exc_status,
+                    clock.monotonic() - began,
+                    exc.request_id,
+                )
+                if isinstance(exc, (APIError, APIConnectionError)):
+                    exc.attempts = number
+                raise
+            logger.debug(
+                "%s %s attempt=%d status=%d elapsed=%.3fs request_id=%s",
+                request.method,
+                path,
+                number,
+                status,
+                clock.monotonic() - began,
+                request_id,
+            )
+            return response, body
+
+        def decide_retry(error: BaseException, number: int) -> RetryDecision:
+            remaining = None if ends_at is None else ends_at - clock.monotonic()
+            verdict = decide(error, number, settings, rand=self.rand, remaining=remaining)
+            if verdict.retry:
+                logger.info(
+                    "%s %s: retrying after %s (attempt %d of %d) in %.2fs",
+                    request.method,
+                    path,
+                    type(error).__name__,
+                    number + 1,
+                    settings.max_retries + 1,
+                    verdict.delay,
+                )
+            return verdict
+
+        return self.retry_policy.run(attempt, decide_retry)
+
+    def _send_following_redirects(self, request: Request) -> Response:
+        origin = _origin(request.url)
+        current = request
+        for _ in range(MAX_REDIRECTS + 1):
+            response = self.transport.send(current)
+            location = response.headers.get("location")
+            if response.status not in REDIRECT_STATUSES or not location:
+                return response
+            _read_and_close(response)
+            target = urljoin(current.url, location)
+            if urlsplit(target).scheme not in ("http", "https"):
+                raise APIConnectionError(
+                    f"Refusing a redirect to a non-HTTP location (status {response.status})",
+                    request_sent=True,
+                )
+            headers = dict(current.headers)
+            if _origin(target) != origin:
+                # Never carry credentials to another host.
+                headers = {k: v for k, v in headers.items() if k.lower() not in SENSITIVE_HEADERS}
+            method, body = current.method, current.body
+            if response.status == 303 or (
+                response.status in (301, 302) and method not in ("GET", "HEAD")
+            ):
+                method, body = "GET", None
+                headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
+            current = Request(
+                method=method,
+                url=target,
+                headers=headers,
+                body=body,
+                timeout=current.timeout,
+                stream=current.stream,
+            )
+        raise APIConnectionError(f"More than {MAX_REDIRECTS} redirects", request_sent=True)
+
+
+def _shorten_timeout(request: Request, remaining: float) -> Request:
+    timeout = request.timeout
+    connect = remaining if timeout.connect is None else min(timeout.connect, remaining)
+    read = remaining if timeout.read is None else min(timeout.read, remaining)
+    return Request(
+        method=request.method,
+        url=request.url,
+        headers=request.headers,
+        body=request.body,
+        timeout=Timeout(connect=connect, read=read),
+        stream=request.stream,
+    )
+
+
+def _read_and_close(response: Response) -> bytes:
+    try:
+        return response.read()
+    finally:
+        response.close()
+
+
+def attach_request_id(result: object, request_id: str | None) -> None:
+    if request_id is not None and hasattr(result, "request_id"):
+        try:
+            result.request_id = request_id  # type: ignore[attr-defined]
+        except AttributeError:
+            pass
+
+
+__all__ = [
+    "Clock",
+    "Engine",
+    "Headers",
+    "RequestOptions",
+    "SystemClock",
+    "attach_request_id",
+    "quote_segment",
+    "request_id_from",
+]

@@ -1,0 +1,295 @@
+"""The ``MeganovaError`` hierarchy and the mapping from a failed reply to it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Mapping
+
+__all__ = [
+    "MeganovaError",
+    "ConfigurationError",
+    "InvalidArgumentError",
+    "InvalidArgumentTypeError",
+    "APIError",
+    "BadRequestError",
+    "AuthenticationError",
+    "PermissionDeniedError",
+    "NotFoundError",
+    "ConflictError",
+    "UnprocessableEntityError",
+    "RateLimitError",
+    "InternalServerError",
+    "APIConnectionError",
+    "APITimeoutError",
+    "APIResponseValidationError",
+    "error_for_status",
+    "parse_error_body",
+]
+
+
+def _rebuild(cls: type[BaseException], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
+
+class MeganovaError(Exception):
+    """Base class of every error the SDK raises."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.status = status
+        self.request_id = request_id
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword-only constructors do not survive the default exception pickling.
+        return (_rebuild, (type(self), self.args, dict(self.__dict__)))
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ConfigurationError(MeganovaError):
+    """The client cannot be built from the given arguments and environment."""
+
+
+class InvalidArgumentError(MeganovaError, ValueError):
+    """An argument was rejected before anything was sent. ``argument`` names it."""
+
+    def __init__(self, message: str, *, argument: str | None = None) -> None:
+        super().__init__(message, code="invalid_argument")
+        self.argument = argument
+
+
+class InvalidArgumentTypeError(InvalidArgumentError, TypeError):
+    """An argument has the wrong type (also a ``TypeError``)."""
+
+
+class APIError(MeganovaError):
+    """The server answered with a non-2xx status."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        request_id: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        body: bytes = b"",
+        parsed_body: Any = None,
+        param: str | None = None,
+        error_type: str | None = None,
+        retry_after: float | None = None,
+        attempts: int = 1,
+    ) -> None:
+        super().__init__(message, code=code, status=status, request_id=request_id)
+        self.headers: Mapping[str, str] = dict(headers or {})
+        self.body = body
+        self.parsed_body = parsed_body
+        self.param = param
+        self.type = error_type
+        self.retry_after = retry_after
+        self.attempts = attempts
+
+    @property
+    def status_code(self) -> int | None:
+        """Alias of ``status`` (the OpenAI SDK's name)."""
+        return self.status
+
+    def __str__(self) -> str:
+        parts = [self.message]
+        if self.status is not None:
+            parts.append(f"(status {self.status}")
+            if self.code:
+                parts[-1] += f", code {self.code}"
+            if self.request_id:
+                parts[-1] += f", request id {self.request_id}"
+            parts[-1] += ")"
+        return " ".join(parts)
+
+
+class BadRequestError(APIError):
+    """400."""
+
+
+class AuthenticationError(APIError):
+    """401: the key is missing, wrong or revoked."""
+
+
+class PermissionDeniedError(APIError):
+    """403: the key may not do this (for example, the account tier is too low)."""
+
+
+class NotFoundError(APIError):
+    """404."""
+
+
+class ConflictError(APIError):
+    """409."""
+
+
+class UnprocessableEntityError(APIError):
+    """422."""
+
+
+class RateLimitError(APIError):
+    """429. ``retry_after`` holds the server's requested wait in seconds, if it sent one."""
+
+
+class InternalServerError(APIError):
+    """5xx."""
+
+
+class APIConnectionError(MeganovaError):
+    """The request could not be completed: DNS, refused, reset, TLS, broken body."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        request_sent: bool | None = None,
+        request_id: str | None = None,
+        attempts: int = 1,
+    ) -> None:
+        super().__init__(message, code="connection_error", request_id=request_id)
+        self.request_sent = request_sent
+        self.attempts = attempts
+
+
+class APITimeoutError(APIConnectionError):
+    """A connect or read timeout, or the call's overall deadline, passed."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        request_sent: bool | None = None,
+        request_id: str | None = None,
+        attempts: int = 1,
+    ) -> None:
+        super().__init__(
+            message, request_sent=request_sent, request_id=request_id, attempts=attempts
+        )
+        self.code = "timeout"
+
+
+class APIResponseValidationError(MeganovaError):
+    """A 2xx reply whose body does not decode into the expected model."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        request_id: str | None = None,
+        body: bytes = b"",
+    ) -> None:
+        super().__init__(message, code="invalid_response", status=status, request_id=request_id)
+        self.body = body
+
+
+_STATUS_CLASSES: dict[int, type[APIError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+_BODY_PREVIEW = 500
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _detail_message(detail: Any) -> str | None:
+    # FastAPI validation errors: [{"loc": [...], "msg": "...", "type": "..."}]
+    if isinstance(detail, list):
+        pieces = []
+        for item in detail:
+            if isinstance(item, Mapping) and "msg" in item:
+                loc = item.get("loc")
+                where = ".".join(str(p) for p in loc) if isinstance(loc, list) else None
+                pieces.append(f"{where}: {item['msg']}" if where else str(item["msg"]))
+            else:
+                pieces.append(_text(item) or "")
+        return "; ".join(p for p in pieces if p) or None
+    return _text(detail)
+
+
+def parse_error_body(body: bytes) -> tuple[str | None, str | None, str | None, str | None, Any]:
+    """Read every error shape the API is known to send.
+
+    Returns ``(message, code, param, type, parsed)``; ``parsed`` is the decoded JSON or
+    ``None`` when the body is not JSON. Never raises.
+    """
+    try:
+        parsed: Any = json.loads(body.decode("utf-8")) if body.strip() else None
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        text = body.decode("utf-8", "replace").strip()
+        return (text[:_BODY_PREVIEW] or None, None, None, None, None)
+    message = code = param = kind = None
+    if isinstance(parsed, Mapping):
+        error = parsed.get("error")
+        if isinstance(error, Mapping):
+            message = _text(error.get("message"))
+            code = _text(error.get("code"))
+            param = _text(error.get("param"))
+            kind = _text(error.get("type"))
+        elif error is not None and not isinstance(error, bool):
+            message = _text(error)
+        if message is None and "detail" in parsed:
+            message = _detail_message(parsed["detail"])
+        if message is None and isinstance(parsed.get("message"), str):
+            message = parsed["message"]
+        if code is None and isinstance(parsed.get("code"), (str, int)):
+            code = str(parsed["code"])
+    if message is None and parsed is not None:
+        message = (_text(parsed) or "")[:_BODY_PREVIEW] or None
+    return (message, code, param, kind, parsed)
+
+
+def error_for_status(
+    status: int,
+    *,
+    headers: Mapping[str, str],
+    body: bytes,
+    request_id: str | None,
+    retry_after: float | None = None,
+    reason: str | None = None,
+) -> APIError:
+    """Build the typed error for a non-2xx reply."""
+    message, code, param, kind, parsed = parse_error_body(body)
+    cls = _STATUS_CLASSES.get(status)
+    if cls is None:
+        cls = InternalServerError if status >= 500 else APIError
+    return cls(
+        message or reason or f"HTTP {status}",
+        status=status,
+        code=code,
+        request_id=request_id,
+        headers=headers,
+        body=body,
+        parsed_body=parsed,
+        param=param,
+        error_type=kind,
+        retry_after=retry_after,
+    )

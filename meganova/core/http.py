@@ -1,0 +1,122 @@
+"""Request and response values exchanged with a transport (no I/O here)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Iterable, Iterator, Mapping, Optional, Tuple, Union
+
+TimeoutLike = Union[float, int, Tuple[Optional[float], Optional[float]], "Timeout", None]
+
+
+def _check_seconds(name: str, value: object) -> float | None:
+    from .errors import InvalidArgumentError, InvalidArgumentTypeError
+
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidArgumentTypeError(
+            f"{name} must be a number of seconds or None, got {type(value).__name__}",
+            argument=name,
+        )
+    seconds = float(value)
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise InvalidArgumentError(
+            f"{name} must be a positive, finite number of seconds, got {value!r}", argument=name
+        )
+    return seconds
+
+
+@dataclass(frozen=True)
+class Timeout:
+    """Seconds to wait to connect, and between two reads (``None``: no limit).
+
+    ``read`` also bounds the gap between two data events of a stream, so keep-alive
+    comments alone cannot keep a dead generation open.
+    """
+
+    connect: float | None = 5.0
+    read: float | None = 600.0
+
+    def __post_init__(self) -> None:
+        _check_seconds("timeout.connect", self.connect)
+        _check_seconds("timeout.read", self.read)
+
+    @classmethod
+    def coerce(cls, value: TimeoutLike, *, argument: str = "timeout") -> Timeout:
+        """Accept a number (both phases), a ``(connect, read)`` pair or a ``Timeout``."""
+        from .errors import InvalidArgumentTypeError
+
+        if isinstance(value, Timeout):
+            return value
+        if value is None:
+            return cls(connect=None, read=None)
+        if isinstance(value, tuple) and len(value) == 2:
+            connect = _check_seconds(f"{argument}[0] (connect)", value[0])
+            read = _check_seconds(f"{argument}[1] (read)", value[1])
+            return cls(connect=connect, read=read)
+        if isinstance(value, tuple):
+            raise InvalidArgumentTypeError(
+                f"{argument} must be a (connect, read) pair, got {len(value)} values",
+                argument=argument,
+            )
+        seconds = _check_seconds(argument, value)
+        return cls(connect=seconds, read=seconds)
+
+
+class Headers(Mapping[str, str]):
+    """Case-insensitive, read-only header mapping; repeated names are joined with ", "."""
+
+    __slots__ = ("_items",)
+
+    def __init__(
+        self, items: Mapping[str, str] | Iterable[tuple[str, str]] | None = None
+    ) -> None:
+        store: dict[str, tuple[str, str]] = {}
+        pairs = items.items() if isinstance(items, Mapping) else (items or ())
+        for name, value in pairs:
+            key = name.lower()
+            if key in store:
+                store[key] = (store[key][0], f"{store[key][1]}, {value}")
+            else:
+                store[key] = (name, value)
+        self._items = store
+
+    def __getitem__(self, name: str) -> str:
+        return self._items[name.lower()][1]
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._items
+
+    def __iter__(self) -> Iterator[str]:
+        return (original for original, _ in self._items.values())
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:
+        shown = {
+            name: ("<redacted>" if name.lower() in SENSITIVE_HEADERS else value)
+            for name, value in self._items.values()
+        }
+        return f"Headers({shown!r})"
+
+
+SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "api-key", "x-api-key"})
+
+
+@dataclass(frozen=True)
+class Request:
+    """One HTTP request, ready to send. ``body`` is always whole bytes, so a retry
+    sends exactly what the first attempt sent."""
+
+    method: str
+    url: str
+    headers: Mapping[str, str]
+    body: bytes | None = None
+    timeout: Timeout = Timeout()
+    stream: bool = False
+
+    def __repr__(self) -> str:
+        size = "none" if self.body is None else f"{len(self.body)} bytes"
+        return f"Request({self.method} {self.url}, body={size})"

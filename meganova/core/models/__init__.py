@@ -1,0 +1,1 @@
+"""Typed response models (plain dataclasses; the codec decodes into them)."""

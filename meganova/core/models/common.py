@@ -1,0 +1,58 @@
+"""Base of every response model: attribute access and ``model["field"]`` both work."""
+
+from dataclasses import fields, is_dataclass
+from typing import Any, Dict, Iterator
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Model):
+        return value.to_dict()
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+class Model:
+    """Mixin for dataclass models. Unknown wire fields are ignored when decoding;
+    string-typed enums (role, finish_reason, status) accept values added later."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key: str) -> Any:
+        if isinstance(key, str) and key in self._field_names():
+            return getattr(self, key)
+        raise KeyError(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and key in self._field_names()
+
+    def keys(self) -> Iterator[str]:
+        return iter(self._field_names())
+
+    def to_dict(self, *, exclude_none: bool = True) -> Dict[str, Any]:
+        """The model as plain Python data (``request_id`` is not a wire field)."""
+        out: Dict[str, Any] = {}
+        for name in self._field_names():
+            if name == "request_id":
+                continue
+            value = getattr(self, name)
+            if value is None and exclude_none:
+                continue
+            out[name] = _plain(value)
+        return out
+
+    @classmethod
+    def _field_names(cls) -> "tuple[str, ...]":
+        cached = cls.__dict__.get("_mn_fields")
+        if cached is None:
+            cached = tuple(f.name for f in fields(cls)) if is_dataclass(cls) else ()
+            type.__setattr__(cls, "_mn_fields", cached)
+        return cached

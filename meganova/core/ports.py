@@ -1,0 +1,81 @@
+"""The ports core talks through. Adapters implement them; core never imports adapters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator, Protocol, TypeVar, runtime_checkable
+
+from .http import Headers, Request
+
+T = TypeVar("T")
+
+
+@runtime_checkable
+class Response(Protocol):
+    """A reply whose body has not necessarily been read yet.
+
+    ``read`` returns the whole (remaining) body; ``iter_bytes`` yields chunks as they
+    arrive; ``close`` releases the connection (back to the pool when the body was read
+    to the end, otherwise by discarding it). Errors while reading are raised as
+    ``APIConnectionError`` / ``APITimeoutError``.
+    """
+
+    @property
+    def status(self) -> int: ...
+
+    @property
+    def headers(self) -> Headers: ...
+
+    @property
+    def reason(self) -> str: ...
+
+    def read(self) -> bytes: ...
+
+    def iter_bytes(self) -> Iterator[bytes]: ...
+
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class Transport(Protocol):
+    """Sends one request and returns one response. Never follows redirects, never
+    retries; raises ``APIConnectionError`` / ``APITimeoutError`` for network failures."""
+
+    def send(self, request: Request) -> Response: ...
+
+    def close(self) -> None: ...
+
+
+class CodecError(ValueError):
+    """Raised by a codec when bytes or values do not fit the requested type."""
+
+
+@runtime_checkable
+class Codec(Protocol):
+    """Turns request values into JSON bytes and reply bytes into typed models."""
+
+    def encode(self, value: Any) -> bytes: ...
+
+    def decode(self, data: bytes, type: type[T]) -> T: ...
+
+    def convert(self, value: Any, type: type[T]) -> T: ...
+
+
+@dataclass(frozen=True)
+class RetryDecision:
+    """Core's verdict on a failed attempt: try again after ``delay`` seconds, or not."""
+
+    retry: bool
+    delay: float = 0.0
+
+
+Decide = Callable[[BaseException, int], RetryDecision]
+"""Called with the failure and the number of the attempt that failed (1 = first)."""
+
+
+@runtime_checkable
+class RetryPolicy(Protocol):
+    """Runs ``attempt`` (called with its 1-based number) until it returns, or until
+    ``decide`` says a failure is final, in which case that failure is re-raised."""
+
+    def run(self, attempt: Callable[[int], T], decide: Decide) -> T: ...

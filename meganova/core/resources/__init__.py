@@ -1,0 +1,1 @@
+"""API resources: validate arguments, describe requests, return models."""

@@ -1,0 +1,91 @@
+"""Argument checks shared by every resource: fail before the network, name the argument."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping
+
+from .errors import InvalidArgumentError, InvalidArgumentTypeError
+
+
+def _type_name(value: object) -> str:
+    return type(value).__name__
+
+
+def require_str(name: str, value: object, *, allow_empty: bool = False) -> str:
+    if not isinstance(value, str):
+        raise InvalidArgumentTypeError(
+            f"{name} must be a string, got {_type_name(value)}", argument=name
+        )
+    if not allow_empty and not value.strip():
+        raise InvalidArgumentError(f"{name} must not be empty", argument=name)
+    return value
+
+
+def optional_str(name: str, value: object) -> str | None:
+    return None if value is None else require_str(name, value)
+
+
+def require_int(
+    name: str, value: object, *, minimum: int | None = None, maximum: int | None = None
+) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidArgumentTypeError(
+            f"{name} must be an int, got {_type_name(value)}", argument=name
+        )
+    if minimum is not None and value < minimum:
+        raise InvalidArgumentError(f"{name} must be >= {minimum}, got {value}", argument=name)
+    if maximum is not None and value > maximum:
+        raise InvalidArgumentError(f"{name} must be <= {maximum}, got {value}", argument=name)
+    return value
+
+
+def optional_int(
+    name: str, value: object, *, minimum: int | None = None, maximum: int | None = None
+) -> int | None:
+    return None if value is None else require_int(name, value, minimum=minimum, maximum=maximum)
+
+
+def require_number(
+    name: str, value: object, *, minimum: float | None = None, maximum: float | None = None
+) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidArgumentTypeError(
+            f"{name} must be a number, got {_type_name(value)}", argument=name
+        )
+    if not math.isfinite(value):
+        raise InvalidArgumentError(f"{name} must be finite, got {value!r}", argument=name)
+    if minimum is not None and value < minimum:
+        raise InvalidArgumentError(f"{name} must be >= {minimum:g}, got {value!r}", argument=name)
+    if maximum is not None and value > maximum:
+        raise InvalidArgumentError(f"{name} must be <= {maximum:g}, got {value!r}", argument=name)
+    return value
+
+
+def optional_number(
+    name: str, value: object, *, minimum: float | None = None, maximum: float | None = None
+) -> float | None:
+    return None if value is None else require_number(name, value, minimum=minimum, maximum=maximum)
+
+
+def optional_bool(name: str, value: object) -> bool | None:
+    if value is None:
+        return None
+    if not isinstance(value, bool):
+        raise InvalidArgumentTypeError(
+            f"{name} must be True or False, got {_type_name(value)}", argument=name
+        )
+    return value
+
+
+def require_mapping(name: str, value: object) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise InvalidArgumentTypeError(
+            f"{name} must be a mapping, got {_type_name(value)}", argument=name
+        )
+    return value
+
+
+def drop_none(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Request fields left as ``None`` are not sent at all."""
+    return {key: value for key, value in values.items() if value is not None}
