@@ -7,10 +7,16 @@ import ipaddress
 import logging
 import os
 import threading
-from typing import TYPE_CHECKING, Any, Mapping, Union
+from typing import TYPE_CHECKING, Any, Mapping, Union, cast
 from urllib.parse import urlsplit
 
-from .core.config import DEFAULT_TIMEOUT, ClientConfig, check_deadline, check_max_retries, resolve_config
+from .core.config import (
+    DEFAULT_TIMEOUT,
+    ClientConfig,
+    check_deadline,
+    check_max_retries,
+    resolve_config,
+)
 from .core.engine import Clock, Engine, SystemClock
 from .core.errors import InvalidArgumentError, InvalidArgumentTypeError
 from .core.http import Timeout, TimeoutLike
@@ -168,7 +174,9 @@ class MegaNova:
             )
         _warn_if_plain_http(config.base_url)
         self._verify = verify
-        self._transport_spec = transport if isinstance(transport, str) or transport is None else None
+        self._transport_spec = (
+            transport if isinstance(transport, str) or transport is None else None
+        )
         clock = clock or SystemClock()
         self._setup(
             config,
@@ -298,43 +306,43 @@ class MegaNova:
 
     @property
     def chat(self) -> ChatResource:
-        return self._resource("chat")  # type: ignore[no-any-return]
+        return cast("ChatResource", self._resource("chat"))
 
     @property
     def models(self) -> ModelsResource:
-        return self._resource("models")  # type: ignore[no-any-return]
+        return cast("ModelsResource", self._resource("models"))
 
     @property
     def usage(self) -> UsageResource:
-        return self._resource("usage")  # type: ignore[no-any-return]
+        return cast("UsageResource", self._resource("usage"))
 
     @property
     def billing(self) -> BillingResource:
-        return self._resource("billing")  # type: ignore[no-any-return]
+        return cast("BillingResource", self._resource("billing"))
 
     @property
     def embeddings(self) -> EmbeddingsResource:
-        return self._resource("embeddings")  # type: ignore[no-any-return]
+        return cast("EmbeddingsResource", self._resource("embeddings"))
 
     @property
     def rerank(self) -> RerankResource:
-        return self._resource("rerank")  # type: ignore[no-any-return]
+        return cast("RerankResource", self._resource("rerank"))
 
     @property
     def images(self) -> ImagesResource:
-        return self._resource("images")  # type: ignore[no-any-return]
+        return cast("ImagesResource", self._resource("images"))
 
     @property
     def audio(self) -> AudioResource:
-        return self._resource("audio")  # type: ignore[no-any-return]
+        return cast("AudioResource", self._resource("audio"))
 
     @property
     def videos(self) -> VideosResource:
-        return self._resource("videos")  # type: ignore[no-any-return]
+        return cast("VideosResource", self._resource("videos"))
 
     @property
     def serverless(self) -> ServerlessResource:
-        return self._resource("serverless")  # type: ignore[no-any-return]
+        return cast("ServerlessResource", self._resource("serverless"))
 
     # -- lifecycle ----------------------------------------------------------------
 
@@ -374,9 +382,7 @@ class MegaNova:
         self._verify = state["verify"]
         self._transport_spec = spec if isinstance(spec, str) and spec != "default" else None
         clock = state["clock"] or SystemClock()
-        transport = make_transport(
-            None if spec == "default" else spec, verify=self._verify
-        )
+        transport = make_transport(None if spec == "default" else spec, verify=self._verify)
         self._setup(
             state["config"],
             transport,

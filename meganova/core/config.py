@@ -75,7 +75,9 @@ def check_deadline(value: object, name: str = "deadline") -> float | None:
             argument=name,
         )
     if not math.isfinite(value) or value <= 0:
-        raise InvalidArgumentError(f"{name} must be positive and finite, got {value!r}", argument=name)
+        raise InvalidArgumentError(
+            f"{name} must be positive and finite, got {value!r}", argument=name
+        )
     return float(value)
 
 
@@ -174,10 +176,14 @@ def resolve_config(
     if region_value is None:
         region_value = env.get(ENV_REGION) or "auto"
     if not region_value.strip() or any(c in region_value for c in "\r\n"):
-        raise InvalidArgumentError("region must be a non-empty single-line string", argument="region")
+        raise InvalidArgumentError(
+            "region must be a non-empty single-line string", argument="region"
+        )
     extra = _string_option("user_agent_extra", user_agent_extra)
     if extra is not None and any(c in extra for c in "\r\n"):
-        raise InvalidArgumentError("user_agent_extra contains a line break", argument="user_agent_extra")
+        raise InvalidArgumentError(
+            "user_agent_extra contains a line break", argument="user_agent_extra"
+        )
     model = _string_option("default_model", default_model)
     if model is None:
         model = env.get(ENV_MODEL) or None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import random
@@ -136,8 +137,7 @@ class RequestOptions:
             or None,
             extra_query=_check_str_mapping("extra_query", extra_query, allow_none_values=True)
             or None,
-            extra_body=_check_str_mapping("extra_body", extra_body, allow_none_values=True)
-            or None,
+            extra_body=_check_str_mapping("extra_body", extra_body, allow_none_values=True) or None,
             idempotency_key=idempotency_key,
             deadline=check_deadline(deadline),
         )
@@ -179,7 +179,9 @@ class Engine:
         self._base_headers = headers
 
     def __repr__(self) -> str:
-        return f"Engine(base_url={self.config.base_url!r}, transport={type(self.transport).__name__})"
+        return (
+            f"Engine(base_url={self.config.base_url!r}, transport={type(self.transport).__name__})"
+        )
 
     # -- building -----------------------------------------------------------------
 
@@ -189,7 +191,7 @@ class Engine:
         else:
             url = self.config.base_url + (path if path.startswith("/") else "/" + path)
         if query:
-            pairs = []
+            pairs: list[tuple[str, str]] = []
             for key, value in query.items():
                 if value is None:
                     continue
@@ -293,7 +295,9 @@ class Engine:
     ) -> Response:
         """Send a call and return its 2xx response unread. Retries happen only here,
         before the caller has seen a byte of the body."""
-        request = self.build_request(method, path, query=query, json=json, options=options, stream=True)
+        request = self.build_request(
+            method, path, query=query, json=json, options=options, stream=True
+        )
         response, _ = self._execute(request, options, read_body=False)
         return response
 
@@ -461,10 +465,8 @@ def _read_and_close(response: Response) -> bytes:
 
 def attach_request_id(result: object, request_id: str | None) -> None:
     if request_id is not None and hasattr(result, "request_id"):
-        try:
-            result.request_id = request_id  # type: ignore[attr-defined]
-        except AttributeError:
-            pass
+        with contextlib.suppress(AttributeError):
+            result.request_id = request_id
 
 
 __all__ = [

@@ -69,9 +69,7 @@ class Headers(Mapping[str, str]):
 
     __slots__ = ("_items",)
 
-    def __init__(
-        self, items: Mapping[str, str] | Iterable[tuple[str, str]] | None = None
-    ) -> None:
+    def __init__(self, items: Mapping[str, str] | Iterable[tuple[str, str]] | None = None) -> None:
         store: dict[str, tuple[str, str]] = {}
         pairs = items.items() if isinstance(items, Mapping) else (items or ())
         for name, value in pairs:
