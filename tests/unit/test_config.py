@@ -1,0 +1,150 @@
+"""Configuration: arguments win over the environment; bad values are named."""
+
+import pickle
+
+import pytest
+
+from meganova import MegaNova, MeganovaError
+from meganova.adapters.fake_transport import FakeTransport
+from meganova.core.config import DEFAULT_BASE_URL
+from meganova.core.http import Timeout
+from meganova.errors import ConfigurationError, InvalidArgumentError, InvalidArgumentTypeError
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch):
+    for name in ("MEGANOVA_API_KEY", "MEGANOVA_BASE_URL", "MEGANOVA_MODEL", "MEGANOVA_REGION"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def make(**kw):
+    kw.setdefault("transport", FakeTransport())
+    return MegaNova(**kw)
+
+
+def test_missing_key_names_both_ways_to_pass_it():
+    with pytest.raises(ConfigurationError) as info:
+        make()
+    assert "api_key" in str(info.value) and "MEGANOVA_API_KEY" in str(info.value)
+    assert isinstance(info.value, MeganovaError)
+
+
+def test_blank_key_is_missing():
+    with pytest.raises(ConfigurationError):
+        make(api_key="   ")
+
+
+def test_key_and_base_url_from_environment(monkeypatch):
+    monkeypatch.setenv("MEGANOVA_API_KEY", "sk-env")
+    monkeypatch.setenv("MEGANOVA_BASE_URL", "http://127.0.0.1:9/v1/")
+    client = make()
+    assert client.config.api_key.reveal() == "sk-env"
+    assert client.base_url == "http://127.0.0.1:9/v1"
+
+
+def test_arguments_win_over_environment(monkeypatch):
+    monkeypatch.setenv("MEGANOVA_API_KEY", "sk-env")
+    monkeypatch.setenv("MEGANOVA_BASE_URL", "http://127.0.0.1:9/v1")
+    client = make(api_key="sk-arg", base_url="https://example.test/v2")
+    assert client.config.api_key.reveal() == "sk-arg"
+    assert client.base_url == "https://example.test/v2"
+
+
+def test_defaults():
+    client = make(api_key="sk-x")
+    assert client.base_url == DEFAULT_BASE_URL
+    assert client.max_retries == 2
+    assert client.timeout == Timeout(connect=5.0, read=600.0)
+    assert client.config.region == "auto"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (10.0, Timeout(10.0, 10.0)),
+        (3, Timeout(3.0, 3.0)),
+        ((2.0, 120.0), Timeout(2.0, 120.0)),
+        ((2.0, None), Timeout(2.0, None)),
+        (Timeout(1.0, 9.0), Timeout(1.0, 9.0)),
+    ],
+)
+def test_timeout_forms(value, expected):
+    assert make(api_key="k", timeout=value).timeout == expected
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "argument", "exc"),
+    [
+        ({"timeout": -1}, "timeout", InvalidArgumentError),
+        ({"timeout": float("nan")}, "timeout", InvalidArgumentError),
+        ({"timeout": "10"}, "timeout", InvalidArgumentTypeError),
+        ({"timeout": (1.0, 2.0, 3.0)}, "timeout", InvalidArgumentTypeError),
+        ({"max_retries": -1}, "max_retries", InvalidArgumentError),
+        ({"max_retries": 1.5}, "max_retries", InvalidArgumentTypeError),
+        ({"max_retries": True}, "max_retries", InvalidArgumentTypeError),
+        ({"base_url": "ftp://x"}, "base_url", InvalidArgumentError),
+        ({"base_url": "api.meganova.ai/v1"}, "base_url", InvalidArgumentError),
+        ({"base_url": ""}, "base_url", InvalidArgumentError),
+        ({"region": ""}, "region", InvalidArgumentError),
+        ({"api_key": 12345}, "api_key", InvalidArgumentTypeError),
+        ({"default_headers": {"X": 1}}, "default_headers", InvalidArgumentTypeError),
+        ({"default_headers": {"X": "a\r\nInjected: 1"}}, "default_headers", InvalidArgumentError),
+        ({"user_agent_extra": "a\nb"}, "user_agent_extra", InvalidArgumentError),
+        ({"deadline": 0}, "deadline", InvalidArgumentError),
+        ({"transport": "carrier-pigeon"}, "transport", InvalidArgumentError),
+        ({"transport": object()}, "transport", InvalidArgumentTypeError),
+    ],
+)
+def test_bad_options_are_named(kwargs, argument, exc):
+    kwargs.setdefault("api_key", "sk-x")
+    if "transport" in kwargs:
+        with pytest.raises(exc) as info:
+            MegaNova(**kwargs)
+    else:
+        with pytest.raises(exc) as info:
+            make(**kwargs)
+    assert info.value.argument.startswith(argument)
+    assert argument in str(info.value)
+
+
+def test_invalid_argument_is_also_a_builtin_error():
+    with pytest.raises(ValueError):
+        make(api_key="k", max_retries=-3)
+    with pytest.raises(TypeError):
+        make(api_key="k", max_retries="3")
+
+
+def test_key_never_in_repr_or_str():
+    client = make(api_key="sk-very-secret-123")
+    for text in (repr(client), str(client), repr(client.config), str(client.config)):
+        assert "sk-very-secret-123" not in text
+    assert "sk-very-secret-123" not in repr(client.config.api_key)
+
+
+def test_with_options_shares_transport_and_changes_only_what_is_asked():
+    client = make(api_key="sk-x", timeout=30.0)
+    other = client.with_options(timeout=(1.0, 5.0), max_retries=0)
+    assert other.transport is client.transport
+    assert other.timeout == Timeout(1.0, 5.0) and other.max_retries == 0
+    assert client.timeout == Timeout(30.0, 30.0) and client.max_retries == 2
+    assert other.config.api_key == client.config.api_key
+
+
+def test_with_options_validates():
+    with pytest.raises(InvalidArgumentError):
+        make(api_key="k").with_options(max_retries=-1)
+
+
+def test_context_manager_closes_transport():
+    transport = FakeTransport()
+    with MegaNova(api_key="k", transport=transport) as client:
+        assert client.transport is transport
+    assert transport.closed
+
+
+def test_client_pickles_into_a_working_client_without_showing_the_key():
+    client = MegaNova(api_key="sk-pickle-me", transport="stdlib", base_url="http://127.0.0.1:1/v1")
+    clone = pickle.loads(pickle.dumps(client))
+    assert clone.config == client.config
+    assert type(clone.transport).__name__ == "UrllibTransport"
+    assert "sk-pickle-me" not in repr(clone)
