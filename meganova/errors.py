@@ -9,6 +9,7 @@ from .core.errors import (
     BadRequestError,
     ConfigurationError,
     ConflictError,
+    IncompleteStreamError,
     InternalServerError,
     InvalidArgumentError,
     InvalidArgumentTypeError,
@@ -16,6 +17,11 @@ from .core.errors import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    StreamConnectionError,
+    StreamDecodeError,
+    StreamError,
+    StreamEventTooLargeError,
+    StreamTimeoutError,
     UnprocessableEntityError,
 )
 
@@ -28,6 +34,7 @@ __all__ = [
     "BadRequestError",
     "ConfigurationError",
     "ConflictError",
+    "IncompleteStreamError",
     "InternalServerError",
     "InvalidArgumentError",
     "InvalidArgumentTypeError",
@@ -35,5 +42,10 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "StreamConnectionError",
+    "StreamDecodeError",
+    "StreamError",
+    "StreamEventTooLargeError",
+    "StreamTimeoutError",
     "UnprocessableEntityError",
 ]

@@ -22,6 +22,12 @@ __all__ = [
     "APIConnectionError",
     "APITimeoutError",
     "APIResponseValidationError",
+    "StreamError",
+    "IncompleteStreamError",
+    "StreamDecodeError",
+    "StreamEventTooLargeError",
+    "StreamConnectionError",
+    "StreamTimeoutError",
     "error_for_status",
     "parse_error_body",
 ]
@@ -293,3 +299,83 @@ def error_for_status(
         error_type=kind,
         retry_after=retry_after,
     )
+
+
+# -- streams: a 2xx event stream that broke its contract --------------------------------
+
+
+class StreamError(MeganovaError):
+    """A stream failed after it started. ``partial_text`` is the text received so far,
+    ``chunks`` the decoded chunks, ``partial`` the accumulated response (when known)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = "stream_error",
+        status: int | None = None,
+        request_id: str | None = None,
+        partial_text: str = "",
+        chunks: Any = (),
+        partial: Any = None,
+    ) -> None:
+        super().__init__(message, code=code, status=status, request_id=request_id)
+        self.partial_text = partial_text
+        self.chunks: list[Any] = list(chunks)
+        self.partial = partial
+
+
+class IncompleteStreamError(StreamError):
+    """The stream ended (or was closed) without ``[DONE]`` and without a finish reason."""
+
+
+class StreamDecodeError(StreamError):
+    """An event's data is not JSON or does not fit the chunk model. ``data`` holds it."""
+
+    def __init__(self, message: str, *, data: bytes = b"", **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.data = data
+
+
+class StreamEventTooLargeError(StreamError):
+    """One event grew past the decoder's ``max_event_size``."""
+
+
+class StreamConnectionError(APIConnectionError, StreamError):
+    """The connection broke mid-stream; the partial content is attached."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        request_sent: bool | None = True,
+        request_id: str | None = None,
+        attempts: int = 1,
+        partial_text: str = "",
+        chunks: Any = (),
+        partial: Any = None,
+    ) -> None:
+        super().__init__(
+            message, request_sent=request_sent, request_id=request_id, attempts=attempts
+        )
+        self.partial_text = partial_text
+        self.chunks = list(chunks)
+        self.partial = partial
+
+
+class StreamTimeoutError(APITimeoutError, StreamConnectionError):
+    """No data event arrived within the read timeout (keep-alives do not count)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        request_id: str | None = None,
+        partial_text: str = "",
+        chunks: Any = (),
+        partial: Any = None,
+    ) -> None:
+        super().__init__(message, request_sent=True, request_id=request_id)
+        self.partial_text = partial_text
+        self.chunks = list(chunks)
+        self.partial = partial
