@@ -205,6 +205,42 @@ class APIResponseValidationError(MeganovaError):
         self.body = body
 
 
+class GenerationFailedError(MeganovaError):
+    """A generation job (video, image) ended in failure; ``reason`` is the server's text,
+    ``job`` the last object the server sent."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        reason: str | None = None,
+        job_id: str | None = None,
+        job: Any = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message, code="generation_failed", request_id=request_id)
+        self.reason = reason
+        self.job_id = job_id
+        self.job = job
+
+
+class GenerationTimeoutError(APITimeoutError):
+    """Waiting for a generation job passed its deadline; the job may still finish
+    server-side (``job`` is the last state seen)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        job_id: str | None = None,
+        job: Any = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message, request_sent=True, request_id=request_id)
+        self.job_id = job_id
+        self.job = job
+
+
 _STATUS_CLASSES: dict[int, type[APIError]] = {
     400: BadRequestError,
     401: AuthenticationError,
