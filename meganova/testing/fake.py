@@ -1,0 +1,523 @@
+"""``FakeMeganova``: the Meganova API in process, on the fake transport."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import deque
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
+
+from ..adapters.fake_transport import FakeResponse, FakeTransport
+from ..core.errors import APIConnectionError
+from ..core.http import Request
+from . import endpoints
+from .clock import VirtualClock
+from .demo import catalogue, luna_answer
+from .recording import RecordedRequest, record
+from .script import (
+    Corrupt,
+    Delay,
+    Drop,
+    EndEarly,
+    Error,
+    Json,
+    Step,
+    Stream,
+    Text,
+    ToolCall,
+    coerce_step,
+    step_delay,
+)
+from .wire import (
+    DONE,
+    ChatShape,
+    Pause,
+    Piece,
+    ScriptedResponse,
+    error_body,
+    split_words,
+    sse,
+    token_count,
+    wait,
+)
+
+if TYPE_CHECKING:
+    from ..client import MegaNova
+
+VIDEO_STAGES = ("queued", "processing", "completed")
+
+
+class FakeMeganova:
+    """A stand-in for the Meganova API: scripted replies first, then sensible defaults.
+
+    >>> fake = FakeMeganova()
+    >>> fake.script(Text("Ahoy!"), Error(429, retry_after=2))
+    >>> client = fake.client()
+    >>> client.chat.create(messages=[...], model="...")   # doctest: +SKIP
+
+    Unscripted chat calls are answered by Luna, the demo character of Neon Harbor.
+    The fake keeps a models catalogue (``models``) and video jobs that move from
+    ``queued`` to ``processing`` to ``completed`` as its clock advances or as they are
+    polled. Every request is kept in ``requests``.
+    """
+
+    def __init__(
+        self,
+        *,
+        clock: Any = None,
+        models: Iterable[Mapping[str, Any]] | None = None,
+        stream_gap: float = 0.0,
+        video_seconds: float = 10.0,
+    ) -> None:
+        self.clock = clock if clock is not None else VirtualClock()
+        self.models: list[dict[str, Any]] = [dict(m) for m in (models or catalogue())]
+        self.stream_gap = stream_gap
+        self.video_seconds = video_seconds
+        self.requests: list[RecordedRequest] = []
+        self._script: deque[Step] = deque()
+        self._videos: dict[str, dict[str, Any]] = {}
+        self._counter = 0
+        self._lock = threading.Lock()
+        self.transport = FakeTransport(self.handle)
+
+    # -- scripting ------------------------------------------------------------------
+
+    def script(self, *steps: Step | str) -> FakeMeganova:
+        """Queue replies, consumed in order (a bare string is a ``Text`` answer)."""
+        coerced = [coerce_step(step) for step in steps]
+        with self._lock:
+            self._script.extend(coerced)
+        return self
+
+    @property
+    def pending(self) -> list[Step]:
+        """Scripted steps not yet consumed."""
+        with self._lock:
+            return list(self._script)
+
+    def assert_script_consumed(self) -> None:
+        left = self.pending
+        if left:
+            raise AssertionError(f"{len(left)} scripted repl(ies) never requested: {left!r}")
+
+    # -- clients --------------------------------------------------------------------
+
+    def client(self, **options: Any) -> MegaNova:
+        """A ``MegaNova`` wired to this fake and its clock (options as for ``MegaNova``)."""
+        from ..client import MegaNova
+
+        options.setdefault("api_key", "sk-fake-key")
+        options.setdefault("base_url", "https://api.meganova.ai/v1")
+        options.setdefault("clock", self.clock)
+        return MegaNova(transport=self.transport, **options)
+
+    # -- what was seen ----------------------------------------------------------------
+
+    @property
+    def last_request(self) -> RecordedRequest:
+        if not self.requests:
+            raise AssertionError("The fake has not received any request")
+        return self.requests[-1]
+
+    def requests_to(self, path: str, method: str | None = None) -> list[RecordedRequest]:
+        """Requests to one API path (``"/chat/completions"``), optionally one method."""
+        return [
+            r
+            for r in self.requests
+            if r.path == path and (method is None or r.method == method.upper())
+        ]
+
+    def reset(self) -> None:
+        """Forget requests, script and video jobs (the catalogue stays)."""
+        with self._lock:
+            self.requests.clear()
+            self._script.clear()
+            self._videos.clear()
+
+    # -- the handler ----------------------------------------------------------------
+
+    def handle(self, request: Request) -> FakeResponse:
+        """Answer one request (the ``FakeTransport`` handler)."""
+        seen = record(request)
+        with self._lock:
+            self.requests.append(seen)
+            self._counter += 1
+            request_id = f"req_fake_{self._counter:06d}"
+            step = self._take(seen.path)
+        read_timeout = request.timeout.read
+        if step is not None:
+            wait(self.clock, step_delay(step), read_timeout)
+        reply = _Reply(request_id, self.clock, read_timeout)
+        if step is not None and not isinstance(step, Delay):
+            return self._scripted(step, seen, reply)
+        return self._default(seen, reply)
+
+    def _take(self, path: str) -> Step | None:
+        for index, step in enumerate(self._script):
+            if step.path is None or step.path == path:
+                del self._script[index]
+                return step
+        return None
+
+    def _scripted(self, step: Step, seen: RecordedRequest, reply: _Reply) -> FakeResponse:
+        if isinstance(step, Error):
+            return reply.error(step)
+        if isinstance(step, Json):
+            return reply.json(step.body, step.status, step.headers)
+        if isinstance(step, Drop) and step.after == 0:
+            raise APIConnectionError(
+                "Connection reset by peer (scripted by FakeMeganova)", request_sent=True
+            )
+        if isinstance(step, Drop) and seen.path != "/chat/completions":
+            return reply.broken_body()
+        body = seen.json if isinstance(seen.json, dict) else {}
+        return self._chat(seen, body, reply, step)
+
+    def _default(self, seen: RecordedRequest, reply: _Reply) -> FakeResponse:
+        body = seen.json if isinstance(seen.json, dict) else {}
+        route = (seen.method, seen.path)
+        try:
+            if route == ("POST", "/chat/completions"):
+                return self._chat(seen, body, reply, None)
+            if route == ("GET", "/models"):
+                return reply.json({"object": "list", "data": self.models})
+            if seen.method == "GET" and seen.path.startswith("/models/"):
+                return self._model(seen.path[len("/models/") :], reply)
+            if route == ("GET", "/serverless/models/filter"):
+                return reply.json(self._serverless(seen.query))
+            if seen.path.startswith("/videos/"):
+                return self._video(seen, body, reply)
+            handler = self._simple_routes().get(route)
+            if handler is not None:
+                return reply.json(handler(seen, body))
+        except endpoints.BadRequest as exc:
+            return reply.json(error_body(str(exc), "invalid_request"), 400)
+        return reply.json(
+            error_body(f"No route for {seen.method} {seen.path} in the fake", "not_found"), 404
+        )
+
+    def _simple_routes(
+        self,
+    ) -> dict[tuple[str, str], Callable[[RecordedRequest, dict[str, Any]], Any]]:
+        now = int(self.clock.time())
+        return {
+            ("POST", "/embeddings"): lambda s, b: endpoints.embeddings(b),
+            ("POST", "/rerank"): lambda s, b: endpoints.rerank(b),
+            ("POST", "/images/generations"): lambda s, b: endpoints.images_openai(b, now),
+            ("POST", "/images/generation"): lambda s, b: endpoints.images_native(b),
+            ("POST", "/audio/transcriptions"): lambda s, b: endpoints.transcription(),
+            ("GET", "/usage/time_range"): lambda s, b: endpoints.usage(s.query),
+            ("GET", "/billing/user-instance-billings"): lambda s, b: endpoints.billing(),
+            ("GET", "/users/credits"): lambda s, b: endpoints.credits(),
+        }
+
+    # -- chat -------------------------------------------------------------------------
+
+    def _chat(
+        self, seen: RecordedRequest, body: dict[str, Any], reply: _Reply, step: Step | None
+    ) -> FakeResponse:
+        messages = body.get("messages")
+        if not isinstance(messages, list) or not messages:
+            return reply.json(
+                error_body("messages must be a non-empty array", "invalid_request"), 400
+            )
+        model = body.get("model")
+        if not isinstance(model, str) or not model:
+            return reply.json(error_body("model is required", "invalid_request"), 400)
+        with self._lock:
+            completion_id = f"chatcmpl-fake{self._counter:06d}"
+        shape = ChatShape(completion_id, model, int(self.clock.time()))
+        prompt = _last_user_text(messages)
+        prompt_tokens = sum(token_count(_text_of(m)) for m in messages if isinstance(m, dict))
+        streaming = body.get("stream") is True
+        include_usage = isinstance(body.get("stream_options"), dict) and bool(
+            body["stream_options"].get("include_usage")
+        )
+        max_tokens = body.get("max_tokens") if isinstance(body.get("max_tokens"), int) else None
+
+        if isinstance(step, ToolCall):
+            arguments = (
+                step.arguments if isinstance(step.arguments, str) else json.dumps(step.arguments)
+            )
+            call_id = step.id or f"call_fake{self._counter:06d}"
+            usage = _usage(prompt_tokens, token_count(arguments))
+            if not streaming:
+                message = {
+                    "role": "assistant",
+                    "content": step.content,
+                    "tool_calls": [
+                        {
+                            "id": call_id,
+                            "type": "function",
+                            "function": {"name": step.name, "arguments": arguments},
+                        }
+                    ],
+                }
+                return reply.json(shape.completion(message, "tool_calls", usage))
+            events: list[Piece] = [
+                sse(c) for c in shape.tool_call_chunks(call_id, step.name, arguments, step.content)
+            ]
+            events.append(sse(shape.chunk({}, "tool_calls")))
+            if include_usage:
+                events.append(sse(shape.usage_chunk(usage)))
+            events.append(DONE)
+            return reply.stream(events)
+
+        finish = "stop"
+        gap = self.stream_gap
+        reasoning = None
+        if isinstance(step, Stream):
+            pieces = list(step.pieces)
+            finish, gap = step.finish_reason, step.gap
+        elif isinstance(step, Text):
+            pieces = split_words(step.content)
+            finish, reasoning = step.finish_reason, step.reasoning
+        elif isinstance(step, EndEarly) or (
+            isinstance(step, (Drop, Corrupt)) and step.pieces is not None
+        ):
+            pieces = list(step.pieces or ())
+        else:
+            pieces = split_words(luna_answer(prompt))
+            if max_tokens is not None and len(pieces) > max_tokens:
+                pieces, finish = pieces[: max(max_tokens, 0)], "length"
+        content = "".join(pieces)
+        usage = _usage(prompt_tokens, token_count(content))
+
+        if not streaming:
+            if isinstance(step, (Drop, EndEarly, Corrupt)):
+                return reply.broken_body()
+            reply_message: dict[str, Any] = {"role": "assistant", "content": content}
+            if reasoning is not None:
+                reply_message["reasoning_content"] = reasoning
+            return reply.json(shape.completion(reply_message, finish, usage))
+
+        chunks = [sse(c) for c in shape.text_chunks(pieces)]
+        if reasoning is not None:
+            chunks.insert(
+                0, sse(shape.chunk({"role": "assistant", "reasoning_content": reasoning}))
+            )
+        if isinstance(step, EndEarly):
+            return reply.stream(_with_gaps(chunks, gap))
+        if isinstance(step, Drop):
+            broken: list[Piece] = list(_with_gaps(chunks[: step.after], gap))
+            broken.append(
+                APIConnectionError(
+                    f"Connection dropped after {step.after} event(s) (scripted by FakeMeganova)",
+                    request_sent=True,
+                )
+            )
+            return reply.stream(broken)
+        chunks.append(sse(shape.chunk({}, finish)))
+        if include_usage:
+            chunks.append(sse(shape.usage_chunk(usage)))
+        if isinstance(step, Corrupt):
+            chunks.insert(min(step.after, len(chunks)), sse(step.data))
+        chunks.append(DONE)
+        return reply.stream(_with_gaps(chunks, gap))
+
+    # -- models, catalogue, videos ------------------------------------------------------
+
+    def _model(self, model_id: str, reply: _Reply) -> FakeResponse:
+        for item in self.models:
+            if item.get("id") == model_id:
+                return reply.json(item)
+        return reply.json(
+            error_body(f"The model '{model_id}' does not exist", "model_not_found"), 404
+        )
+
+    def _serverless(self, query: Mapping[str, str]) -> dict[str, Any]:
+        wanted = {m for m in query.get("modality", "").split(",") if m}
+        modality_of = {
+            "text->text": "text_generation",
+            "text+image->text": "multimodal",
+            "text->embedding": "embeddings",
+            "text->score": "reranker",
+            "text->image": "text_to_image",
+            "text->video": "text_to_video",
+            "audio->text": "audio",
+        }
+        items = []
+        for model in self.models:
+            modality = modality_of.get(model.get("architecture", {}).get("modality", ""), "other")
+            if wanted and modality not in wanted:
+                continue
+            items.append(
+                {
+                    "model_name": model["id"],
+                    "model_alias": model.get("name"),
+                    "modality": modality,
+                    "context_length": model.get("context_length"),
+                    "input_price": 0.2,
+                    "output_price": 0.6,
+                    "cost_per_1k_input": 0.0002,
+                    "cost_per_1k_output": 0.0006,
+                    "tier2+_require": "premium" in model.get("tags", []),
+                    "tags": {
+                        "modality": [modality],
+                        "highlight": [],
+                        "use_case": [],
+                        "model_family": [model["id"].split("/")[0]],
+                    },
+                }
+            )
+        return {
+            "data": {"models": items, "count": len(items)},
+            "message": "ok",
+            "status": "success",
+        }
+
+    def _video(self, seen: RecordedRequest, body: dict[str, Any], reply: _Reply) -> FakeResponse:
+        if (seen.method, seen.path) == ("POST", "/videos/generations"):
+            if not isinstance(body.get("prompt"), str) or not isinstance(body.get("model"), str):
+                raise endpoints.BadRequest("prompt and model are required")
+            with self._lock:
+                job_id = f"vid_fake{len(self._videos) + 1:04d}"
+                self._videos[job_id] = {
+                    "started": self.clock.monotonic(),
+                    "created_at": int(self.clock.time()),
+                    "polls": 0,
+                    "model": body["model"],
+                }
+            return reply.json(self._video_state(job_id))
+        if seen.method == "GET" and seen.path.startswith("/videos/generations/"):
+            job_id = seen.path[len("/videos/generations/") :]
+            with self._lock:
+                job = self._videos.get(job_id)
+                if job is not None:
+                    job["polls"] += 1
+            if job is None:
+                return reply.json(error_body(f"No video generation {job_id!r}", "not_found"), 404)
+            return reply.json(self._video_state(job_id))
+        if (seen.method, seen.path) == ("POST", "/videos/generation"):
+            if not isinstance(body.get("model_name"), str):
+                raise endpoints.BadRequest("model_name is required")
+            return reply.json(
+                {
+                    "status": "success",
+                    "message": "Video generated successfully",
+                    "data": {"url": "https://cdn.fake.meganova.invalid/videos/native.mp4"},
+                }
+            )
+        if (seen.method, seen.path) == ("GET", "/videos/models/supported_models"):
+            videos = [m["id"] for m in self.models if "video" in m.get("tags", [])]
+            return reply.json({"data": [{"model_name": v} for v in videos]})
+        return reply.json(error_body(f"No route for {seen.method} {seen.path}", "not_found"), 404)
+
+    def _video_state(self, job_id: str) -> dict[str, Any]:
+        job = self._videos[job_id]
+        elapsed = self.clock.monotonic() - job["started"]
+        by_time = 0 if elapsed < min(1.0, self.video_seconds) else 1
+        if elapsed >= self.video_seconds:
+            by_time = 2
+        stage = VIDEO_STAGES[max(by_time, min(job["polls"], 2))]
+        state: dict[str, Any] = {
+            "id": job_id,
+            "object": "video.generation",
+            "created_at": job["created_at"],
+            "status": stage,
+            "model": job["model"],
+            "estimated_cost": 0.6,
+        }
+        if stage == "completed":
+            state["url"] = f"https://cdn.fake.meganova.invalid/videos/{job_id}.mp4"
+        return state
+
+    def __repr__(self) -> str:
+        return f"FakeMeganova(requests={len(self.requests)}, scripted={len(self._script)})"
+
+
+class _Reply:
+    """Builds replies carrying the request id and the read timeout of one request."""
+
+    def __init__(self, request_id: str, clock: Any, read_timeout: float | None) -> None:
+        self.request_id = request_id
+        self.clock = clock
+        self.read_timeout = read_timeout
+
+    def _headers(self, content_type: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        return {"Content-Type": content_type, "x-request-id": self.request_id, **(extra or {})}
+
+    def json(
+        self, data: Any, status: int = 200, headers: Mapping[str, str] | None = None
+    ) -> FakeResponse:
+        body = data if isinstance(data, bytes) else json.dumps(data).encode()
+        return FakeResponse(status, body, self._headers("application/json", headers))
+
+    def error(self, step: Error) -> FakeResponse:
+        extra = dict(step.headers or {})
+        if step.retry_after is not None:
+            extra["Retry-After"] = f"{step.retry_after:g}"
+        if isinstance(step.body, bytes):
+            return FakeResponse(step.status, step.body, self._headers("text/plain", extra))
+        body = (
+            step.body
+            if step.body is not None
+            else error_body(step.message or _reason(step.status), step.code)
+        )
+        return self.json(body, step.status, extra)
+
+    def stream(self, pieces: Sequence[Piece]) -> FakeResponse:
+        return ScriptedResponse(
+            200,
+            pieces,
+            self._headers("text/event-stream"),
+            clock=self.clock,
+            read_timeout=self.read_timeout,
+        )
+
+    def broken_body(self) -> FakeResponse:
+        lost = APIConnectionError(
+            "Connection dropped while reading the body (scripted by FakeMeganova)",
+            request_sent=True,
+        )
+        return ScriptedResponse(
+            200,
+            [b'{"id": "chatcmpl-partial", "choi', lost],
+            self._headers("application/json"),
+            clock=self.clock,
+            read_timeout=self.read_timeout,
+        )
+
+
+def _with_gaps(chunks: Sequence[Piece], gap: float) -> list[Piece]:
+    if gap <= 0:
+        return list(chunks)
+    out: list[Piece] = []
+    for index, chunk in enumerate(chunks):
+        if index:
+            out.append(Pause(gap))
+        out.append(chunk)
+    return out
+
+
+def _text_of(message: dict[str, Any]) -> str:
+    content = message.get("content")
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(str(part.get("text", "")) for part in content if isinstance(part, dict))
+    return ""
+
+
+def _last_user_text(messages: list[Any]) -> str:
+    for message in reversed(messages):
+        if isinstance(message, dict) and message.get("role") == "user":
+            return _text_of(message)
+    return ""
+
+
+def _usage(prompt: int, completion: int) -> dict[str, int]:
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+    }
+
+
+def _reason(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return f"HTTP {status}"

@@ -1,0 +1,35 @@
+"""pytest fixtures for testing code that uses Meganova (registered as a ``pytest11`` plugin).
+
+``meganova_fake``: a fresh ``FakeMeganova`` per test (virtual clock, Luna by default).
+``meganova_client``: a ``MegaNova`` wired to that fake.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterator
+
+import pytest
+
+from .fake import FakeMeganova
+
+if TYPE_CHECKING:
+    from ..client import MegaNova
+
+
+def _meganova_fake() -> FakeMeganova:
+    """A fake Meganova API; script replies with ``meganova_fake.script(...)``."""
+    return FakeMeganova()
+
+
+def _meganova_client(meganova_fake: FakeMeganova) -> Iterator[MegaNova]:
+    """A ``MegaNova`` client that talks to ``meganova_fake``."""
+    client = meganova_fake.client()
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+# Assigned rather than decorated: mypy sees pytest as untyped (see pyproject).
+meganova_fake = pytest.fixture(name="meganova_fake")(_meganova_fake)
+meganova_client = pytest.fixture(name="meganova_client")(_meganova_client)
