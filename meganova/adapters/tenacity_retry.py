@@ -22,6 +22,19 @@ class TenacityRetryPolicy:
         return "TenacityRetryPolicy()"
 
     def run(self, attempt: Callable[[int], T], decide: Decide) -> T:
+        # Fast path: most calls succeed first time, so the first attempt runs bare and
+        # tenacity's machinery (a few µs per call) is built only after a failure.
+        try:
+            return attempt(1)
+        except Exception as error:
+            verdict = decide(error, 1)
+            if not verdict.retry:
+                raise
+        self._sleep(verdict.delay)
+        return self._retry_from_second(attempt, decide)
+
+    def _retry_from_second(self, attempt: Callable[[int], T], decide: Decide) -> T:
+        """Tenacity runs attempts 2, 3, ...; its attempt numbers are ours minus one."""
         delays: dict[int, float] = {}
 
         def should_retry(state: RetryCallState) -> bool:
@@ -31,7 +44,7 @@ class TenacityRetryPolicy:
             error = outcome.exception()
             if error is None or not isinstance(error, Exception):
                 return False
-            verdict = decide(error, state.attempt_number)
+            verdict = decide(error, state.attempt_number + 1)
             delays[state.attempt_number] = verdict.delay
             return verdict.retry
 
@@ -43,7 +56,7 @@ class TenacityRetryPolicy:
         )
         for try_ in retrying:
             with try_:
-                result = attempt(try_.retry_state.attempt_number)
+                result = attempt(try_.retry_state.attempt_number + 1)
             if not try_.retry_state.outcome or not try_.retry_state.outcome.failed:
                 return result
         raise AssertionError("unreachable: tenacity stopped without an outcome")  # pragma: no cover
