@@ -1,0 +1,182 @@
+"""Fold streamed chat chunks into the whole response (pure; no I/O).
+
+Works on chunks from any source (live, faked, replayed): text and reasoning are
+joined, tool-call fragments are joined by ``index`` into whole calls, a final
+usage-only chunk (empty ``choices``) is kept, several choices are kept apart.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, List, Optional
+
+from .models.chat import (
+    ChatChoice,
+    ChatCompletionChunk,
+    ChatMessage,
+    ChatResponse,
+    DeltaToolCall,
+    FunctionCall,
+    TokenUsage,
+    ToolCall,
+)
+
+__all__ = ["ChatAccumulator", "accumulate"]
+
+
+class _ToolCallState:
+    __slots__ = ("arguments", "id", "name", "type")
+
+    def __init__(self) -> None:
+        self.id = ""
+        self.type = "function"
+        self.name = ""
+        self.arguments: List[str] = []
+
+    def build(self) -> ToolCall:
+        return ToolCall(
+            id=self.id,
+            type=self.type,
+            function=FunctionCall(name=self.name, arguments="".join(self.arguments)),
+        )
+
+
+class _ChoiceState:
+    __slots__ = ("content", "finish_reason", "logprobs", "reasoning", "role", "tool_calls")
+
+    def __init__(self) -> None:
+        self.role: Optional[str] = None
+        self.content: Optional[List[str]] = None  # None: no content delta at all
+        self.reasoning: Optional[List[str]] = None
+        self.tool_calls: dict[int, _ToolCallState] = {}
+        self.finish_reason: Optional[str] = None
+        self.logprobs: Optional[object] = None
+
+    def add_tool_call(self, fragment: DeltaToolCall) -> None:
+        calls = self.tool_calls
+        index = fragment.index
+        if index is None:
+            # No index on the wire: a new id starts a new call, anything else continues.
+            last = max(calls) if calls else None
+            if last is None or (fragment.id and calls[last].id and fragment.id != calls[last].id):
+                index = 0 if last is None else last + 1
+            else:
+                index = last
+        call = calls.get(index)
+        if call is None:
+            call = calls[index] = _ToolCallState()
+        if fragment.id and not call.id:
+            call.id = fragment.id
+        if fragment.type:
+            call.type = fragment.type
+        function = fragment.function
+        if function is not None:
+            name = function.name
+            # Some servers repeat the whole name in every fragment; others split it.
+            if name and name != call.name:
+                call.name += name
+            if function.arguments:
+                call.arguments.append(function.arguments)
+
+    def build(self, index: int) -> ChatChoice:
+        calls = self.tool_calls
+        return ChatChoice(
+            index=index,
+            message=ChatMessage(
+                role=self.role or "assistant",
+                content=None if self.content is None else "".join(self.content),
+                tool_calls=[calls[i].build() for i in sorted(calls)] if calls else None,
+                reasoning_content=None if self.reasoning is None else "".join(self.reasoning),
+            ),
+            finish_reason=self.finish_reason,
+            logprobs=self.logprobs,
+        )
+
+
+class ChatAccumulator:
+    """Feed chunks with ``add``; read ``text()`` at any time; ``response()`` builds the
+    ``ChatResponse`` a non-streamed call would have returned."""
+
+    __slots__ = ("_choices", "count", "created", "id", "model", "system_fingerprint", "usage")
+
+    def __init__(self) -> None:
+        self.id = ""
+        self.model: Optional[str] = None
+        self.created: Optional[int] = None
+        self.system_fingerprint: Optional[str] = None
+        self.usage: Optional[TokenUsage] = None
+        self.count = 0
+        self._choices: dict[int, _ChoiceState] = {}
+
+    def add(self, chunk: ChatCompletionChunk) -> None:
+        self.count += 1
+        if chunk.id and not self.id:
+            self.id = chunk.id
+        if chunk.model and self.model is None:
+            self.model = chunk.model
+        if chunk.created is not None and self.created is None:
+            self.created = chunk.created
+        if chunk.system_fingerprint and self.system_fingerprint is None:
+            self.system_fingerprint = chunk.system_fingerprint
+        if chunk.usage is not None:
+            self.usage = chunk.usage
+        for choice in chunk.choices:
+            state = self._choices.get(choice.index)
+            if state is None:
+                state = self._choices[choice.index] = _ChoiceState()
+            delta = choice.delta
+            if delta.role and state.role is None:
+                state.role = delta.role
+            if delta.content is not None:
+                if state.content is None:
+                    state.content = []
+                state.content.append(delta.content)
+            reasoning = delta.reasoning_content
+            if reasoning is None:
+                reasoning = delta.reasoning
+            if reasoning is not None:
+                if state.reasoning is None:
+                    state.reasoning = []
+                state.reasoning.append(reasoning)
+            if delta.tool_calls:
+                for fragment in delta.tool_calls:
+                    state.add_tool_call(fragment)
+            if choice.finish_reason is not None:
+                state.finish_reason = choice.finish_reason
+            if choice.logprobs is not None:
+                state.logprobs = choice.logprobs
+
+    def extend(self, chunks: Iterable[ChatCompletionChunk]) -> ChatAccumulator:
+        for chunk in chunks:
+            self.add(chunk)
+        return self
+
+    def text(self, index: int = 0) -> str:
+        state = self._choices.get(index)
+        if state is None or state.content is None:
+            return ""
+        return "".join(state.content)
+
+    @property
+    def finished(self) -> bool:
+        """Whether any choice has a finish reason."""
+        return any(state.finish_reason is not None for state in self._choices.values())
+
+    def response(self, *, request_id: Optional[str] = None) -> ChatResponse:
+        choices = self._choices
+        return ChatResponse(
+            id=self.id,
+            object="chat.completion",
+            created=self.created,
+            model=self.model,
+            choices=[choices[i].build(i) for i in sorted(choices)],
+            usage=self.usage,
+            system_fingerprint=self.system_fingerprint,
+            request_id=request_id,
+        )
+
+
+def accumulate(
+    chunks: Iterable[ChatCompletionChunk], *, request_id: Optional[str] = None
+) -> ChatResponse:
+    """The whole response the chunks add up to."""
+    return ChatAccumulator().extend(chunks).response(request_id=request_id)

@@ -1,0 +1,207 @@
+"""Chat models: messages, responses, OpenAI-style stream chunks and the guideline's
+``ChatStreamChunk``.
+
+Decoded by the codec from runtime type hints, so no ``from __future__ import
+annotations`` here and types are spelled ``Optional[...]`` / ``List[...]``.
+Roles and finish reasons are open strings: a value added by the server later decodes.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Union
+
+from .common import Model
+
+__all__ = [
+    "ChatChoice",
+    "ChatChunkChoice",
+    "ChatCompletionChunk",
+    "ChatDelta",
+    "ChatMessage",
+    "ChatResponse",
+    "ChatStreamChunk",
+    "ChoiceDelta",
+    "DeltaFunctionCall",
+    "DeltaToolCall",
+    "FunctionCall",
+    "TokenUsage",
+    "ToolCall",
+]
+
+# Text, or a list of content parts such as {"type": "image_url", ...}.
+Content = Union[str, List[Any], None]
+
+
+@dataclass
+class FunctionCall(Model):
+    """``arguments`` is a JSON-encoded string, exactly as the model produced it."""
+
+    name: str = ""
+    arguments: str = ""
+
+
+@dataclass
+class ToolCall(Model):
+    id: str = ""
+    type: str = "function"
+    function: FunctionCall = field(default_factory=FunctionCall)
+
+
+@dataclass
+class ChatMessage(Model):
+    """One conversation turn; also accepted as a request message."""
+
+    role: str
+    content: Content = None
+    name: Optional[str] = None
+    tool_calls: Optional[List[ToolCall]] = None
+    tool_call_id: Optional[str] = None
+    reasoning_content: Optional[str] = None
+
+
+def _assistant() -> ChatMessage:
+    return ChatMessage(role="assistant")
+
+
+@dataclass
+class ChatChoice(Model):
+    index: int = 0
+    message: ChatMessage = field(default_factory=_assistant)
+    finish_reason: Optional[str] = None
+    logprobs: Optional[Any] = None
+
+
+@dataclass
+class TokenUsage(Model):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+    prompt_tokens_details: Optional[Dict[str, Any]] = None
+    completion_tokens_details: Optional[Dict[str, Any]] = None
+
+
+@dataclass
+class ChatResponse(Model):
+    """A whole chat completion. ``request_id`` comes from the reply's headers."""
+
+    id: str = ""
+    choices: List[ChatChoice] = field(default_factory=list)
+    usage: Optional[TokenUsage] = None
+    model: Optional[str] = None
+    object: str = "chat.completion"
+    created: Optional[int] = None
+    system_fingerprint: Optional[str] = None
+    request_id: Optional[str] = None
+
+    @property
+    def text(self) -> str:
+        """The first choice's text ('' when it has none, e.g. a tool-call-only turn)."""
+        if not self.choices:
+            return ""
+        content = self.choices[0].message.content
+        return content if isinstance(content, str) else ""
+
+
+# -- streaming (OpenAI attribute paths: chunk.choices[0].delta.content) ----------------
+
+
+@dataclass
+class DeltaFunctionCall(Model):
+    name: Optional[str] = None
+    arguments: Optional[str] = None
+
+
+@dataclass
+class DeltaToolCall(Model):
+    """A fragment of a tool call; fragments with the same ``index`` form one call."""
+
+    index: Optional[int] = None
+    id: Optional[str] = None
+    type: Optional[str] = None
+    function: Optional[DeltaFunctionCall] = None
+
+
+@dataclass
+class ChoiceDelta(Model):
+    role: Optional[str] = None
+    content: Optional[str] = None
+    reasoning_content: Optional[str] = None
+    reasoning: Optional[str] = None  # the name some OpenAI-compatible servers use
+    tool_calls: Optional[List[DeltaToolCall]] = None
+    refusal: Optional[str] = None
+
+
+ChatDelta = ChoiceDelta
+
+
+@dataclass
+class ChatChunkChoice(Model):
+    index: int = 0
+    delta: ChoiceDelta = field(default_factory=ChoiceDelta)
+    finish_reason: Optional[str] = None
+    logprobs: Optional[Any] = None
+
+
+@dataclass
+class ChatCompletionChunk(Model):
+    """One streamed chunk. A final usage-only chunk has empty ``choices``. ``error``
+    is set when the server reported a failure inside the stream (the stream raises)."""
+
+    id: str = ""
+    choices: List[ChatChunkChoice] = field(default_factory=list)
+    usage: Optional[TokenUsage] = None
+    model: Optional[str] = None
+    object: str = "chat.completion.chunk"
+    created: Optional[int] = None
+    system_fingerprint: Optional[str] = None
+    error: Optional[Any] = None
+    request_id: Optional[str] = None
+
+
+@dataclass
+class ChatStreamChunk(Model):
+    """The guideline's stream item: ``delta`` is the new text. The last item of a
+    stream has ``done=True``. ``chunk`` is the wire chunk it came from, for finish
+    reasons, tool-call fragments, reasoning and usage."""
+
+    delta: str
+    index: int = 0
+    request_id: Optional[str] = None
+    done: bool = False
+    chunk: Optional[ChatCompletionChunk] = None
+
+    def _choice(self) -> Optional[ChatChunkChoice]:
+        chunk = self.chunk
+        if chunk is None:
+            return None
+        for choice in chunk.choices:
+            if choice.index == self.index:
+                return choice
+        return None
+
+    @property
+    def finish_reason(self) -> Optional[str]:
+        choice = self._choice()
+        return None if choice is None else choice.finish_reason
+
+    @property
+    def role(self) -> Optional[str]:
+        choice = self._choice()
+        return None if choice is None else choice.delta.role
+
+    @property
+    def tool_calls(self) -> Optional[List[DeltaToolCall]]:
+        choice = self._choice()
+        return None if choice is None else choice.delta.tool_calls
+
+    @property
+    def reasoning(self) -> Optional[str]:
+        """The reasoning text in this piece (``reasoning_content`` on the wire)."""
+        choice = self._choice()
+        if choice is None:
+            return None
+        delta = choice.delta
+        return delta.reasoning_content if delta.reasoning_content is not None else delta.reasoning
+
+    @property
+    def usage(self) -> Optional[TokenUsage]:
+        return None if self.chunk is None else self.chunk.usage

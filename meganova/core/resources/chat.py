@@ -1,0 +1,345 @@
+"""``client.chat``: the guideline's ``create`` / ``stream`` and the OpenAI-style
+``client.chat.completions.create``, both over ``POST /chat/completions``."""
+
+from __future__ import annotations
+
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Dict,
+    List,
+    Literal,
+    Mapping,
+    Optional,
+    Sequence,
+    Union,
+    overload,
+)
+
+from ..engine import RequestOptions, request_id_from
+from ..errors import InvalidArgumentError, InvalidArgumentTypeError
+from ..http import TimeoutLike
+from ..models.chat import ChatMessage, ChatResponse
+from ..streaming import ChatCompletionStream, ChatStream
+from ..validation import optional_bool, optional_int, optional_number, require_str
+
+if TYPE_CHECKING:
+    from ..engine import Engine
+
+__all__ = ["ChatCompletions", "ChatResource"]
+
+PATH = "/chat/completions"
+
+MessageLike = Union[Mapping[str, Any], ChatMessage]
+Messages = Sequence[MessageLike]
+
+
+def _check_messages(messages: object) -> List[Any]:
+    if not isinstance(messages, (list, tuple)):
+        raise InvalidArgumentTypeError(
+            f"messages must be a list of messages, got {type(messages).__name__}",
+            argument="messages",
+        )
+    if not messages:
+        raise InvalidArgumentError("messages must not be empty", argument="messages")
+    out: List[Any] = []
+    for position, message in enumerate(messages):
+        if isinstance(message, ChatMessage):
+            role: object = message.role
+            message = message.to_dict()
+        elif isinstance(message, Mapping):
+            role = message.get("role")
+            if not isinstance(message, dict):
+                message = dict(message)
+        else:
+            raise InvalidArgumentTypeError(
+                f"messages[{position}] must be a mapping or a ChatMessage, "
+                f"got {type(message).__name__}",
+                argument="messages",
+            )
+        if not isinstance(role, str) or not role.strip():
+            got = "missing" if role is None else repr(role)
+            raise InvalidArgumentError(
+                f'messages[{position}]["role"] must be a non-empty string, got {got}',
+                argument="messages",
+            )
+        out.append(message)
+    return out
+
+
+def _check_model(engine: Engine, model: object) -> str:
+    if model is None:
+        model = engine.config.default_model
+        if model is None:
+            raise InvalidArgumentError(
+                "model is required: pass model=..., or set a default with "
+                "MegaNova(default_model=...) or the MEGANOVA_MODEL environment variable",
+                argument="model",
+            )
+    return require_str("model", model)
+
+
+def _prepare(
+    engine: Engine,
+    *,
+    messages: object,
+    model: object,
+    temperature: object,
+    max_tokens: object,
+    stream: object,
+    timeout: TimeoutLike,
+    extra_headers: Optional[Mapping[str, Optional[str]]],
+    extra_query: Optional[Mapping[str, Any]],
+    extra_body: Optional[Mapping[str, Any]],
+    kwargs: Dict[str, Any],
+) -> tuple[Dict[str, Any], Optional[RequestOptions]]:
+    """Validate everything before any traffic; return the JSON body and options."""
+    body: Dict[str, Any] = {
+        "model": _check_model(engine, model),
+        "messages": _check_messages(messages),
+        "stream": bool(optional_bool("stream", stream)),
+    }
+    if temperature is not None:
+        body["temperature"] = optional_number("temperature", temperature, minimum=0, maximum=2)
+    if max_tokens is not None:
+        body["max_tokens"] = optional_int("max_tokens", max_tokens, minimum=1)
+    for key, value in kwargs.items():
+        if value is not None:  # an option left as None is not sent
+            body[key] = value
+    options = RequestOptions.build(
+        timeout=timeout,
+        extra_headers=extra_headers,
+        extra_query=extra_query,
+        extra_body=extra_body,
+    )
+    return body, options
+
+
+def _open_stream(
+    engine: Engine, body: Dict[str, Any], options: Optional[RequestOptions]
+) -> ChatCompletionStream:
+    response = engine.open_stream("POST", PATH, json=body, options=options)
+    timeout = engine.config.timeout
+    if options is not None and options.timeout is not None:
+        timeout = options.timeout
+    return ChatCompletionStream(
+        response,
+        codec=engine.codec,
+        clock=engine.clock,
+        read_timeout=timeout.read,
+        request_id=request_id_from(response.headers),
+    )
+
+
+class ChatCompletions:
+    """``client.chat.completions``: the OpenAI-compatible surface."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    @overload
+    def create(
+        self,
+        *,
+        messages: Messages,
+        model: Optional[str] = ...,
+        temperature: Optional[float] = ...,
+        max_tokens: Optional[int] = ...,
+        stream: Literal[False] = ...,
+        timeout: TimeoutLike = ...,
+        extra_headers: Optional[Mapping[str, Optional[str]]] = ...,
+        extra_query: Optional[Mapping[str, Any]] = ...,
+        extra_body: Optional[Mapping[str, Any]] = ...,
+        **kwargs: Any,
+    ) -> ChatResponse: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        messages: Messages,
+        model: Optional[str] = ...,
+        temperature: Optional[float] = ...,
+        max_tokens: Optional[int] = ...,
+        stream: Literal[True],
+        timeout: TimeoutLike = ...,
+        extra_headers: Optional[Mapping[str, Optional[str]]] = ...,
+        extra_query: Optional[Mapping[str, Any]] = ...,
+        extra_body: Optional[Mapping[str, Any]] = ...,
+        **kwargs: Any,
+    ) -> ChatCompletionStream: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        messages: Messages,
+        model: Optional[str] = ...,
+        temperature: Optional[float] = ...,
+        max_tokens: Optional[int] = ...,
+        stream: bool,
+        timeout: TimeoutLike = ...,
+        extra_headers: Optional[Mapping[str, Optional[str]]] = ...,
+        extra_query: Optional[Mapping[str, Any]] = ...,
+        extra_body: Optional[Mapping[str, Any]] = ...,
+        **kwargs: Any,
+    ) -> Union[ChatResponse, ChatCompletionStream]: ...
+
+    def create(
+        self,
+        *,
+        messages: Messages,
+        model: Optional[str] = None,
+        temperature: Optional[float] = None,
+        max_tokens: Optional[int] = None,
+        stream: bool = False,
+        timeout: TimeoutLike = None,
+        extra_headers: Optional[Mapping[str, Optional[str]]] = None,
+        extra_query: Optional[Mapping[str, Any]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+        **kwargs: Any,
+    ) -> Union[ChatResponse, ChatCompletionStream]:
+        """Create a chat completion; with ``stream=True`` a stream of
+        ``ChatCompletionChunk``. Other keyword arguments (``tools``, ``top_p``, ...)
+        go into the JSON body unchanged."""
+        engine = self._engine
+        body, options = _prepare(
+            engine,
+            messages=messages,
+            model=model,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            stream=stream,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            kwargs=kwargs,
+        )
+        if body["stream"]:
+            return _open_stream(engine, body, options)
+        return engine.request("POST", PATH, cast_to=ChatResponse, json=body, options=options)
+
+
+class ChatResource:
+    """``client.chat``: ``create`` (whole reply or, with ``stream=True``, a stream),
+    ``stream`` (the guideline's ``ChatStreamChunk`` items) and ``completions``."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self.completions = ChatCompletions(engine)
+
+    @overload
+    def create(
+        self,
+        *,
+        messages: Messages,
+        model: Optional[str] = ...,
+        temperature: Optional[float] = ...,
+        max_tokens: Optional[int] = ...,
+        stream: Literal[False] = ...,
+        timeout: TimeoutLike = ...,
+        extra_headers: Optional[Mapping[str, Optional[str]]] = ...,
+        extra_query: Optional[Mapping[str, Any]] = ...,
+        extra_body: Optional[Mapping[str, Any]] = ...,
+        **kwargs: Any,
+    ) -> ChatResponse: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        messages: Messages,
+        model: Optional[str] = ...,
+        temperature: Optional[float] = ...,
+        max_tokens: Optional[int] = ...,
+        stream: Literal[True],
+        timeout: TimeoutLike = ...,
+        extra_headers: Optional[Mapping[str, Optional[str]]] = ...,
+        extra_query: Optional[Mapping[str, Any]] = ...,
+        extra_body: Optional[Mapping[str, Any]] = ...,
+        **kwargs: Any,
+    ) -> ChatStream: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        messages: Messages,
+        model: Optional[str] = ...,
+        temperature: Optional[float] = ...,
+        max_tokens: Optional[int] = ...,
+        stream: bool,
+        timeout: TimeoutLike = ...,
+        extra_headers: Optional[Mapping[str, Optional[str]]] = ...,
+        extra_query: Optional[Mapping[str, Any]] = ...,
+        extra_body: Optional[Mapping[str, Any]] = ...,
+        **kwargs: Any,
+    ) -> Union[ChatResponse, ChatStream]: ...
+
+    def create(
+        self,
+        *,
+        messages: Messages,
+        model: Optional[str] = None,
+        temperature: Optional[float] = None,
+        max_tokens: Optional[int] = None,
+        stream: bool = False,
+        timeout: TimeoutLike = None,
+        extra_headers: Optional[Mapping[str, Optional[str]]] = None,
+        extra_query: Optional[Mapping[str, Any]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+        **kwargs: Any,
+    ) -> Union[ChatResponse, ChatStream]:
+        """Send a chat and return the whole ``ChatResponse``; ``stream=True`` returns the
+        same stream as ``stream()``. Other keyword arguments (``session_id``, ``tools``,
+        ``top_p``, ``stop``, ``seed``, ...) go into the JSON body unchanged."""
+        result = self.completions.create(
+            messages=messages,
+            model=model,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            stream=stream,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            **kwargs,
+        )
+        if isinstance(result, ChatCompletionStream):
+            return ChatStream(result)
+        return result
+
+    def stream(
+        self,
+        *,
+        messages: Messages,
+        model: Optional[str] = None,
+        temperature: Optional[float] = None,
+        max_tokens: Optional[int] = None,
+        timeout: TimeoutLike = None,
+        extra_headers: Optional[Mapping[str, Optional[str]]] = None,
+        extra_query: Optional[Mapping[str, Any]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+        **kwargs: Any,
+    ) -> ChatStream:
+        """Stream a chat: yields ``ChatStreamChunk`` (``chunk.delta`` is the new text);
+        the last item has ``done=True``."""
+        if "stream" in kwargs:
+            raise InvalidArgumentError(
+                "stream() always streams; do not pass stream=", argument="stream"
+            )
+        return ChatStream(
+            self.completions.create(
+                messages=messages,
+                model=model,
+                temperature=temperature,
+                max_tokens=max_tokens,
+                stream=True,
+                timeout=timeout,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+                **kwargs,
+            )
+        )

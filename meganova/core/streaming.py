@@ -1,0 +1,360 @@
+"""Chat streams that never lie.
+
+``ChatCompletionStream`` yields the wire chunks (OpenAI paths); ``ChatStream`` yields
+the guideline's ``ChatStreamChunk`` and ends with one ``done=True`` item. Both are
+iterable, context managers and closable; leaving a ``for`` loop early closes them.
+
+Every way a stream can go wrong ends in a typed error carrying what arrived so far:
+no ``[DONE]`` and no finish reason, a corrupt event, an error reported inside the
+stream, a dropped connection, and a silence between data events longer than the read
+timeout (keep-alive comments do not count as data).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any, Generator, Generic, Iterator, List, Mapping, Optional, TypeVar
+
+from .accumulate import ChatAccumulator
+from .errors import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    IncompleteStreamError,
+    StreamConnectionError,
+    StreamDecodeError,
+    StreamError,
+    StreamTimeoutError,
+    error_for_status,
+    parse_error_body,
+)
+from .models.chat import ChatCompletionChunk, ChatResponse, ChatStreamChunk
+from .ports import Codec, CodecError, Response
+from .sse import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
+
+__all__ = ["ChatCompletionStream", "ChatStream", "Stream"]
+
+T = TypeVar("T")
+S = TypeVar("S", bound="Stream[Any]")
+
+# Named events that carry no chat data (keep-alives some gateways send).
+CONTROL_EVENTS = frozenset({"ping", "keepalive", "keep-alive", "heartbeat"})
+# After [DONE], read at most this much more to hand the connection back to the pool.
+DRAIN_LIMIT = 1024 * 1024
+
+_OPEN, _DONE, _CLOSED, _FAILED = "open", "done", "closed", "failed"
+
+
+class Stream(Generic[T]):
+    """Iteration shared by both stream kinds: one underlying generator, so ``next()``
+    and several ``for`` loops continue where the last stopped; a ``for`` loop left
+    early (``break``, exception) closes the stream and releases its connection."""
+
+    _gen: Optional[Generator[T, None, None]] = None
+
+    def _run(self) -> Generator[T, None, None]:
+        raise NotImplementedError
+
+    def _close_gen(self) -> None:
+        gen = self._gen
+        if gen is not None:
+            with contextlib.suppress(ValueError):  # being iterated right now, elsewhere
+                gen.close()
+
+    def _iterator(self) -> Generator[T, None, None]:
+        gen = self._gen
+        if gen is None:
+            gen = self._gen = self._run()
+        return gen
+
+    def __iter__(self) -> Iterator[T]:
+        # ``yield from`` closes the shared generator when this loop is abandoned.
+        yield from self._iterator()
+
+    def __next__(self) -> T:
+        return next(self._iterator())
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self: S) -> S:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class ChatCompletionStream(Stream[ChatCompletionChunk]):
+    """A stream of ``ChatCompletionChunk`` (``chunk.choices[0].delta.content``)."""
+
+    def __init__(
+        self,
+        response: Response,
+        *,
+        codec: Codec,
+        clock: Any,
+        read_timeout: Optional[float],
+        request_id: Optional[str] = None,
+        max_event_size: Optional[int] = DEFAULT_MAX_EVENT_SIZE,
+    ) -> None:
+        self.response = response
+        self.request_id = request_id
+        self.chunks: List[ChatCompletionChunk] = []
+        self._codec = codec
+        self._clock = clock
+        self._read_timeout = read_timeout
+        self._decoder = SSEDecoder(max_event_size=max_event_size)
+        self._acc = ChatAccumulator()
+        self._state = _OPEN
+        self._failure: Optional[BaseException] = None
+        self._response_closed = False
+
+    def __repr__(self) -> str:
+        return (
+            f"ChatCompletionStream(state={self._state}, chunks={len(self.chunks)}, "
+            f"request_id={self.request_id!r})"
+        )
+
+    # -- reading ------------------------------------------------------------------
+
+    def _run(self) -> Generator[ChatCompletionChunk, None, None]:
+        body = iter(self.response.iter_bytes())
+        feed = self._decoder.feed
+        decode = self._codec.decode
+        chunks = self.chunks
+        append = chunks.append
+        monotonic = self._clock.monotonic
+        limit = self._read_timeout
+        request_id = self.request_id
+        last = monotonic()
+        try:
+            try:
+                for data in body:
+                    events = feed(data)
+                    before = len(chunks)
+                    for event in events:
+                        raw = event.raw
+                        if raw.startswith(b"[DONE]"):
+                            self._state = _DONE
+                            return
+                        kind = event.event
+                        if kind != "message":
+                            if kind == "error":
+                                raise self._api_error(raw)
+                            if kind in CONTROL_EVENTS:
+                                continue
+                        try:
+                            chunk = decode(raw, ChatCompletionChunk)
+                        except CodecError as exc:
+                            raise self._decode_error(raw, exc) from None
+                        if chunk.error:
+                            raise self._api_error(raw)
+                        if request_id is not None:
+                            chunk.request_id = request_id
+                        append(chunk)
+                        yield chunk
+                    if len(chunks) != before:
+                        last = monotonic()
+                    elif limit is not None and monotonic() - last > limit:
+                        raise self._with_partial(
+                            StreamTimeoutError,
+                            f"No data event for more than {limit:g}s (read timeout); "
+                            "keep-alives do not count",
+                        )
+            except StreamError:
+                raise
+            except APITimeoutError as exc:
+                raise self._with_partial(
+                    StreamTimeoutError, f"The stream stalled: {exc.message}"
+                ) from exc
+            except APIConnectionError as exc:
+                raise self._with_partial(
+                    StreamConnectionError, f"The connection broke mid-stream: {exc.message}"
+                ) from exc
+            self._decoder.close()
+            if self._accumulated().finished:
+                self._state = _DONE  # no [DONE], but the server said it had finished
+                return
+            raise self._with_partial(
+                IncompleteStreamError,
+                "The stream ended without [DONE] and without a finish reason "
+                f"after {len(chunks)} chunks",
+            )
+        except BaseException as exc:
+            if isinstance(exc, Exception):
+                self._state = _FAILED
+                self._failure = exc
+            elif self._state == _OPEN:
+                self._state = _CLOSED  # GeneratorExit: the caller left early
+            raise
+        finally:
+            if self._state == _DONE:
+                self._drain(body)
+            self._close_response()
+
+    def _drain(self, body: Iterator[bytes]) -> None:
+        # Reading the body to its end is what lets the transport reuse the connection.
+        left = DRAIN_LIMIT
+        try:
+            for data in body:
+                left -= len(data)
+                if left < 0:
+                    break
+        except Exception:  # the answer is complete; a failing tail changes nothing
+            pass
+
+    def _close_response(self) -> None:
+        if not self._response_closed:
+            self._response_closed = True
+            self.response.close()
+
+    # -- errors -------------------------------------------------------------------
+
+    def _accumulated(self) -> ChatAccumulator:
+        acc = self._acc
+        chunks = self.chunks
+        for index in range(acc.count, len(chunks)):
+            acc.add(chunks[index])
+        return acc
+
+    def _partial(self) -> dict[str, Any]:
+        acc = self._accumulated()
+        return {
+            "request_id": self.request_id,
+            "partial_text": acc.text(),
+            "chunks": self.chunks,
+            "partial": acc.response(request_id=self.request_id),
+        }
+
+    def _with_partial(self, cls: type[StreamError], message: str) -> StreamError:
+        return cls(message, **self._partial())
+
+    def _decode_error(self, raw: bytes, exc: Exception) -> StreamError:
+        preview = raw[:200].decode("utf-8", "replace")
+        error = StreamDecodeError(
+            f"A stream event is not a valid chat chunk ({exc}): {preview!r}",
+            data=raw,
+            **self._partial(),
+        )
+        return error
+
+    def _api_error(self, raw: bytes) -> APIError:
+        message, code, param, kind, parsed = parse_error_body(raw)
+        headers = self.response.headers
+        status = _status_hint(parsed)
+        error: APIError
+        if status is not None:
+            error = error_for_status(status, headers=headers, body=raw, request_id=self.request_id)
+        else:
+            error = APIError(
+                message or "The server reported an error inside the stream",
+                code=code,
+                request_id=self.request_id,
+                headers=headers,
+                body=raw,
+                parsed_body=parsed,
+                param=param,
+                error_type=kind,
+            )
+        for name, value in self._partial().items():
+            if name != "request_id":
+                setattr(error, name, value)
+        return error
+
+    # -- public -------------------------------------------------------------------
+
+    @property
+    def text(self) -> str:
+        """The first choice's text received so far."""
+        return self._accumulated().text()
+
+    def get_final_response(self) -> ChatResponse:
+        """Read what is left and return the whole response (text joined, tool-call
+        fragments joined, usage kept). Raises the stream's error if it failed."""
+        for _ in self._iterator():
+            pass
+        if self._state == _FAILED and self._failure is not None:
+            raise self._failure
+        if self._state != _DONE:
+            raise self._with_partial(
+                IncompleteStreamError, "The stream was closed before it finished"
+            )
+        return self._accumulated().response(request_id=self.request_id)
+
+    def close(self) -> None:
+        """Stop reading and release the connection. Safe to call twice."""
+        self._close_gen()
+        if self._state == _OPEN:
+            self._state = _CLOSED
+        self._close_response()
+
+
+def _status_hint(parsed: Any) -> Optional[int]:
+    """An HTTP-like status inside an error payload (``{"error": {"code": 429}}``)."""
+    if not isinstance(parsed, Mapping):
+        return None
+    candidates: List[Any] = []
+    error = parsed.get("error")
+    if isinstance(error, Mapping):
+        candidates += [error.get("status"), error.get("status_code"), error.get("code")]
+    candidates += [parsed.get("status"), parsed.get("status_code")]
+    for value in candidates:
+        if isinstance(value, str) and value.isdigit():
+            value = int(value)
+        if isinstance(value, int) and not isinstance(value, bool) and 400 <= value < 600:
+            return value
+    return None
+
+
+class ChatStream(Stream[ChatStreamChunk]):
+    """The guideline's stream: ``ChatStreamChunk(delta, index, request_id, done)``, one
+    per choice per wire chunk (a usage-only chunk gives one item with ``delta=""``),
+    then a last item with ``done=True``. ``item.chunk`` is the wire chunk."""
+
+    def __init__(self, inner: ChatCompletionStream) -> None:
+        self.completion_stream = inner
+
+    def __repr__(self) -> str:
+        return f"ChatStream({self.completion_stream!r})"
+
+    def _run(self) -> Generator[ChatStreamChunk, None, None]:
+        inner = self.completion_stream
+        request_id = inner.request_id
+        try:
+            for chunk in inner._iterator():
+                choices = chunk.choices
+                if not choices:
+                    yield ChatStreamChunk("", 0, request_id, False, chunk)
+                    continue
+                for choice in choices:
+                    content = choice.delta.content
+                    yield ChatStreamChunk(
+                        "" if content is None else content, choice.index, request_id, False, chunk
+                    )
+            yield ChatStreamChunk("", 0, request_id, True, None)
+        finally:
+            inner.close()
+
+    @property
+    def response(self) -> Response:
+        return self.completion_stream.response
+
+    @property
+    def request_id(self) -> Optional[str]:
+        return self.completion_stream.request_id
+
+    @property
+    def chunks(self) -> List[ChatCompletionChunk]:
+        """The wire chunks received so far."""
+        return self.completion_stream.chunks
+
+    @property
+    def text(self) -> str:
+        return self.completion_stream.text
+
+    def get_final_response(self) -> ChatResponse:
+        return self.completion_stream.get_final_response()
+
+    def close(self) -> None:
+        self._close_gen()
+        self.completion_stream.close()
