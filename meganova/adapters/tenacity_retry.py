@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
-from typing import Callable, TypeVar
-
-from tenacity import RetryCallState, Retrying, stop_never
+from typing import TYPE_CHECKING, Callable, TypeVar
 
 from ..core.ports import Decide
+
+if TYPE_CHECKING:
+    from tenacity import RetryCallState
 
 T = TypeVar("T")
 
@@ -34,7 +35,10 @@ class TenacityRetryPolicy:
         return self._retry_from_second(attempt, decide)
 
     def _retry_from_second(self, attempt: Callable[[int], T], decide: Decide) -> T:
-        """Tenacity runs attempts 2, 3, ...; its attempt numbers are ours minus one."""
+        """Tenacity runs attempts 2, 3, ...; its attempt numbers are ours minus one.
+        Imported here: a process whose calls all succeed never pays tenacity's import."""
+        from tenacity import Retrying, stop_never
+
         delays: dict[int, float] = {}
 
         def should_retry(state: RetryCallState) -> bool:
