@@ -33,7 +33,14 @@ class FakeResponse:
         self._status = status
         self._headers = Headers(headers or {})
         self._reason = reason
-        self._chunks: list[Chunk] = [body] if isinstance(body, bytes) else list(body)
+        # A generator stays lazy, so a test can script a slow stream.
+        self._chunks: Iterable[Chunk] = (
+            [body]
+            if isinstance(body, bytes)
+            else body
+            if isinstance(body, Iterator)
+            else list(body)
+        )
         self.closed = False
         self._consumed = False
 

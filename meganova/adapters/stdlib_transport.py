@@ -1,0 +1,260 @@
+"""A transport on the standard library alone (http.client, ssl, socket), for places
+where urllib3 cannot be installed. Keeps its own thread-safe keep-alive pool per
+(scheme, host, port), never follows redirects and never retries a request the server
+may have processed.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import select
+import ssl
+import threading
+from typing import Dict, Iterator, List, Tuple
+from urllib.parse import urlsplit
+
+from ..core.http import Headers, Request
+from ._http_common import (
+    READ_SIZE,
+    PidGuard,
+    check_options,
+    expected_length,
+    translate_socket_error,
+    truncated,
+)
+
+__all__ = ["StdlibResponse", "UrllibTransport"]
+
+PoolKey = Tuple[str, str, int]
+# A reused keep-alive connection that the server had already closed fails like this
+# before any byte of a reply arrived; such a request is sent again on a fresh one.
+_STALE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
+
+
+def _idle_and_open(conn: http.client.HTTPConnection) -> bool:
+    """An idle keep-alive socket is usable when nothing is waiting to be read on it
+    (readable means the server closed it, or sent something nobody asked for)."""
+    sock = conn.sock
+    if sock is None:
+        return False
+    try:
+        if hasattr(select, "poll"):
+            poller = select.poll()
+            poller.register(sock, select.POLLIN)
+            return not poller.poll(0)
+        readable, _, _ = select.select([sock], [], [], 0)
+        return not readable
+    except (OSError, ValueError):
+        return False
+
+
+class StdlibResponse:
+    """An http.client reply. The connection goes back to the pool only when the body
+    was read to its end; otherwise its socket is closed, never drained."""
+
+    def __init__(
+        self,
+        raw: http.client.HTTPResponse,
+        conn: http.client.HTTPConnection,
+        transport: UrllibTransport,
+        key: PoolKey,
+        request: Request,
+    ) -> None:
+        self._raw = raw
+        self._conn: http.client.HTTPConnection | None = conn
+        self._transport = transport
+        self._key = key
+        self._request = request
+        self._status = raw.status
+        self._headers = Headers(raw.getheaders())
+        self._reason = raw.reason or ""
+        self._expected = expected_length(request.method, self._status, self._headers)
+        self._received = 0
+        self._started = False
+        self._complete = False
+        self._closed = False
+
+    @property
+    def status(self) -> int:
+        return self._status
+
+    @property
+    def headers(self) -> Headers:
+        return self._headers
+
+    @property
+    def reason(self) -> str:
+        return self._reason
+
+    def read(self) -> bytes:
+        if self._started or self._complete or self._closed:
+            return b"".join(self.iter_bytes())
+        self._started = True
+        try:
+            data = self._raw.read()
+        except Exception as exc:
+            self._discard()
+            raise translate_socket_error(exc, self._request, "read") from exc
+        self._received = len(data)
+        self._finish()
+        return data
+
+    def iter_bytes(self) -> Iterator[bytes]:
+        while True:
+            chunk = self._read_some()
+            if not chunk:
+                return
+            yield chunk
+
+    def _read_some(self) -> bytes:
+        if self._complete or self._closed:
+            return b""
+        self._started = True
+        try:
+            # read1 returns what has arrived (up to READ_SIZE), chunked or not.
+            chunk = self._raw.read1(READ_SIZE)
+        except Exception as exc:
+            self._discard()
+            raise translate_socket_error(exc, self._request, "read") from exc
+        if chunk:
+            self._received += len(chunk)
+            return chunk
+        self._finish()
+        return b""
+
+    def _finish(self) -> None:
+        if self._expected is not None and self._received < self._expected:
+            self._discard()
+            raise truncated(self._request, self._expected, self._received)
+        self._complete = True
+        self._raw.close()  # read1 may leave a finished reply open; the socket stays
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            self._transport._checkin(self._key, conn, reusable=not self._raw.will_close)
+
+    def _discard(self) -> None:
+        conn, self._conn = self._conn, None
+        try:
+            self._raw.close()
+        finally:
+            if conn is not None:
+                conn.close()
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if not self._complete:
+            self._discard()
+
+    def __repr__(self) -> str:
+        return f"StdlibResponse(status={self._status})"
+
+
+class UrllibTransport:
+    """Standard-library transport. ``verify``: ``True`` (system CAs), ``False`` (no TLS
+    verification) or a CA bundle path. ``max_connections``: idle connections kept
+    alive per (scheme, host, port)."""
+
+    def __init__(self, *, verify: bool | str = True, max_connections: int = 10) -> None:
+        check_options(verify, max_connections)
+        self._verify = verify
+        self._max_connections = max_connections
+        self._lock = threading.Lock()
+        self._idle: Dict[PoolKey, List[http.client.HTTPConnection]] = {}
+        self._guard = PidGuard()
+        self._ssl_context: ssl.SSLContext | None = None
+
+    # -- pool -------------------------------------------------------------------------
+
+    def _context(self) -> ssl.SSLContext:
+        with self._lock:
+            if self._ssl_context is None:
+                cafile = self._verify if isinstance(self._verify, str) else None
+                context = ssl.create_default_context(cafile=cafile)
+                if self._verify is False:
+                    context.check_hostname = False
+                    context.verify_mode = ssl.CERT_NONE
+                self._ssl_context = context
+            return self._ssl_context
+
+    def _checkout(self, key: PoolKey) -> http.client.HTTPConnection | None:
+        with self._lock:
+            if self._guard.forked():
+                # Sockets inherited from the parent are the parent's: forget them.
+                self._idle = {}
+            idle = self._idle.get(key)
+            while idle:
+                conn = idle.pop()
+                if _idle_and_open(conn):
+                    return conn
+                conn.close()
+        return None
+
+    def _checkin(self, key: PoolKey, conn: http.client.HTTPConnection, *, reusable: bool) -> None:
+        with self._lock:
+            keep = reusable and conn.sock is not None and self._guard.pid == os.getpid()
+            idle = self._idle.setdefault(key, [])
+            if keep and len(idle) < self._max_connections:
+                idle.append(conn)
+                return
+        conn.close()
+
+    def _connect(self, key: PoolKey, request: Request) -> http.client.HTTPConnection:
+        scheme, host, port = key
+        connect_timeout = request.timeout.connect
+        conn: http.client.HTTPConnection
+        if scheme == "https":
+            conn = http.client.HTTPSConnection(
+                host, port, timeout=connect_timeout, context=self._context()
+            )
+        else:
+            conn = http.client.HTTPConnection(host, port, timeout=connect_timeout)
+        try:
+            conn.connect()
+        except Exception as exc:
+            conn.close()
+            raise translate_socket_error(exc, request, "connect") from exc
+        return conn
+
+    # -- sending ----------------------------------------------------------------------
+
+    def send(self, request: Request) -> StdlibResponse:
+        parts = urlsplit(request.url)
+        scheme = parts.scheme.lower()
+        host = parts.hostname or ""
+        try:
+            port = parts.port or (443 if scheme == "https" else 80)
+        except ValueError as exc:
+            raise translate_socket_error(exc, request, "connect") from exc
+        key: PoolKey = (scheme, host, port)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        headers = dict(request.headers)
+        while True:
+            conn = self._checkout(key)
+            reused = conn is not None
+            if conn is None:
+                conn = self._connect(key, request)
+            try:
+                # Connect timeout above; from here on the read timeout bounds each wait.
+                if conn.sock is not None:
+                    conn.sock.settimeout(request.timeout.read)
+                conn.request(request.method, target, body=request.body, headers=headers)
+                raw = conn.getresponse()
+            except Exception as exc:
+                conn.close()
+                if reused and isinstance(exc, _STALE):
+                    continue
+                raise translate_socket_error(exc, request, "send") from exc
+            return StdlibResponse(raw, conn, self, key, request)
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, {}
+        for conns in idle.values():
+            for conn in conns:
+                conn.close()
+
+    def __repr__(self) -> str:
+        return f"UrllibTransport(max_connections={self._max_connections})"

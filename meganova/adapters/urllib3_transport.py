@@ -1,0 +1,263 @@
+"""The default transport: one thread-safe urllib3 ``PoolManager`` (urllib3 1.26 and 2.x).
+
+urllib3 never retries and never follows a redirect here: core decides both. Every
+urllib3, socket, ssl and http.client failure becomes ``APIConnectionError`` or
+``APITimeoutError`` with the cause chained.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import threading
+from typing import Any, Iterator
+
+import urllib3
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    HTTPError,
+    MaxRetryError,
+    NewConnectionError,
+    ProtocolError,
+    ReadTimeoutError,
+    SSLError,
+)
+
+from ..core.errors import APIConnectionError, APITimeoutError
+from ..core.http import Headers, Request
+from ._http_common import (
+    READ_SIZE,
+    PidGuard,
+    check_options,
+    expected_length,
+    finish_message,
+    origin,
+    translate_socket_error,
+    truncated,
+)
+
+__all__ = ["Urllib3Response", "Urllib3Transport"]
+
+
+def translate(exc: BaseException, request: Request, *, reading: bool) -> APIConnectionError:
+    """Map one urllib3/socket/ssl failure to core's error. ``reading``: the failure
+    happened while reading a body, so the request was certainly sent."""
+    if isinstance(exc, MaxRetryError) and isinstance(exc.reason, BaseException):
+        exc = exc.reason
+    where = origin(request.url)
+    error: APIConnectionError
+    if isinstance(exc, NewConnectionError):
+        # Subclass of ConnectTimeoutError, but a refusal or DNS failure is no timeout.
+        cause = getattr(exc, "__cause__", None) or getattr(exc, "__context__", None)
+        if isinstance(cause, (socket.timeout, TimeoutError)):
+            error = APITimeoutError(f"Timed out connecting to {where}", request_sent=False)
+        else:
+            error = APIConnectionError(f"Could not connect to {where}", request_sent=False)
+    elif isinstance(exc, ConnectTimeoutError):
+        error = APITimeoutError(f"Timed out connecting to {where}", request_sent=False)
+    elif isinstance(exc, ReadTimeoutError):
+        what = "reading the reply from" if reading else "waiting for a reply from"
+        error = APITimeoutError(f"Timed out {what} {where}", request_sent=True)
+    elif isinstance(exc, SSLError):
+        error = APIConnectionError(f"TLS failed with {where}", request_sent=reading)
+    elif isinstance(exc, ProtocolError):
+        what = "while reading the reply" if reading else "before a reply arrived"
+        error = APIConnectionError(f"The connection to {where} broke {what}", request_sent=True)
+    elif isinstance(exc, HTTPError):
+        error = APIConnectionError(f"The request to {where} failed", request_sent=reading or None)
+    else:
+        return translate_socket_error(exc, request, "read" if reading else "send")
+    finish_message(error, exc, request)
+    return error
+
+
+def _header_pairs(headers: Any) -> list[tuple[str, str]]:
+    items = getattr(headers, "iteritems", None) or headers.items
+    return [(str(k), str(v)) for k, v in items()]
+
+
+class Urllib3Response:
+    """A urllib3 reply. Its body is read lazily; the connection goes back to the pool
+    only when the body was read to its end, otherwise the socket is closed."""
+
+    def __init__(self, raw: Any, request: Request) -> None:
+        self._raw = raw
+        self._request = request
+        self._status = int(raw.status)
+        self._headers = Headers(_header_pairs(raw.headers))
+        self._reason = str(raw.reason or "")
+        self._expected = expected_length(request.method, self._status, self._headers)
+        self._received = 0
+        self._started = False
+        self._complete = False
+        self._closed = False
+        self._chunks: Iterator[bytes] | None = None
+
+    @property
+    def status(self) -> int:
+        return self._status
+
+    @property
+    def headers(self) -> Headers:
+        return self._headers
+
+    @property
+    def reason(self) -> str:
+        return self._reason
+
+    def read(self) -> bytes:
+        if self._started or self._complete or self._closed:
+            return b"".join(self.iter_bytes())
+        self._started = True
+        try:
+            data = self._raw.read(decode_content=True) or b""
+        except Exception as exc:
+            self._discard()
+            raise translate(exc, self._request, reading=True) from exc
+        self._received = len(data)
+        self._finish()
+        return bytes(data)
+
+    def iter_bytes(self) -> Iterator[bytes]:
+        while True:
+            chunk = self._read_some()
+            if not chunk:
+                return
+            yield chunk
+
+    def _read_some(self) -> bytes:
+        if self._complete or self._closed:
+            return b""
+        self._started = True
+        try:
+            chunk = self._next_raw_chunk()
+        except Exception as exc:
+            self._discard()
+            raise translate(exc, self._request, reading=True) from exc
+        if chunk:
+            self._received += len(chunk)
+            return bytes(chunk)
+        self._finish()
+        return b""
+
+    def _next_raw_chunk(self) -> bytes:
+        raw = self._raw
+        if hasattr(raw, "read1"):
+            # urllib3 >= 2.2: whatever has arrived, for chunked and sized bodies alike.
+            data: bytes = raw.read1(READ_SIZE) or b""
+            return data
+        if raw.chunked and raw.supports_chunked_reads():
+            # Older urllib3 yields each HTTP chunk as it arrives.
+            if self._chunks is None:
+                self._chunks = iter(raw.read_chunked(READ_SIZE, decode_content=True))
+            return next(self._chunks, b"")
+        fp: Any = getattr(raw, "_fp", None)
+        if self._headers.get("content-encoding") is None and hasattr(fp, "read1"):
+            # Older urllib3's read(amt) waits for amt bytes; http.client's read1 does not.
+            data = fp.read1(READ_SIZE)
+            if not data:
+                fp.close()
+            return data
+        data = raw.read(READ_SIZE, decode_content=True) or b""
+        return data
+
+    def _finish(self) -> None:
+        if self._expected is not None and self._received < self._expected:
+            self._discard()
+            raise truncated(self._request, self._expected, self._received)
+        self._complete = True
+        self._release()
+
+    def _release(self) -> None:
+        with contextlib.suppress(Exception):  # releasing must never raise to users
+            self._raw.release_conn()
+
+    def _discard(self) -> None:
+        # Close the socket rather than drain it: an abandoned stream may never end.
+        with contextlib.suppress(Exception):
+            self._raw.close()
+        self._release()
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self._complete:
+            self._release()
+        else:
+            self._discard()
+
+    def __repr__(self) -> str:
+        return f"Urllib3Response(status={self._status})"
+
+
+class Urllib3Transport:
+    """Sends requests through one pooled, thread-safe ``urllib3.PoolManager``.
+
+    ``verify``: ``True`` (system CAs), ``False`` (no TLS verification) or a CA bundle
+    path. ``max_connections``: connections kept alive per host. A ``pool_manager`` of
+    your own (for proxies, custom TLS) is used as given.
+    """
+
+    def __init__(
+        self,
+        *,
+        verify: bool | str = True,
+        max_connections: int = 10,
+        pool_manager: Any = None,
+    ) -> None:
+        check_options(verify, max_connections)
+        self._verify = verify
+        self._max_connections = max_connections
+        self._owned = pool_manager is None
+        self._lock = threading.Lock()
+        self._guard = PidGuard()
+        self._pool: Any = pool_manager if pool_manager is not None else self._new_pool()
+
+    def _new_pool(self) -> Any:
+        options: dict[str, Any] = {"maxsize": self._max_connections, "retries": False}
+        if self._verify is False:
+            options["cert_reqs"] = "CERT_NONE"
+        else:
+            options["cert_reqs"] = "CERT_REQUIRED"
+            if isinstance(self._verify, str):
+                options["ca_certs"] = self._verify
+        return urllib3.PoolManager(**options)
+
+    def _manager(self) -> Any:
+        if self._guard.pid != os.getpid():
+            with self._lock:
+                if self._guard.forked():
+                    # A forked child must not share its parent's sockets.
+                    if self._owned:
+                        self._pool = self._new_pool()
+                    else:
+                        self._pool.clear()
+        return self._pool
+
+    def send(self, request: Request) -> Urllib3Response:
+        timeout = urllib3.Timeout(connect=request.timeout.connect, read=request.timeout.read)
+        try:
+            raw = self._manager().urlopen(
+                request.method,
+                request.url,
+                body=request.body,
+                headers=dict(request.headers),
+                retries=False,
+                redirect=False,
+                preload_content=False,
+                decode_content=True,
+                enforce_content_length=True,
+                timeout=timeout,
+            )
+        except Exception as exc:
+            raise translate(exc, request, reading=False) from exc
+        return Urllib3Response(raw, request)
+
+    def close(self) -> None:
+        with self._lock:
+            self._pool.clear()
+
+    def __repr__(self) -> str:
+        return f"Urllib3Transport(max_connections={self._max_connections})"

@@ -1,0 +1,313 @@
+"""The transport contract harness: one ``Server`` API with two backends.
+
+Each behavioural case is written once against ``server`` and ``client`` and runs for
+every transport: "urllib3" and "stdlib" against a real pytest-httpserver on 127.0.0.1,
+"fake" against a FakeTransport handler. Both backends share one ``Router``: replies
+are queued per (host, method, path) and used in order, the last one repeating.
+
+Cases that need real sockets use ``socket_transport`` (and the ``raw`` server), which
+skips the fake with the reason ``NEEDS_SOCKETS``.
+"""
+
+from __future__ import annotations
+
+import json as jsonlib
+import re
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any, Callable, Deque, Dict, Iterator, List, Optional, Tuple, Union
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request as WerkzeugRequest
+from werkzeug import Response as WerkzeugResponse
+
+from meganova import MegaNova
+from meganova.adapters.fake_transport import FakeResponse, FakeTransport
+from meganova.core.http import Headers, Request
+from tests.clock import VirtualClock
+from tests.contract.rawserver import RawServer
+
+TRANSPORTS = ("urllib3", "stdlib", "fake")
+NEEDS_SOCKETS = "needs real sockets: the fake transport has no connections to reset, stall or pool"
+GATE_LIMIT = 10.0  # a gate nobody opens still lets the server finish
+FAKE_HOSTS = {"main": "main.test", "other": "other.test"}
+
+Chunk = Union[bytes, threading.Event]
+Payload = Union[Any, Callable[["Received"], Any]]
+
+
+@dataclass
+class Received:
+    """One request as the server saw it."""
+
+    method: str
+    path: str
+    query: Dict[str, List[str]]
+    headers: Headers
+    body: bytes
+    host: str = "main"
+
+    def json(self) -> Any:
+        return jsonlib.loads(self.body)
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    json: Payload = None
+    body: Optional[bytes] = None
+    chunks: Optional[List[Chunk]] = None
+    headers: Dict[str, str] = field(default_factory=dict)
+
+    def render(self, record: Received) -> Tuple[Optional[bytes], Dict[str, str]]:
+        headers = dict(self.headers)
+        if self.chunks is not None:
+            return None, headers
+        if self.body is not None:
+            return self.body, headers
+        value = self.json(record) if callable(self.json) else self.json
+        headers.setdefault("Content-Type", "application/json")
+        return jsonlib.dumps(value if value is not None else {}).encode(), headers
+
+
+def gated(chunks: List[Chunk]) -> Iterator[bytes]:
+    """Yield the chunks; an Event among them holds the rest back until it is set."""
+    for item in chunks:
+        if isinstance(item, threading.Event):
+            item.wait(GATE_LIMIT)
+        else:
+            yield item
+
+
+class Router:
+    """Replies and recorded requests, shared by both backends."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._routes: Dict[Tuple[str, str, str], Deque[Reply]] = {}
+        self.received: List[Received] = []
+
+    def reset(self) -> None:
+        with self._lock:
+            self._routes.clear()
+            self.received = []
+
+    def add(self, host: str, method: str, path: str, reply: Reply) -> None:
+        with self._lock:
+            self._routes.setdefault((host, method.upper(), path), deque()).append(reply)
+
+    def handle(self, record: Received) -> Reply:
+        with self._lock:
+            self.received.append(record)
+            queue = self._routes.get((record.host, record.method, record.path))
+            if not queue:
+                return Reply(404, json={"error": {"message": "no route", "code": "no_route"}})
+            return queue.popleft() if len(queue) > 1 else queue[0]
+
+
+class Server:
+    """What a contract case sees, whatever the backend."""
+
+    kind = ""
+
+    def __init__(self, router: Router) -> None:
+        self.router = router
+
+    def url(self, path: str = "", host: str = "main") -> str:
+        raise NotImplementedError
+
+    @property
+    def base_url(self) -> str:
+        return self.url("/v1")
+
+    def reply(
+        self,
+        method: str,
+        path: str,
+        status: int = 200,
+        *,
+        json: Payload = None,
+        body: Optional[bytes] = None,
+        chunks: Optional[List[Chunk]] = None,
+        headers: Optional[Dict[str, str]] = None,
+        host: str = "main",
+    ) -> None:
+        """Queue a reply; several for one route are used in order, the last repeats."""
+        self.router.add(host, method, path, Reply(status, json, body, chunks, dict(headers or {})))
+
+    @property
+    def received(self) -> List[Received]:
+        return list(self.router.received)
+
+    def received_at(self, path: str, host: str = "main") -> List[Received]:
+        return [r for r in self.router.received if r.path == path and r.host == host]
+
+
+class HTTPServerBackend(Server):
+    kind = "http"
+
+    def __init__(self, router: Router, servers: Dict[str, HTTPServer]) -> None:
+        super().__init__(router)
+        self.servers = servers
+
+    def url(self, path: str = "", host: str = "main") -> str:
+        return self.servers[host].url_for(path) if path else self.servers[host].url_for("")
+
+
+def _werkzeug_handler(router: Router, host: str) -> Callable[[WerkzeugRequest], WerkzeugResponse]:
+    def handler(request: WerkzeugRequest) -> WerkzeugResponse:
+        record = Received(
+            method=request.method,
+            path=request.path,
+            query=parse_qs(request.query_string.decode(), keep_blank_values=True),
+            headers=Headers(list(request.headers.items())),
+            body=request.get_data(),
+            host=host,
+        )
+        reply = router.handle(record)
+        body, headers = reply.render(record)
+        if reply.chunks is not None:
+            # No Content-Length: werkzeug sends each yielded piece as an HTTP chunk.
+            return WerkzeugResponse(gated(reply.chunks), reply.status, headers)
+        return WerkzeugResponse(body, reply.status, headers)
+
+    return handler
+
+
+class FakeBackend(Server):
+    kind = "fake"
+
+    def __init__(self, router: Router) -> None:
+        super().__init__(router)
+        self.transport = FakeTransport(self._handle)
+
+    def url(self, path: str = "", host: str = "main") -> str:
+        return f"http://{FAKE_HOSTS[host]}{path}"
+
+    def _handle(self, request: Request) -> FakeResponse:
+        parts = urlsplit(request.url)
+        hosts = {v: k for k, v in FAKE_HOSTS.items()}
+        record = Received(
+            method=request.method,
+            path=parts.path,
+            query=parse_qs(parts.query, keep_blank_values=True),
+            headers=Headers(request.headers),
+            body=request.body or b"",
+            host=hosts.get(parts.hostname or "", parts.hostname or ""),
+        )
+        reply = self.router.handle(record)
+        body, headers = reply.render(record)
+        if reply.chunks is not None:
+            return FakeResponse(reply.status, gated(reply.chunks), headers)
+        return FakeResponse(reply.status, body or b"", headers)
+
+
+# -- fixtures ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def http_servers() -> Iterator[Tuple[Router, Dict[str, HTTPServer]]]:
+    """Two real servers ("main" and "other", distinct origins), started once per module."""
+    router = Router()
+    servers: Dict[str, HTTPServer] = {}
+    for host in ("main", "other"):
+        server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+        server.expect_request(re.compile(".*")).respond_with_handler(
+            _werkzeug_handler(router, host)
+        )
+        server.start()
+        servers[host] = server
+    yield router, servers
+    for server in servers.values():
+        server.clear()
+        server.stop()
+
+
+@pytest.fixture(params=TRANSPORTS)
+def transport_name(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def server(transport_name: str, request: pytest.FixtureRequest) -> Iterator[Server]:
+    if transport_name == "fake":
+        yield FakeBackend(Router())
+        return
+    router, servers = request.getfixturevalue("http_servers")
+    router.reset()
+    yield HTTPServerBackend(router, servers)
+    router.reset()
+
+
+@pytest.fixture
+def clock() -> VirtualClock:
+    return VirtualClock()
+
+
+@pytest.fixture
+def make_client(
+    transport_name: str, server: Server, clock: VirtualClock
+) -> Iterator[Callable[..., MegaNova]]:
+    """Build clients on this case's transport and server; all are closed afterwards."""
+    made: List[MegaNova] = []
+
+    def build(**options: Any) -> MegaNova:
+        options.setdefault("api_key", "sk-test")
+        options.setdefault("base_url", server.base_url)
+        options.setdefault("clock", clock)
+        if "transport" not in options:
+            options["transport"] = (
+                server.transport if isinstance(server, FakeBackend) else transport_name
+            )
+        client = MegaNova(**options)
+        made.append(client)
+        return client
+
+    yield build
+    for client in made:
+        client.close()
+
+
+@pytest.fixture
+def client(make_client: Callable[..., MegaNova]) -> MegaNova:
+    return make_client(max_retries=0)
+
+
+@pytest.fixture
+def socket_transport(transport_name: str) -> str:
+    """The transport for a case that needs real sockets; the fake is skipped."""
+    if transport_name == "fake":
+        pytest.skip(NEEDS_SOCKETS)
+    return transport_name
+
+
+@pytest.fixture(scope="module")
+def raw() -> Iterator[RawServer]:
+    server = RawServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def make_raw_client(
+    socket_transport: str, raw: RawServer, clock: VirtualClock
+) -> Iterator[Callable[..., MegaNova]]:
+    made: List[MegaNova] = []
+    raw.reset_counts()
+
+    def build(**options: Any) -> MegaNova:
+        options.setdefault("api_key", "sk-test")
+        options.setdefault("base_url", raw.url("/v1"))
+        options.setdefault("clock", clock)
+        options.setdefault("max_retries", 0)
+        options.setdefault("transport", socket_transport)
+        client = MegaNova(**options)
+        made.append(client)
+        return client
+
+    yield build
+    for client in made:
+        client.close()
