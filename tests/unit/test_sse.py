@@ -1,0 +1,258 @@
+"""The SSE decoder follows the WHATWG event-stream rules, whatever the chunking."""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import List, Optional, Tuple
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from meganova.core.errors import MeganovaError, StreamEventTooLargeError
+from meganova.core.sse import ServerSentEvent, SSEDecoder
+
+Event = Tuple[str, str, Optional[str], Optional[int]]  # (data, event, id, retry)
+
+
+def decode(*chunks: bytes, decoder: Optional[SSEDecoder] = None) -> List[Event]:
+    decoder = decoder or SSEDecoder()
+    events: List[ServerSentEvent] = []
+    for chunk in chunks:
+        events += decoder.feed(chunk)
+    events += decoder.close()
+    return [(e.data, e.event, e.id, e.retry) for e in events]
+
+
+def reference(stream: bytes) -> List[Event]:
+    """The spec's algorithm, written the slow and obvious way."""
+    text = stream.decode("utf-8", "replace")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    lines = re.split(r"\r\n|\r|\n", text)[:-1]  # the last piece never ended
+    events: List[Event] = []
+    data, kind, last_id, retry = "", "", None, None
+    for line in lines:
+        if line == "":
+            if data:
+                events.append((data[:-1], kind or "message", last_id, retry))
+            data, kind, retry = "", "", None
+            continue
+        if line.startswith(":"):
+            continue
+        name, colon, value = line.partition(":")
+        if colon and value.startswith(" "):
+            value = value[1:]
+        if name == "data":
+            data += value + "\n"
+        elif name == "event":
+            kind = value
+        elif name == "id" and "\0" not in value:
+            last_id = value
+        elif name == "retry" and value and all("0" <= c <= "9" for c in value):
+            retry = int(value)
+    return events
+
+
+# -- WHATWG cases ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("end", [b"\n", b"\r", b"\r\n"])
+def test_every_line_ending(end: bytes) -> None:
+    stream = b"data: a" + end + b"data: b" + end + end + b"data: c" + end + end
+    assert decode(stream) == [("a\nb", "message", None, None), ("c", "message", None, None)]
+
+
+def test_crlf_split_across_chunks_is_one_line_end() -> None:
+    assert decode(b"data: a\r", b"\n\r", b"\n") == [("a", "message", None, None)]
+    assert decode(b"data: a\r", b"\n", b"\r\n") == [("a", "message", None, None)]
+
+
+def test_a_lone_cr_then_data_is_two_lines() -> None:
+    assert decode(b"data: a\r", b"data: b\r\r") == [("a\nb", "message", None, None)]
+
+
+def test_multi_line_data_is_joined_with_lf() -> None:
+    assert decode(b"data: one\ndata: two\ndata:\ndata: four\n\n") == [
+        ("one\ntwo\n\nfour", "message", None, None)
+    ]
+
+
+def test_field_without_space_and_with_two_spaces() -> None:
+    assert decode(b"data:x\n\ndata:  y\n\n") == [
+        ("x", "message", None, None),
+        (" y", "message", None, None),
+    ]
+
+
+def test_data_without_colon_is_an_empty_data_line() -> None:
+    assert decode(b"data\n\n") == [("", "message", None, None)]
+    assert decode(b"data\ndata\n\n") == [("\n", "message", None, None)]
+
+
+def test_event_id_and_retry_fields() -> None:
+    stream = b"event: delta\nid: 7\nretry: 1500\ndata: a\n\ndata: b\n\n"
+    assert decode(stream) == [("a", "delta", "7", 1500), ("b", "message", "7", None)]
+
+
+def test_id_with_nul_is_ignored_and_empty_id_resets() -> None:
+    assert decode(b"id: 1\ndata: a\n\nid: 2\x003\ndata: b\n\nid\ndata: c\n\n") == [
+        ("a", "message", "1", None),
+        ("b", "message", "1", None),
+        ("c", "message", "", None),
+    ]
+
+
+def test_retry_that_is_not_all_digits_is_ignored() -> None:
+    decoder = SSEDecoder()
+    assert decode(b"retry: 12a\nretry: -5\nretry:\ndata: a\n\n", decoder=decoder) == [
+        ("a", "message", None, None)
+    ]
+    assert decoder.retry is None
+
+
+def test_comments_are_ignored_and_counted() -> None:
+    decoder = SSEDecoder()
+    assert decode(b": keep-alive\n:\n\ndata: a\n: inside\n\n", decoder=decoder) == [
+        ("a", "message", None, None)
+    ]
+    assert decoder.comments == 3
+
+
+def test_unknown_fields_are_ignored() -> None:
+    assert decode(b"foo: bar\nDATA: x\ndata: a\n\n") == [("a", "message", None, None)]
+
+
+def test_events_without_data_are_not_dispatched_but_update_state() -> None:
+    decoder = SSEDecoder()
+    assert decode(
+        b"event: ping\n\nretry: 3000\n\nid: 9\n\nevent: x\ndata: y\n\n", decoder=decoder
+    ) == [("y", "x", "9", None)]
+    assert decoder.retry == 3000
+    assert decoder.last_event_id == "9"
+
+
+def test_event_type_resets_after_each_event() -> None:
+    assert decode(b"event: a\n\ndata: b\n\n") == [("b", "message", None, None)]
+
+
+def test_an_unfinished_event_at_the_end_is_dropped() -> None:
+    decoder = SSEDecoder()
+    assert decoder.feed(b"data: a\n\ndata: b\n") != []
+    assert decoder.pending
+    assert decoder.close() == []
+    assert not decoder.pending
+
+
+def test_utf8_character_split_across_chunks() -> None:
+    text = "naïve 🌃 city"
+    raw = b"data: " + text.encode() + b"\n\n"
+    cut = raw.index("🌃".encode()) + 2
+    assert decode(raw[:cut], raw[cut:]) == [(text, "message", None, None)]
+
+
+def test_invalid_utf8_becomes_replacement_character() -> None:
+    assert decode(b"data: \xff\n\n") == [("\ufffd", "message", None, None)]
+
+
+def test_leading_bom_is_stripped_once_even_when_split() -> None:
+    assert decode(b"\xef\xbb", b"\xbfdata: a\n\n") == [("a", "message", None, None)]
+    bom_twice = b"\xef\xbb\xbf\xef\xbb\xbfdata: a\n\n"
+    assert decode(bom_twice) == reference(bom_twice)
+
+
+def test_raw_keeps_the_bytes() -> None:
+    (event,) = SSEDecoder().feed(b'data: {"a":1}\n\n')
+    assert event.raw == b'{"a":1}'
+    assert event == ServerSentEvent(b'{"a":1}')
+
+
+# -- limits and cost ------------------------------------------------------------------
+
+
+def test_an_oversized_line_raises_a_typed_error() -> None:
+    decoder = SSEDecoder(max_event_size=100)
+    decoder.feed(b"data: " + b"x" * 60)
+    with pytest.raises(StreamEventTooLargeError) as info:
+        decoder.feed(b"x" * 60)
+    assert isinstance(info.value, MeganovaError)
+
+
+def test_an_oversized_multi_line_event_raises() -> None:
+    decoder = SSEDecoder(max_event_size=100)
+    with pytest.raises(StreamEventTooLargeError):
+        decoder.feed(b"data: " + b"y" * 40 + b"\n" + (b"data: " + b"y" * 40 + b"\n") * 2)
+
+
+def test_events_under_the_limit_pass_one_after_another() -> None:
+    decoder = SSEDecoder(max_event_size=100)
+    for _ in range(50):
+        assert len(decoder.feed(b"data: " + b"z" * 90 + b"\n\n")) == 1
+
+
+def test_a_long_line_in_small_chunks_takes_linear_time() -> None:
+    # Quadratic re-copying would move ~5 GB here; linear work is a few megabytes.
+    payload = b"data: " + b"q" * 400_000 + b"\n\n"
+    decoder = SSEDecoder()
+    started = time.perf_counter()
+    events = []
+    for i in range(0, len(payload), 16):
+        events += decoder.feed(payload[i : i + 16])
+    assert time.perf_counter() - started < 2.0
+    assert len(events) == 1
+    assert len(events[0].raw) == 400_000
+
+
+# -- properties -----------------------------------------------------------------------
+
+value_text = st.text(
+    alphabet=st.characters(blacklist_categories=["Cs"], blacklist_characters="\r\n"),
+    max_size=12,
+)
+field_line = st.one_of(
+    st.builds(lambda v: "data: " + v, value_text),
+    st.builds(lambda v: "data:" + v, value_text),
+    st.just("data"),
+    st.builds(lambda v: "event: " + v, value_text),
+    st.builds(lambda v: "id: " + v, value_text),
+    st.builds(lambda n: f"retry: {n}", st.integers(0, 10**6)),
+    st.builds(lambda v: "retry: " + v, value_text),
+    st.builds(lambda v: ":" + v, value_text),
+    st.builds(lambda v: "x-" + v, value_text),
+    st.just(""),
+)
+endings = st.sampled_from(["\n", "\r", "\r\n"])
+
+
+@st.composite
+def event_streams(draw: st.DrawFn) -> bytes:
+    lines = draw(st.lists(st.tuples(field_line, endings), max_size=30))
+    out: List[str] = []
+    previous = ""
+    for line, end in lines:
+        if previous == "\r" and line == "" and end == "\n":
+            end = "\r"  # "\r" + "\n" would be one CRLF, not two line ends
+        out.append(line + end)
+        previous = end
+    if draw(st.booleans()):
+        out.append("data: tail\n\n")
+    prefix = "\ufeff" if draw(st.booleans()) else ""
+    return (prefix + "".join(out)).encode("utf-8")
+
+
+@given(event_streams())
+def test_matches_the_spec_algorithm(stream: bytes) -> None:
+    assert decode(stream) == reference(stream)
+
+
+@given(event_streams(), st.data())
+def test_any_split_gives_the_same_events(stream: bytes, data: st.DataObject) -> None:
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(stream)), max_size=12)))
+    pieces = [stream[a:b] for a, b in zip([0, *cuts], [*cuts, len(stream)])]
+    assert decode(*pieces) == decode(stream)
+
+
+@given(event_streams())
+def test_byte_by_byte_gives_the_same_events(stream: bytes) -> None:
+    assert decode(*[stream[i : i + 1] for i in range(len(stream))]) == decode(stream)
