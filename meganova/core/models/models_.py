@@ -1,0 +1,110 @@
+"""``GET /models`` items: every field the live API or the guideline names; only ``id`` required."""
+
+from dataclasses import dataclass
+from typing import Any, Dict, List, Mapping, Optional
+
+from .common import Model
+
+_PER_1K_KEYS = ("prompt_tokens_per_1k", "completion_tokens_per_1k")
+# Live keys are not documented; OpenRouter-style per-token prices are the likely form.
+_PER_TOKEN_KEYS = {
+    "prompt_tokens_per_1k": ("prompt", "input"),
+    "completion_tokens_per_1k": ("completion", "output"),
+}
+
+
+def _number(value: Any) -> Optional[float]:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+class ModelPricing(Dict[str, Any]):
+    """A model's prices: the live mapping as sent (values may be strings or numbers),
+    plus the guideline's ``prompt_tokens_per_1k`` / ``completion_tokens_per_1k`` view.
+
+    The view reads those keys when the server sends them; otherwise it converts the
+    OpenRouter-style per-token ``prompt`` / ``completion`` (or ``input`` / ``output``)
+    prices to per-1k by multiplying by 1000. Which keys the live API uses is not known;
+    the view is ``None`` when no recognised key holds a number.
+    """
+
+    def __init__(
+        self,
+        prices: Optional[Mapping[str, Any]] = None,
+        *,
+        prompt_tokens_per_1k: Optional[float] = None,
+        completion_tokens_per_1k: Optional[float] = None,
+    ) -> None:
+        super().__init__(prices or {})
+        if prompt_tokens_per_1k is not None:
+            self["prompt_tokens_per_1k"] = prompt_tokens_per_1k
+        if completion_tokens_per_1k is not None:
+            self["completion_tokens_per_1k"] = completion_tokens_per_1k
+
+    def _per_1k(self, name: str) -> Optional[float]:
+        direct = _number(self.get(name))
+        if direct is not None:
+            return direct
+        for key in _PER_TOKEN_KEYS[name]:
+            per_token = _number(self.get(key))
+            if per_token is not None:
+                return per_token * 1000.0
+        return None
+
+    @property
+    def prompt_tokens_per_1k(self) -> Optional[float]:
+        return self._per_1k("prompt_tokens_per_1k")
+
+    @property
+    def completion_tokens_per_1k(self) -> Optional[float]:
+        return self._per_1k("completion_tokens_per_1k")
+
+    def __repr__(self) -> str:
+        return f"ModelPricing({dict.__repr__(self)})"
+
+
+@dataclass
+class ModelInfo(Model):
+    """One model. ``pricing`` is a ``ModelPricing`` (a dict with a per-1k view)."""
+
+    id: str
+    name: Optional[str] = None
+    context_length: Optional[int] = None
+    modalities: Optional[List[str]] = None
+    tags: Optional[List[str]] = None
+    nsfw_support: Optional[str] = None
+    status: Optional[str] = None
+    pricing: Optional[Dict[str, Any]] = None
+    object: Optional[str] = None
+    owned_by: Optional[str] = None
+    description: Optional[str] = None
+    created: Optional[int] = None
+    default: Optional[bool] = None
+    architecture: Optional[Dict[str, Any]] = None
+    capabilities: Optional[Dict[str, Any]] = None
+    request_id: Optional[str] = None
+
+    def __post_init__(self) -> None:
+        if self.pricing is not None and not isinstance(self.pricing, ModelPricing):
+            self.pricing = ModelPricing(self.pricing)
+
+    def has_capability(self, capability: str) -> bool:
+        return bool(self.capabilities) and self.capabilities.get(capability) is True  # type: ignore[union-attr]
+
+    def has_tag(self, tag: str) -> bool:
+        return bool(self.tags) and tag in self.tags  # type: ignore[operator]
+
+
+class ModelList(List[ModelInfo]):
+    """A plain ``list`` of ``ModelInfo`` that also carries the reply's ``request_id``."""
+
+    request_id: Optional[str] = None
+    object: Optional[str] = None

@@ -1,0 +1,92 @@
+"""``client.billing``: the account balance and per-instance billing.
+
+Paths:
+- ``INSTANCE_BILLINGS_PATH`` = ``GET {v1}/billing/user-instance-billings``: the GitHub
+  SDK and its tests (GPU-instance fees, not a credit balance); the base is the SDK's
+  choice and unconfirmed.
+- ``BALANCE_PATH`` = ``GET {api}/users/credits`` (platform base ``/api/v1``): **no
+  Meganova source confirms any balance endpoint.** This path is the one the sister
+  platform NebulaBlock documents (``{"data": {"available_balance": "1228.556"}, ...}``),
+  the only evidence of a balance route in this API family; it is used until a live key
+  settles it. The reply is read leniently (see ``get_balance``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Optional
+
+from ..engine import Engine
+from ..http import Timeout, TimeoutLike
+from ..models.billing import (
+    BillingBalance,
+    InstanceBilling,
+    InstanceBillings,
+    _InstanceBillingsWire,
+)
+from ..models.models_ import _number
+from ._support import Envelope, call_options, convert_list, fetch_envelope, platform_url
+
+BALANCE_PATH = "/users/credits"
+INSTANCE_BILLINGS_PATH = "/billing/user-instance-billings"
+_BALANCE_KEYS = ("balance", "available_balance", "credits", "amount")
+
+
+class BillingResource:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def get_balance(
+        self,
+        *,
+        timeout: TimeoutLike | Timeout | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> BillingBalance:
+        """The account balance (``BillingBalance(balance, currency, status)``).
+
+        Unconfirmed endpoint (see the module note). ``balance`` is read from
+        ``balance``, ``available_balance``, ``credits`` or ``amount`` (strings or numbers)
+        in ``data`` or at the top level; ``currency`` only when the server names it.
+        """
+        options = call_options(timeout, extra_headers, extra_query, extra_body)
+        url = platform_url(self._engine, BALANCE_PATH)
+        reply = fetch_envelope(self._engine, "GET", url, options=options, cast_to=Envelope)
+        payload: Any = reply.data
+        if not isinstance(payload, Mapping):
+            payload = {"balance": payload} if payload is not None else {}
+        balance: Optional[float] = None
+        for key in _BALANCE_KEYS:
+            balance = _number(payload.get(key))
+            if balance is not None:
+                break
+        currency = payload.get("currency")
+        return BillingBalance(
+            balance=balance,
+            currency=currency if isinstance(currency, str) else None,
+            status=reply.status,
+            message=reply.message,
+            raw=reply.data,
+            request_id=reply.request_id,
+        )
+
+    def get_user_instance_billings(
+        self,
+        *,
+        timeout: TimeoutLike | Timeout | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> InstanceBillings:
+        """Accumulated fees per GPU instance, and ``total_cost``."""
+        options = call_options(timeout, extra_headers, extra_query, extra_body)
+        wire = self._engine.request(
+            "GET", INSTANCE_BILLINGS_PATH, cast_to=_InstanceBillingsWire, options=options
+        )
+        return InstanceBillings(
+            data=convert_list(self._engine, wire.data, InstanceBilling, what="instance billing"),
+            total_cost=wire.total_cost,
+            message=wire.message,
+            status=wire.status,
+            request_id=wire.request_id,
+        )

@@ -1,0 +1,75 @@
+"""``client.embeddings``.
+
+Path (``EMBEDDINGS_PATH``): ``POST {v1}/embeddings``: GitHub SDK, PyPI 0.4.0, MCP server.
+No Meganova embedding model id is confirmed (look them up with
+``client.serverless.list_models(modality="embeddings")``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, List, Mapping, Optional, Union
+
+from ..engine import Engine
+from ..errors import InvalidArgumentError, InvalidArgumentTypeError
+from ..http import Timeout, TimeoutLike
+from ..models.embeddings import EmbeddingResponse
+from ..validation import drop_none, require_str
+from ._support import call_options
+
+EMBEDDINGS_PATH = "/embeddings"
+ENCODING_FORMATS = ("float", "base64")
+
+
+def check_input(value: object) -> Union[str, List[str]]:
+    if isinstance(value, str):
+        return require_str("input", value)
+    if isinstance(value, (list, tuple)):
+        if not value:
+            raise InvalidArgumentError("input must not be an empty list", argument="input")
+        for i, item in enumerate(value):
+            if not isinstance(item, str):
+                raise InvalidArgumentTypeError(
+                    f"input[{i}] must be a string, got {type(item).__name__}", argument="input"
+                )
+        return list(value)
+    raise InvalidArgumentTypeError(
+        f"input must be a string or a list of strings, got {type(value).__name__}",
+        argument="input",
+    )
+
+
+class EmbeddingsResource:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def create(
+        self,
+        input: Union[str, List[str]],
+        model: str,
+        encoding_format: Optional[str] = None,
+        *,
+        timeout: TimeoutLike | Timeout | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> EmbeddingResponse:
+        """Embed a string or a list of strings. With ``encoding_format="base64"`` the
+        vectors still come back as lists of floats."""
+        body = {
+            "input": check_input(input),
+            "model": require_str("model", model),
+            "encoding_format": encoding_format,
+        }
+        if encoding_format is not None and encoding_format not in ENCODING_FORMATS:
+            raise InvalidArgumentError(
+                f"encoding_format must be one of {ENCODING_FORMATS}, got {encoding_format!r}",
+                argument="encoding_format",
+            )
+        options = call_options(timeout, extra_headers, extra_query, extra_body)
+        return self._engine.request(
+            "POST",
+            EMBEDDINGS_PATH,
+            cast_to=EmbeddingResponse,
+            json=drop_none(body),
+            options=options,
+        )

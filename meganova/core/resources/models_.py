@@ -1,0 +1,113 @@
+"""``client.models``: the model list and one model.
+
+Paths (``MODELS_PATH``): ``GET {v1}/models`` is well attested (official SDK on GitHub
+and PyPI, its tests, the MCP server). ``GET {v1}/models/{id}`` exists only in the
+GitHub SDK (never published) and is unverified, including for ids containing ``/``;
+``get`` therefore falls back to searching the list when the server answers 404/405.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Optional
+from urllib.parse import quote
+
+from ..engine import Engine
+from ..errors import APIError, APIResponseValidationError, InvalidArgumentError
+from ..http import Timeout, TimeoutLike
+from ..models.models_ import ModelInfo, ModelList
+from ..ports import CodecError
+from ..validation import optional_str, require_str
+from ._support import Envelope, call_options, convert_list, convert_tolerant, fetch_envelope
+
+MODELS_PATH = "/models"
+
+
+def model_path(model_id: str) -> str:
+    """``/models/org/name``: the ``/`` of an id is kept (as the GitHub SDK sends it);
+    everything else that is not URL-safe is percent-encoded."""
+    segments = model_id.split("/")
+    if any(s in ("", ".", "..") for s in segments):
+        raise InvalidArgumentError(
+            f"model_id has an empty, '.' or '..' path segment: {model_id!r}",
+            argument="model_id",
+        )
+    return MODELS_PATH + "/" + "/".join(quote(s, safe="") for s in segments)
+
+
+class ModelsResource:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def list(
+        self,
+        *,
+        capability: Optional[str] = None,
+        tag: Optional[str] = None,
+        timeout: TimeoutLike | Timeout | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> ModelList:
+        """Every model (``GET /models``), optionally filtered on the client:
+        ``capability="vision"`` keeps models whose ``capabilities["vision"]`` is true,
+        ``tag="chat"`` those whose ``tags`` contain it. An entry that does not match the
+        expected types is kept with the fields that do (a warning is logged)."""
+        capability = optional_str("capability", capability)
+        tag = optional_str("tag", tag)
+        options = call_options(timeout, extra_headers, extra_query, extra_body)
+        reply = fetch_envelope(self._engine, "GET", MODELS_PATH, options=options, cast_to=Envelope)
+        items = reply.data
+        if isinstance(items, Mapping) and "models" in items:
+            items = items["models"]  # the early platform shape {"data": {"models": [...]}}
+        result = ModelList(convert_list(self._engine, items, ModelInfo, what="model", key="id"))
+        result.request_id = reply.request_id
+        result.object = reply.object
+        if capability is not None:
+            result[:] = [m for m in result if m.has_capability(capability)]
+        if tag is not None:
+            result[:] = [m for m in result if m.has_tag(tag)]
+        for model in result:
+            model.request_id = reply.request_id
+        return result
+
+    def get(
+        self,
+        model_id: str,
+        *,
+        timeout: TimeoutLike | Timeout | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> ModelInfo:
+        """One model by id (ids such as ``meganova-ai/manta-flash-1.0`` contain ``/``).
+        Raises ``NotFoundError`` when neither ``/models/{id}`` nor the list has it."""
+        model_id = require_str("model_id", model_id)
+        path = model_path(model_id)
+        options = call_options(timeout, extra_headers, extra_query, extra_body)
+        try:
+            return self._engine.request("GET", path, cast_to=ModelInfo, options=options)
+        except APIResponseValidationError as exc:
+            return self._tolerant(exc)
+        except APIError as exc:
+            if exc.status not in (404, 405):
+                raise
+            first = exc
+        for model in self.list(
+            timeout=timeout, extra_headers=extra_headers, extra_query=extra_query
+        ):
+            if model.id == model_id:
+                return model
+        raise first
+
+    def _tolerant(self, exc: APIResponseValidationError) -> ModelInfo:
+        try:
+            raw: Any = self._engine.codec.decode(exc.body, object)
+        except CodecError:
+            raise exc from None
+        if isinstance(raw, Mapping) and isinstance(raw.get("data"), Mapping):
+            raw = raw["data"]  # tolerate an enveloped single object
+        model = convert_tolerant(self._engine, raw, ModelInfo, what="model", key="id")
+        if model is None:
+            raise exc
+        model.request_id = exc.request_id
+        return model

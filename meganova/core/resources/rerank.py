@@ -1,0 +1,64 @@
+"""``client.rerank``.
+
+Path (``RERANK_PATH``): ``POST {v1}/rerank``: PyPI 0.4.0 and the MCP server only (both
+published, both send ``return_documents=true``); not in the GitHub SDK.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Optional, Sequence, Union
+
+from ..engine import Engine
+from ..errors import InvalidArgumentError, InvalidArgumentTypeError
+from ..http import Timeout, TimeoutLike
+from ..models.rerank import RerankResponse
+from ..validation import drop_none, optional_bool, optional_int, require_str
+from ._support import call_options
+
+RERANK_PATH = "/rerank"
+
+Document = Union[str, Mapping[str, Any]]
+
+
+class RerankResource:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def create(
+        self,
+        *,
+        query: str,
+        documents: Sequence[Document],
+        model: str,
+        top_n: Optional[int] = None,
+        return_documents: Optional[bool] = True,
+        timeout: TimeoutLike | Timeout | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> RerankResponse:
+        """Order ``documents`` (strings or objects) by relevance to ``query``."""
+        query = require_str("query", query)
+        if isinstance(documents, (str, bytes)) or not isinstance(documents, Sequence):
+            raise InvalidArgumentTypeError(
+                "documents must be a list of strings or objects", argument="documents"
+            )
+        if not documents:
+            raise InvalidArgumentError("documents must not be empty", argument="documents")
+        for i, doc in enumerate(documents):
+            if not isinstance(doc, (str, Mapping)):
+                raise InvalidArgumentTypeError(
+                    f"documents[{i}] must be a string or an object, got {type(doc).__name__}",
+                    argument="documents",
+                )
+        body = {
+            "query": query,
+            "documents": [d if isinstance(d, str) else dict(d) for d in documents],
+            "model": require_str("model", model),
+            "top_n": optional_int("top_n", top_n, minimum=1),
+            "return_documents": optional_bool("return_documents", return_documents),
+        }
+        options = call_options(timeout, extra_headers, extra_query, extra_body)
+        return self._engine.request(
+            "POST", RERANK_PATH, cast_to=RerankResponse, json=drop_none(body), options=options
+        )

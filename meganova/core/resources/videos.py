@@ -1,0 +1,213 @@
+"""``client.videos``: video generation jobs.
+
+Paths (the sources disagree; see MEGANOVA_API.md 6.8):
+- ``JOBS_PATH`` = ``POST {v1}/videos/generations`` and ``GET {v1}/videos/generations/{id}``
+  (async job + polling): only on the unpublished GitHub SDK (2026-02-21). It is the only
+  known variant with a job id, so ``generate``/``get``/``wait`` use it.
+- ``NATIVE_PATH`` = ``POST {v1}/videos/generation`` with ``model_name`` (PyPI 0.4.0 of
+  2026-03 and the MCP server: the most recent *published* form; no job id, the call
+  blocks until the server answers) -> ``generate_native``; and
+  ``SUPPORTED_MODELS_PATH`` = ``GET {v1}/videos/models/supported_models``.
+Which variant is live is unknown.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Optional, Union
+from urllib.parse import quote
+
+from ..engine import Engine
+from ..errors import GenerationFailedError, GenerationTimeoutError, InvalidArgumentError
+from ..http import Timeout, TimeoutLike
+from ..models.videos import NativeVideoGeneration, SupportedVideoModels, VideoGeneration
+from ..validation import drop_none, optional_int, optional_str, require_number, require_str
+from ._support import call_options
+
+JOBS_PATH = "/videos/generations"
+NATIVE_PATH = "/videos/generation"
+SUPPORTED_MODELS_PATH = "/videos/models/supported_models"
+DEFAULT_SIZE = "1280x720"  # the GitHub SDK always sends these two
+DEFAULT_SECONDS = 5
+DEFAULT_POLL_INTERVAL = 5.0
+DEFAULT_WAIT_TIMEOUT = 600.0
+
+Job = Union[str, VideoGeneration]
+
+
+class VideosResource:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def generate(
+        self,
+        prompt: str,
+        model: str,
+        *,
+        size: str = DEFAULT_SIZE,
+        n_seconds: int = DEFAULT_SECONDS,
+        image_url: Optional[str] = None,
+        aspect_ratio: Optional[str] = None,
+        seed: Optional[int] = None,
+        wait: bool = False,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+        wait_timeout: float = DEFAULT_WAIT_TIMEOUT,
+        timeout: TimeoutLike | Timeout | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> VideoGeneration:
+        """Start a video job. With ``wait=True`` poll it until it completes (see ``wait``)."""
+        body = drop_none(
+            {
+                "prompt": require_str("prompt", prompt),
+                "model": require_str("model", model),
+                "size": require_str("size", size),
+                "n_seconds": optional_int("n_seconds", n_seconds, minimum=1),
+                "image_url": optional_str("image_url", image_url),
+                "aspect_ratio": optional_str("aspect_ratio", aspect_ratio),
+                "seed": optional_int("seed", seed),
+            }
+        )
+        if not isinstance(wait, bool):
+            raise InvalidArgumentError("wait must be True or False", argument="wait")
+        if wait:
+            _check_wait(poll_interval, wait_timeout)
+        options = call_options(timeout, extra_headers, extra_query, extra_body)
+        job = self._engine.request(
+            "POST", JOBS_PATH, cast_to=VideoGeneration, json=body, options=options
+        )
+        if not wait:
+            return job
+        return self.wait(
+            job,
+            poll_interval=poll_interval,
+            wait_timeout=wait_timeout,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+        )
+
+    def get(
+        self,
+        video_id: str,
+        *,
+        timeout: TimeoutLike | Timeout | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        deadline: Optional[float] = None,
+    ) -> VideoGeneration:
+        """The job's current state."""
+        video_id = require_str("video_id", video_id)
+        options = call_options(timeout, extra_headers, extra_query, extra_body, deadline=deadline)
+        path = f"{JOBS_PATH}/{quote(video_id, safe='')}"
+        return self._engine.request("GET", path, cast_to=VideoGeneration, options=options)
+
+    def wait(
+        self,
+        job: Job,
+        *,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+        wait_timeout: float = DEFAULT_WAIT_TIMEOUT,
+        timeout: TimeoutLike | Timeout | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> VideoGeneration:
+        """Poll a job (an id or a ``VideoGeneration``) every ``poll_interval`` seconds until
+        it completes, and return it. Raises ``GenerationFailedError`` (with the server's
+        reason) when it fails, ``GenerationTimeoutError`` when ``wait_timeout`` seconds
+        pass first; each poll is itself bounded by what is left of ``wait_timeout``."""
+        _check_wait(poll_interval, wait_timeout)
+        if isinstance(job, VideoGeneration):
+            current: Optional[VideoGeneration] = job
+            video_id = require_str("job.id", job.id)
+        else:
+            current = None
+            video_id = require_str("job", job)
+        clock = self._engine.clock
+        ends_at = clock.monotonic() + wait_timeout
+        while True:
+            if current is None:
+                current = self.get(
+                    video_id,
+                    timeout=timeout,
+                    extra_headers=extra_headers,
+                    extra_query=extra_query,
+                    deadline=max(ends_at - clock.monotonic(), 1e-3),
+                )
+            if current.done:
+                return current
+            if current.failed:
+                reason = current.error_message
+                raise GenerationFailedError(
+                    f"Video generation {video_id} {current.status}: {reason or 'no reason given'}",
+                    reason=reason,
+                    job_id=video_id,
+                    job=current,
+                    request_id=current.request_id,
+                )
+            remaining = ends_at - clock.monotonic()
+            if remaining <= 0:
+                raise GenerationTimeoutError(
+                    f"Video generation {video_id} still {current.status or 'pending'} after "
+                    f"{wait_timeout:g}s",
+                    job_id=video_id,
+                    job=current,
+                    request_id=current.request_id,
+                )
+            clock.sleep(min(poll_interval, remaining))
+            current = None
+
+    def generate_native(
+        self,
+        model_name: str,
+        prompt: Optional[str] = None,
+        *,
+        timeout: TimeoutLike | Timeout | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        **params: Any,
+    ) -> NativeVideoGeneration:
+        """The published SDK's call: ``POST /videos/generation`` with ``model_name`` and
+        model-specific keys (``params``, e.g. ``duration``, ``resolution``). It answers
+        when the video is done; give it a long ``timeout`` (the MCP server waits 300 s)."""
+        body = drop_none(
+            {
+                **params,
+                "model_name": require_str("model_name", model_name),
+                "prompt": optional_str("prompt", prompt),
+            }
+        )
+        options = call_options(timeout, extra_headers, extra_query, extra_body)
+        result = self._engine.request(
+            "POST", NATIVE_PATH, cast_to=NativeVideoGeneration, json=body, options=options
+        )
+        if (result.status or "").lower() in ("failed", "error"):
+            raise GenerationFailedError(
+                f"Video generation failed: {result.message or 'no reason given'}",
+                reason=result.message,
+                job=result,
+                request_id=result.request_id,
+            )
+        return result
+
+    def supported_models(
+        self,
+        *,
+        timeout: TimeoutLike | Timeout | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> SupportedVideoModels:
+        """Models the native variant accepts (``model_names`` lists their ids)."""
+        options = call_options(timeout, extra_headers, extra_query, extra_body)
+        return self._engine.request(
+            "GET", SUPPORTED_MODELS_PATH, cast_to=SupportedVideoModels, options=options
+        )
+
+
+def _check_wait(poll_interval: object, wait_timeout: object) -> None:
+    require_number("poll_interval", poll_interval, minimum=0)
+    if require_number("wait_timeout", wait_timeout) <= 0:
+        raise InvalidArgumentError("wait_timeout must be positive", argument="wait_timeout")
