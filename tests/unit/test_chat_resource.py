@@ -1,0 +1,371 @@
+"""client.chat against a FakeTransport: validation, the body sent, defaults, and the
+guideline's chat examples (sections 1, 4, 8, 10.1, 10.2, 11) run as written."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, Iterator
+
+import pytest
+
+import meganova.client
+from meganova import MegaNova, MeganovaError
+from meganova.adapters.fake_transport import FakeResponse, FakeTransport
+from meganova.core.models.chat import ChatMessage, ChatResponse, ChatStreamChunk
+from meganova.core.streaming import ChatCompletionStream, ChatStream
+from meganova.errors import InvalidArgumentError, RateLimitError
+from tests.clock import VirtualClock
+
+REPLY = {
+    "id": "chatcmpl-1",
+    "object": "chat.completion",
+    "created": 1767225600,
+    "model": "meganova-ai/manta-flash-1.0",
+    "choices": [
+        {"index": 0, "message": {"role": "assistant", "content": "Hello!"}, "finish_reason": "stop"}
+    ],
+    "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
+}
+USER = [{"role": "user", "content": "Hi"}]
+
+
+def delta_chunk(text: str, finish: Any = None) -> Dict[str, Any]:
+    return {
+        "id": "chatcmpl-1",
+        "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": finish}],
+    }
+
+
+@pytest.fixture
+def transport() -> FakeTransport:
+    return FakeTransport(
+        lambda request: FakeResponse.json(REPLY, headers={"x-request-id": "req_9"})
+    )
+
+
+@pytest.fixture
+def client(transport: FakeTransport, monkeypatch: pytest.MonkeyPatch) -> MegaNova:
+    monkeypatch.delenv("MEGANOVA_MODEL", raising=False)
+    return MegaNova(api_key="sk-test", transport=transport, clock=VirtualClock())
+
+
+def sent(transport: FakeTransport) -> Dict[str, Any]:
+    body = transport.requests[-1].body
+    assert body is not None
+    result: Dict[str, Any] = json.loads(body)
+    return result
+
+
+# -- validation: before any traffic ---------------------------------------------------
+
+BAD = [
+    ({"messages": "hi"}, "messages", TypeError),
+    ({"messages": []}, "messages", ValueError),
+    ({"messages": ["hi"]}, "messages", TypeError),
+    ({"messages": [{"content": "no role"}]}, "messages", ValueError),
+    ({"messages": [{"role": 3, "content": "x"}]}, "messages", ValueError),
+    ({"messages": [{"role": "", "content": "x"}]}, "messages", ValueError),
+    ({"model": ""}, "model", ValueError),
+    ({"model": 5}, "model", TypeError),
+    ({"temperature": -0.1}, "temperature", ValueError),
+    ({"temperature": 2.5}, "temperature", ValueError),
+    ({"temperature": "hot"}, "temperature", TypeError),
+    ({"temperature": True}, "temperature", TypeError),
+    ({"temperature": float("nan")}, "temperature", ValueError),
+    ({"max_tokens": 0}, "max_tokens", ValueError),
+    ({"max_tokens": 1.5}, "max_tokens", TypeError),
+    ({"max_tokens": True}, "max_tokens", TypeError),
+    ({"stream": "yes"}, "stream", TypeError),
+    ({"timeout": -1}, "timeout", ValueError),
+]
+
+
+@pytest.mark.parametrize(("change", "argument", "base"), BAD)
+@pytest.mark.parametrize("surface", ["create", "stream", "completions"])
+def test_bad_arguments_fail_before_any_request(
+    client: MegaNova, transport: FakeTransport, change: Any, argument: str, base: Any, surface: str
+) -> None:
+    if surface == "stream" and argument == "stream":
+        return
+    call = {
+        "create": client.chat.create,
+        "stream": client.chat.stream,
+        "completions": client.chat.completions.create,
+    }[surface]
+    kwargs = {"messages": USER, "model": "m", **change}
+    with pytest.raises(base) as info:
+        call(**kwargs)
+    assert isinstance(info.value, MeganovaError)
+    assert getattr(info.value, "argument", None) and argument in info.value.argument
+    assert transport.requests == []
+
+
+def test_missing_model_names_model_and_the_environment_variable(
+    client: MegaNova, transport: FakeTransport
+) -> None:
+    with pytest.raises(InvalidArgumentError) as info:
+        client.chat.create(messages=USER)
+    assert info.value.argument == "model"
+    assert "MEGANOVA_MODEL" in str(info.value) and "model" in str(info.value)
+    assert transport.requests == []
+
+
+def test_model_falls_back_to_the_client_default(transport: FakeTransport) -> None:
+    client = MegaNova(api_key="sk-test", transport=transport, default_model="dflt")
+    client.chat.create(messages=USER)
+    assert sent(transport)["model"] == "dflt"
+    client.chat.create(messages=USER, model="explicit")
+    assert sent(transport)["model"] == "explicit"
+
+
+def test_model_falls_back_to_meganova_model(
+    transport: FakeTransport, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MEGANOVA_MODEL", "from-env")
+    MegaNova(api_key="sk-test", transport=transport).chat.create(messages=USER)
+    assert sent(transport)["model"] == "from-env"
+
+
+# -- what is sent ---------------------------------------------------------------------
+
+
+def test_body_path_and_extra_fields(client: MegaNova, transport: FakeTransport) -> None:
+    tools = [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}]
+    client.chat.create(
+        messages=[ChatMessage(role="system", content="Be brief."), *USER],
+        model="m",
+        temperature=0.9,
+        max_tokens=512,
+        session_id="sess_123",
+        top_p=0.5,
+        stop=["\n"],
+        seed=7,
+        tools=tools,
+        tool_choice="auto",
+        response_format={"type": "json_object"},
+        include_reasoning=True,
+        user="u1",
+        logit_bias=None,
+    )
+    request = transport.requests[-1]
+    assert (request.method, request.url) == ("POST", "https://api.meganova.ai/v1/chat/completions")
+    assert sent(transport) == {
+        "model": "m",
+        "messages": [{"role": "system", "content": "Be brief."}, *USER],
+        "stream": False,
+        "temperature": 0.9,
+        "max_tokens": 512,
+        "session_id": "sess_123",
+        "top_p": 0.5,
+        "stop": ["\n"],
+        "seed": 7,
+        "tools": tools,
+        "tool_choice": "auto",
+        "response_format": {"type": "json_object"},
+        "include_reasoning": True,
+        "user": "u1",
+    }
+
+
+def test_per_call_options(client: MegaNova, transport: FakeTransport) -> None:
+    client.chat.completions.create(
+        messages=USER,
+        model="m",
+        timeout=3,
+        extra_headers={"X-Trace": "t1"},
+        extra_query={"debug": "1"},
+        extra_body={"stream_options": {"include_usage": True}},
+    )
+    request = transport.requests[-1]
+    assert request.headers["X-Trace"] == "t1"
+    assert request.url.endswith("/chat/completions?debug=1")
+    assert request.timeout.read == 3
+    assert sent(transport)["stream_options"] == {"include_usage": True}
+
+
+def test_streaming_sends_stream_true_and_accepts_event_streams(
+    client: MegaNova, transport: FakeTransport
+) -> None:
+    transport.add(FakeResponse.sse([delta_chunk("a", "stop")]))
+    with client.chat.stream(messages=USER, model="m") as stream:
+        list(stream)
+    assert sent(transport)["stream"] is True
+    assert transport.requests[-1].headers["Accept"] == "text/event-stream"
+
+
+# -- what comes back ------------------------------------------------------------------
+
+
+def test_create_returns_a_typed_response(client: MegaNova) -> None:
+    response = client.chat.create(messages=USER, model="m")
+    assert isinstance(response, ChatResponse)
+    message = response.choices[0].message
+    assert message["content"] == message.content == "Hello!"
+    assert response.request_id == "req_9"
+    assert response.usage is not None and response.usage.total_tokens == 15
+    assert response.text == "Hello!"
+
+
+def test_create_stream_true_is_the_same_stream_as_stream(
+    client: MegaNova, transport: FakeTransport
+) -> None:
+    transport.add(FakeResponse.sse([delta_chunk("Hi", "stop")]))
+    stream = client.chat.create(messages=USER, model="m", stream=True)
+    assert isinstance(stream, ChatStream)
+    items = list(stream)
+    assert [i.delta for i in items] == ["Hi", ""]
+    assert items[-1].done and not items[0].done
+    assert items[0].finish_reason == "stop"
+
+
+def test_completions_stream_has_openai_paths(client: MegaNova, transport: FakeTransport) -> None:
+    transport.add(FakeResponse.sse([delta_chunk("Hi"), delta_chunk("!", "stop")]))
+    stream = client.chat.completions.create(messages=USER, model="m", stream=True)
+    assert isinstance(stream, ChatCompletionStream)
+    texts = [c.choices[0].delta.content for c in stream]
+    assert texts == ["Hi", "!"]
+    assert stream.get_final_response().text == "Hi!"
+
+
+def test_guideline_stream_chunk_shape() -> None:
+    item = ChatStreamChunk(delta="x")
+    assert (item.delta, item.index, item.request_id, item.done) == ("x", 0, None, False)
+    assert item["delta"] == "x"
+    assert item.finish_reason is None and item.usage is None and item.tool_calls is None
+
+
+# -- the guideline's examples, as written ---------------------------------------------
+
+
+@pytest.fixture
+def offline(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeTransport]:
+    """``MegaNova(api_key="YOUR_API_KEY")`` gets a fake transport instead of the network."""
+
+    def handler(request: Any) -> FakeResponse:
+        body = json.loads(request.body)
+        if body["stream"]:
+            return FakeResponse.sse(
+                [delta_chunk("Neon "), delta_chunk("Harbor "), delta_chunk("glows.", "stop")]
+            )
+        return FakeResponse.json(REPLY)
+
+    fake = FakeTransport(handler)
+    monkeypatch.setattr(meganova.client, "make_transport", lambda spec, verify=True: fake)
+    monkeypatch.setenv("MEGANOVA_MODEL", "meganova-ai/manta-flash-1.0")
+    yield fake
+
+
+SECTION_1 = """
+from meganova import MegaNova
+
+client = MegaNova(api_key="YOUR_API_KEY")
+
+resp = client.chat.create(
+    session_id="sess_123",
+    messages=[{"role": "user", "content": "Hi!"}],
+)
+print(resp.choices[0].message["content"])
+"""
+
+SECTION_4 = """
+from meganova import MegaNova
+client = MegaNova(api_key="YOUR_API_KEY")
+
+resp = client.chat.create(
+    messages=[
+        {"role": "user", "content": "Hey, how are you?"}
+    ],
+    model="manta-flash",
+    temperature=0.9,
+    max_tokens=512,
+)
+
+print(resp.choices[0].message["content"])
+
+for chunk in client.chat.stream(
+    messages=[{"role": "user", "content": "Describe the city tonight."}],
+    model="manta-flash",
+):
+    print(chunk.delta, end="", flush=True)
+"""
+
+SECTION_10 = """
+from meganova import MegaNova
+
+client = MegaNova(api_key="YOUR_API_KEY")
+
+resp = client.chat.create(
+    messages=[{"role": "user", "content": "Hi Luna, how are you?"}],
+    model="manta-flash"
+)
+
+print(resp.choices[0].message["content"])
+
+for chunk in client.chat.stream(
+    messages=[{"role": "user", "content": "Tell me about Neon Harbor tonight."}],
+    model="manta-flash"
+):
+    print(chunk.delta, end="", flush=True)
+"""
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        (SECTION_1, "Hello!\n"),
+        (SECTION_4, "Hello!\nNeon Harbor glows."),
+        (SECTION_10, "Hello!\nNeon Harbor glows."),
+    ],
+    ids=["section-1", "section-4", "section-10"],
+)
+def test_guideline_examples_run_as_written(
+    offline: FakeTransport, capsys: pytest.CaptureFixture[str], code: str, expected: str
+) -> None:
+    exec(compile(code, "guideline", "exec"), {})
+    assert capsys.readouterr().out == expected
+    bodies = [json.loads(r.body or b"") for r in offline.requests]
+    assert all(r.url.endswith("/v1/chat/completions") for r in offline.requests)
+    if code is SECTION_1:
+        assert bodies[0]["session_id"] == "sess_123"
+        assert bodies[0]["model"] == "meganova-ai/manta-flash-1.0"
+    else:
+        assert bodies[0]["model"] == "manta-flash"
+
+
+def test_guideline_section_8_error_handling(
+    offline: FakeTransport, capsys: pytest.CaptureFixture[str]
+) -> None:
+    offline.add(FakeResponse.json({"error": {"message": "slow down"}}, status=429))
+    code = """
+from meganova import MegaNova, MeganovaError
+from meganova.errors import RateLimitError
+
+client = MegaNova(api_key="YOUR_API_KEY", max_retries=0)
+try:
+    resp = client.chat.create(messages=[{"role": "user", "content": "Hi"}], model="manta-flash")
+except RateLimitError as e:
+    print("Rate-limited, retry later:", e)
+except MeganovaError as e:
+    print("Meganova API error:", e)
+"""
+    exec(compile(code, "guideline", "exec"), {})
+    assert capsys.readouterr().out.startswith("Rate-limited, retry later: slow down")
+    assert RateLimitError
+
+
+def test_guideline_section_11_test_body_decodes(client: MegaNova, transport: FakeTransport) -> None:
+    body = {
+        "id": "msg_123",
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": "Hello!"},
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
+    }
+    transport.add(FakeResponse.json(body))
+    resp = client.chat.create(messages=[{"role": "user", "content": "Hi"}], model="manta-flash")
+    assert resp.choices[0].message.content == "Hello!"
+    assert resp.model is None and resp.created is None
