@@ -159,13 +159,13 @@ class Ours:
         self.client = meganova.MegaNova(api_key=API_KEY, base_url=base, transport=self.transport)
         engine = self.client.engine
         try:
-            import meganova.core.resources.chat  # noqa: F401
+            import meganova.core.resources.chat
 
             self.has_chat = True
         except ImportError:  # chat resource not landed yet: drive the engine directly
             self.has_chat = False
         try:
-            import meganova.core.resources.models_  # noqa: F401
+            import meganova.core.resources.models_
 
             self.has_models = True
         except ImportError:

@@ -50,10 +50,10 @@ IMPORTS = [
 
 FULL = {
     "rounds": 3,
-    "spec": "seq=2x1000,stream=2x10,models=2x10,threads=1x250",
-    "slow_spec": "seq=2x250,stream=2x2,models=2x3,threads=1x60",
-    "imports": 21,
-    "cold": 7,
+    "spec": "seq=3x1500,stream=3x10,models=3x20,threads=2x400",
+    "slow_spec": "seq=3x300,stream=2x2,models=3x4,threads=2x80",
+    "imports": 31,
+    "cold": 9,
 }
 QUICK = {
     "rounds": 1,
