@@ -118,6 +118,8 @@ class ChatCompletionStream(Stream[ChatCompletionChunk]):
     # -- reading ------------------------------------------------------------------
 
     def _run(self) -> Generator[ChatCompletionChunk, None, None]:
+        if self._state != _OPEN:
+            return  # closed before it was read
         body = iter(self.response.iter_bytes())
         feed = self._decoder.feed
         decode = self._codec.decode
@@ -331,7 +333,8 @@ class ChatStream(Stream[ChatStreamChunk]):
                     yield ChatStreamChunk(
                         "" if content is None else content, choice.index, request_id, False, chunk
                     )
-            yield ChatStreamChunk("", 0, request_id, True, None)
+            if inner._state == _DONE:
+                yield ChatStreamChunk("", 0, request_id, True, None)
         finally:
             inner.close()
 
