@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from meganova import MegaNova
 from meganova.adapters.fake_transport import FakeResponse, FakeTransport
@@ -147,3 +149,30 @@ def test_model_pricing_guideline_view() -> None:
     info = ModelInfo(id="a", pricing={"input": 0.001})
     assert isinstance(info.pricing, ModelPricing)
     assert info.pricing.prompt_tokens_per_1k == pytest.approx(1.0)
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+field_names = st.sampled_from(
+    [f for f in ModelInfo._field_names() if f != "request_id"] + ["extra"]
+)
+
+
+@given(st.lists(st.dictionaries(field_names, json_values, max_size=6), max_size=6))
+def test_any_catalogue_decodes_and_keeps_every_entry_with_an_id(items: list) -> None:  # type: ignore[type-arg]
+    items = [{**item, "id": f"org/m{i}"} if i % 2 == 0 else item for i, item in enumerate(items)]
+    client, _ = make(FakeResponse.json({"data": items}))
+    models = client.models.list()
+    kept = {m.id for m in models}
+    assert {f"org/m{i}" for i in range(0, len(items), 2)} <= kept
+    for m in models:
+        assert isinstance(m.id, str) and m.id

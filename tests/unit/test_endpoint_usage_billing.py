@@ -228,3 +228,9 @@ def test_serverless_rejects_bad_filters() -> None:
             client.serverless.list_models(**kwargs)
         assert info.value.argument == argument
     assert transport.requests == []
+
+
+def test_envelope_side_fields_of_odd_types_keep_the_payload() -> None:
+    client, _ = make(FakeResponse.json({"data": [{"cost": 1}], "message": {"m": 1}, "status": 0}))
+    s = client.usage.summary(from_="2025-11-01", to="2025-11-02")
+    assert s.rows[0].cost == 1 and s.status == "0"

@@ -42,10 +42,22 @@ class Envelope(Model):
     object (``data``/``object``), or a bare JSON array (then ``data`` holds the array)."""
 
     data: Any = None
-    message: Optional[str] = None
-    status: Optional[str] = None
-    object: Optional[str] = None
+    message: Any = None
+    status: Any = None
+    object: Any = None
     request_id: Optional[str] = None
+
+    def __post_init__(self) -> None:
+        # Side fields of an odd type must not cost the caller the payload.
+        self.message = _text(self.message)
+        self.status = _text(self.status)
+        self.object = _text(self.object)
+
+
+def _text(value: Any) -> Optional[str]:
+    if value is None or isinstance(value, str):
+        return value
+    return str(value)
 
 
 def fetch_envelope(
