@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
+import re
 from typing import Any
 
 from .demo import DEMO_MODEL
@@ -49,7 +50,7 @@ def rerank(body: dict[str, Any]) -> dict[str, Any]:
     documents = body.get("documents")
     if not isinstance(query, str) or not isinstance(documents, list) or not documents:
         raise BadRequest("query must be a string and documents a non-empty array")
-    words = set(query.lower().split())
+    words = set(re.findall(r"\w+", query.lower()))
 
     def text_of(doc: Any) -> str:
         if isinstance(doc, dict):
@@ -58,8 +59,9 @@ def rerank(body: dict[str, Any]) -> dict[str, Any]:
 
     scored = []
     for index, doc in enumerate(documents):
-        overlap = words & set(text_of(doc).lower().split())
-        score = round(len(overlap) / max(len(words), 1), 4)
+        text = text_of(doc).lower()
+        hits = sum(1 for word in words if word in text)  # "refund" matches "refunds"
+        score = round(hits / max(len(words), 1), 4)
         scored.append((score, index, doc))
     scored.sort(key=lambda item: (-item[0], item[1]))
     top_n = body.get("top_n")

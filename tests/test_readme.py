@@ -1,0 +1,175 @@
+"""README.md cannot drift from the code: every ```python block runs, offline.
+
+Convention: the blocks run in order in one namespace (like a notebook), in a temporary
+directory holding a small ``hello.mp3``, with ``MEGANOVA_API_KEY`` set and
+``MEGANOVA_BASE_URL`` pointing at a local HTTP server whose answers come from
+``FakeMeganova``, so ``MegaNova()`` in a block uses the real default transport against
+that server. Functions named ``test_*`` that a block defines are then called, with a
+fresh fake for a ``meganova_fake`` parameter, as pytest would. The shell commands a
+newcomer runs (the offline demo, the test command) are checked too.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from meganova.adapters.fake_transport import FakeResponse
+from meganova.core.http import Request, Timeout
+from meganova.testing import FakeMeganova, luna_answer
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+TEXT = README.read_text(encoding="utf-8")
+FENCE = re.compile(r"^```(\w*)\n(.*?)^```\s*$", re.MULTILINE | re.DOTALL)
+
+
+def python_blocks() -> list[tuple[str, str]]:
+    """(id, code) for each ```python block, the id naming its section."""
+    blocks = []
+    for match in FENCE.finditer(TEXT):
+        if match.group(1) != "python":
+            continue
+        prose = FENCE.sub("", TEXT[: match.start()])
+        headings = re.findall(r"^#+ (.+)$", prose, re.MULTILINE)
+        section = re.sub(r"\W+", "-", headings[-1].lower()).strip("-") if headings else "top"
+        blocks.append((f"{len(blocks):02d}-{section}", match.group(2)))
+    return blocks
+
+
+BLOCKS = python_blocks()
+
+
+def _serve(fake: FakeMeganova) -> Any:
+    from werkzeug.wrappers import Response
+
+    def handler(incoming: Any) -> Response:
+        request = Request(
+            method=incoming.method,
+            url=incoming.url,
+            headers=dict(incoming.headers),
+            body=incoming.get_data() or None,
+            timeout=Timeout(connect=None, read=None),
+        )
+        reply: FakeResponse = fake.handle(request)
+        return Response(
+            reply.iter_bytes(),
+            status=reply.status,
+            headers=list(reply.headers.items()),
+            direct_passthrough=True,
+        )
+
+    return handler
+
+
+@pytest.fixture(scope="module")
+def readme_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """Runs every block once, in order; maps block id -> the exception it raised (or None)."""
+    from pytest_httpserver import HTTPServer
+
+    fake = FakeMeganova(video_seconds=0)
+    httpserver = HTTPServer(host="127.0.0.1", port=0)
+    httpserver.start()
+    httpserver.expect_request(re.compile(".*")).respond_with_handler(_serve(fake))
+    workdir = tmp_path_factory.mktemp("readme")
+    (workdir / "hello.mp3").write_bytes(b"ID3\x03\x00\x00\x00\x00\x00\x00fake audio")
+    saved_env = {k: os.environ.get(k) for k in ("MEGANOVA_API_KEY", "MEGANOVA_BASE_URL")}
+    saved_cwd = os.getcwd()
+    os.environ["MEGANOVA_API_KEY"] = "sk-readme"
+    os.environ["MEGANOVA_BASE_URL"] = httpserver.url_for("/v1")
+    os.chdir(workdir)
+    outcomes: dict[str, Any] = {}
+    called: list[str] = []
+    namespace: dict[str, Any] = {"__name__": "readme"}
+    try:
+        for block_id, code in BLOCKS:
+            try:
+                exec(compile(code, f"README.md:{block_id}", "exec"), namespace)
+                for name, value in list(namespace.items()):
+                    if name.startswith("test_") and inspect.isfunction(value):
+                        del namespace[name]
+                        _call_like_pytest(value)
+                        called.append(name)
+                outcomes[block_id] = None
+            except BaseException as exc:  # recorded, reported by the block's own test
+                outcomes[block_id] = exc
+        outcomes["tests called"] = called
+        yield outcomes
+    finally:
+        httpserver.stop()
+        os.chdir(saved_cwd)
+        for key, value in saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _call_like_pytest(test: Any) -> None:
+    arguments: dict[str, Any] = {}
+    for name in inspect.signature(test).parameters:
+        fake = FakeMeganova()
+        if name == "meganova_fake":
+            arguments[name] = fake
+        elif name == "meganova_client":
+            arguments[name] = fake.client()
+        else:
+            raise AssertionError(f"README test {test.__name__} wants an unknown fixture {name!r}")
+    test(**arguments)
+
+
+def test_readme_has_python_blocks() -> None:
+    assert len(BLOCKS) >= 8
+
+
+def test_readme_test_functions_were_called(readme_run: dict[str, Any]) -> None:
+    assert len(readme_run["tests called"]) >= 3
+
+
+@pytest.mark.parametrize("block_id", [b for b, _ in BLOCKS])
+def test_readme_block_runs(block_id: str, readme_run: dict[str, Any]) -> None:
+    error = readme_run[block_id]
+    if error is not None:
+        raise AssertionError(f"README block {block_id} failed: {error!r}") from error
+
+
+def _block_under(heading: str, *, right_under: bool = True) -> str:
+    prose = r"\n\n" if right_under else r"\n\n(?:[^#`][^\n]*\n+)*"
+    match = re.search(
+        rf"^## {re.escape(heading)}{prose}```(?:bash|sh|console)\n(.*?)```", TEXT, re.M | re.S
+    )
+    assert match, f"README needs a fenced command under '## {heading}'"
+    return match.group(1)
+
+
+def test_the_test_command_is_one_line_under_its_heading() -> None:
+    lines = [line for line in _block_under("Run the tests").splitlines() if line.strip()]
+    assert lines == ["pip install -e '.[test]' && pytest"]
+
+
+def test_the_offline_demo_command_works_as_written() -> None:
+    (command,) = [
+        line
+        for line in _block_under("Try it: the offline demo", right_under=False).splitlines()
+        if line.strip()
+    ]
+    assert command == 'meganova chat --offline "Hi Luna, how are you?"'
+    script = Path(sys.executable).parent / "meganova"
+    program = [str(script)] if script.exists() else [sys.executable, "-m", "meganova"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MEGANOVA_")}
+    env["MEGANOVA_DEMO_DELAY"] = "0"
+    result = subprocess.run(
+        [*program, "chat", "--offline", "Hi Luna, how are you?"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == luna_answer("Hi Luna, how are you?")
