@@ -97,7 +97,7 @@ class VideosResource:
         extra_body: Mapping[str, Any] | None = None,
         deadline: Optional[float] = None,
     ) -> VideoGeneration:
-        """The job's current state."""
+        """The job's current state. ``deadline`` bounds this call, retries included."""
         video_id = require_str("video_id", video_id)
         options = call_options(timeout, extra_headers, extra_query, extra_body, deadline=deadline)
         path = f"{JOBS_PATH}/{quote(video_id, safe='')}"
