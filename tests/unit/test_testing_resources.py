@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from meganova.core.errors import (
     IncompleteStreamError,
@@ -145,3 +147,25 @@ def test_embeddings_rerank_usage_balance(fake: FakeMeganova) -> None:
     summary = client.usage.summary(from_="2026-11-01", to="2026-11-02")
     assert len(summary.rows) == 4 and summary.total_tokens
     assert client.billing.get_balance().balance == 25.0
+
+
+pieces_strategy = st.lists(st.text(min_size=1, max_size=12), min_size=1, max_size=8)
+
+
+@given(pieces=pieces_strategy)
+def test_any_scripted_stream_reaches_the_caller_exactly(pieces: list[str]) -> None:
+    fake = FakeMeganova().script(Stream(pieces), Stream(pieces))
+    client = fake.client()
+    streamed = [c.delta for c in client.chat.stream(messages=HELLO, model=MODEL) if c.delta]
+    assert streamed == pieces
+    whole = client.chat.create(messages=HELLO, model=MODEL)
+    assert whole.choices[0].message.content == "".join(pieces)
+
+
+@given(content=st.text(max_size=200))
+def test_any_text_answer_is_the_same_streamed_or_not(content: str) -> None:
+    fake = FakeMeganova().script(Text(content), Text(content))
+    client = fake.client()
+    streamed = "".join(c.delta for c in client.chat.stream(messages=HELLO, model=MODEL))
+    whole = client.chat.create(messages=HELLO, model=MODEL).choices[0].message.content
+    assert streamed == whole == content
