@@ -44,13 +44,14 @@ class MsgspecCodec:
     def decode(self, data: bytes, type: type[T]) -> T:
         try:
             result: T = self._decoder(type).decode(data)
-        except msgspec.DecodeError as exc:
+        except (msgspec.DecodeError, ValueError, TypeError, RecursionError) as exc:
+            # ValueError covers invalid UTF-8 inside strings (UnicodeDecodeError).
             raise CodecError(str(exc)) from None
         return result
 
     def convert(self, value: Any, type: type[T]) -> T:
         try:
             result: T = msgspec.convert(value, type, strict=False)
-        except msgspec.ValidationError as exc:
+        except (msgspec.ValidationError, ValueError, TypeError, RecursionError) as exc:
             raise CodecError(str(exc)) from None
         return result

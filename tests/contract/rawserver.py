@@ -63,6 +63,8 @@ class RawServer:
     requests: List[RawRequest] = field(default_factory=list)
     connections: int = 0
     stopping: threading.Event = field(default_factory=threading.Event)
+    # Runs on each accepted connection before its request is read; False drops it.
+    on_connect: Optional[Callable[[RawConnection], bool]] = None
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -117,6 +119,9 @@ class RawServer:
 
     def _serve(self, conn: RawConnection) -> None:
         try:
+            hook = self.on_connect
+            if hook is not None and not hook(conn):
+                return
             while not self.stopping.is_set():
                 request = _read_request(conn)
                 if request is None:
