@@ -168,26 +168,17 @@ class APIConnectionError(MeganovaError):
         request_id: str | None = None,
         attempts: int = 1,
     ) -> None:
-        super().__init__(message, code="connection_error", request_id=request_id)
+        super().__init__(message, code=self.default_code, request_id=request_id)
         self.request_sent = request_sent
         self.attempts = attempts
+
+    default_code = "connection_error"
 
 
 class APITimeoutError(APIConnectionError):
     """A connect or read timeout, or the call's overall deadline, passed."""
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        request_sent: bool | None = None,
-        request_id: str | None = None,
-        attempts: int = 1,
-    ) -> None:
-        super().__init__(
-            message, request_sent=request_sent, request_id=request_id, attempts=attempts
-        )
-        self.code = "timeout"
+    default_code = "timeout"
 
 
 class APIResponseValidationError(MeganovaError):
