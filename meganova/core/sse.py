@@ -116,6 +116,21 @@ class SSEDecoder:
         return bool(self._tail or self._data or self._event is not None)
 
     def feed(self, chunk: bytes) -> List[ServerSentEvent]:
+        # Fast path: the chunk is exactly one "data: ...\n\n" event and nothing is held.
+        if (
+            chunk[:6] == b"data: "
+            and chunk[-2:] == b"\n\n"
+            and self._started
+            and not (self._tail or self._data or self._pending_cr or self._event)
+            and chunk.find(b"\n", 6) == len(chunk) - 2
+            and b"\r" not in chunk
+        ):
+            raw = chunk[6:-2]
+            limit = self.max_event_size
+            if limit is not None and len(raw) > limit:
+                self._size = len(raw)
+                self._too_large()
+            return [ServerSentEvent(raw, "message", self.last_event_id, None)]
         if not self._started:
             chunk = self._strip_bom(chunk)
         if not chunk:

@@ -99,7 +99,9 @@ class ChatCompletionStream(Stream[ChatCompletionChunk]):
     ) -> None:
         self.response = response
         self.request_id = request_id
-        self.chunks: List[ChatCompletionChunk] = []
+        # The payloads handed out, as bytes: keeping thousands of decoded objects alive
+        # would double the cost of decoding; the slow paths decode these again.
+        self._payloads: List[bytes] = []
         self._codec = codec
         self._clock = clock
         self._read_timeout = read_timeout
@@ -111,7 +113,7 @@ class ChatCompletionStream(Stream[ChatCompletionChunk]):
 
     def __repr__(self) -> str:
         return (
-            f"ChatCompletionStream(state={self._state}, chunks={len(self.chunks)}, "
+            f"ChatCompletionStream(state={self._state}, chunks={len(self._payloads)}, "
             f"request_id={self.request_id!r})"
         )
 
@@ -123,8 +125,8 @@ class ChatCompletionStream(Stream[ChatCompletionChunk]):
         body = iter(self.response.iter_bytes())
         feed = self._decoder.feed
         decode = self._codec.decode
-        chunks = self.chunks
-        append = chunks.append
+        payloads = self._payloads
+        append = payloads.append
         monotonic = self._clock.monotonic
         limit = self._read_timeout
         request_id = self.request_id
@@ -133,7 +135,7 @@ class ChatCompletionStream(Stream[ChatCompletionChunk]):
             try:
                 for data in body:
                     events = feed(data)
-                    before = len(chunks)
+                    before = len(payloads)
                     for event in events:
                         raw = event.raw
                         if raw.startswith(b"[DONE]"):
@@ -153,9 +155,9 @@ class ChatCompletionStream(Stream[ChatCompletionChunk]):
                             raise self._api_error(raw)
                         if request_id is not None:
                             chunk.request_id = request_id
-                        append(chunk)
+                        append(raw)
                         yield chunk
-                    if len(chunks) != before:
+                    if len(payloads) != before:
                         last = monotonic()
                     elif limit is not None and monotonic() - last > limit:
                         raise self._with_partial(
@@ -180,7 +182,7 @@ class ChatCompletionStream(Stream[ChatCompletionChunk]):
             raise self._with_partial(
                 IncompleteStreamError,
                 "The stream ended without [DONE] and without a finish reason "
-                f"after {len(chunks)} chunks",
+                f"after {len(payloads)} chunks",
             )
         except BaseException as exc:
             if isinstance(exc, Exception):
@@ -212,12 +214,22 @@ class ChatCompletionStream(Stream[ChatCompletionChunk]):
 
     # -- errors -------------------------------------------------------------------
 
+    def _decoded(self, raw: bytes) -> ChatCompletionChunk:
+        chunk = self._codec.decode(raw, ChatCompletionChunk)  # it decoded once already
+        chunk.request_id = self.request_id
+        return chunk
+
     def _accumulated(self) -> ChatAccumulator:
         acc = self._acc
-        chunks = self.chunks
-        for index in range(acc.count, len(chunks)):
-            acc.add(chunks[index])
+        payloads = self._payloads
+        for index in range(acc.count, len(payloads)):
+            acc.add(self._decoded(payloads[index]))
         return acc
+
+    @property
+    def chunks(self) -> List[ChatCompletionChunk]:
+        """The chunks handed out so far (decoded again on each call)."""
+        return [self._decoded(raw) for raw in self._payloads]
 
     def _partial(self) -> dict[str, Any]:
         acc = self._accumulated()

@@ -256,3 +256,11 @@ def test_any_split_gives_the_same_events(stream: bytes, data: st.DataObject) -> 
 @given(event_streams())
 def test_byte_by_byte_gives_the_same_events(stream: bytes) -> None:
     assert decode(*[stream[i : i + 1] for i in range(len(stream))]) == decode(stream)
+
+
+@given(event_streams())
+def test_one_event_per_chunk_gives_the_same_events(stream: bytes) -> None:
+    # Exercises the decoder's fast path for chunks holding exactly one event.
+    pieces = [p + b"\n\n" for p in stream.split(b"\n\n")]
+    pieces[-1] = pieces[-1][:-2]
+    assert decode(*pieces) == decode(stream)
