@@ -28,6 +28,7 @@ from .retry import RetrySettings, decide, parse_retry_after
 
 T = TypeVar("T")
 logger = logging.getLogger("meganova")
+logger.addHandler(logging.NullHandler())  # quiet unless the application configures logging
 
 REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-mn-request-id")
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -177,6 +178,7 @@ class Engine:
         for name, value in config.default_headers:
             headers[name] = value
         self._base_headers = headers
+        self._key_bytes = config.api_key.reveal().encode("utf-8", "replace")
 
     def __repr__(self) -> str:
         return (
@@ -353,6 +355,9 @@ class Engine:
                 request_id = request_id_from(response.headers)
                 if not 200 <= status < 300:
                     error_body = _read_and_close(response)
+                    if self._key_bytes and self._key_bytes in error_body:
+                        # A server echoing the key must not put it into errors and logs.
+                        error_body = error_body.replace(self._key_bytes, b"<redacted>")
                     retry_after = parse_retry_after(response.headers, clock.time())
                     raise error_for_status(
                         status,
@@ -394,13 +399,18 @@ class Engine:
             verdict = decide(error, number, settings, rand=self.rand, remaining=remaining)
             if verdict.retry:
                 logger.info(
-                    "%s %s: retrying after %s (attempt %d of %d) in %.2fs",
+                    "%s %s attempt=%d failed: %s status=%s elapsed=%.3fs request_id=%s; "
+                    "retrying in %.2fs (attempt %d of %d)",
                     request.method,
                     path,
+                    number,
                     type(error).__name__,
+                    getattr(error, "status", None),
+                    clock.monotonic() - started,
+                    getattr(error, "request_id", None),
+                    verdict.delay,
                     number + 1,
                     settings.max_retries + 1,
-                    verdict.delay,
                 )
             return verdict
 
