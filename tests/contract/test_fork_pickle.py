@@ -1,0 +1,143 @@
+"""Process models: a client made before ``os.fork()`` works in the child (on fresh
+connections) and in the parent; a client pickles into a working client (for
+multiprocessing and job queues) whose repr never shows the key."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import pickle
+from typing import Any, Dict, Iterator, List
+
+import pytest
+
+from meganova import MegaNova
+from tests.contract.rawserver import RawConnection, RawRequest, RawServer, chunk, head
+
+KEY = "sk-fork-pickle-0123456789"
+PATH = "/v1/chat/completions"
+
+
+def echo(conn: RawConnection, request: RawRequest) -> bool:
+    body = json.loads(request.body)
+    text = body["messages"][0]["content"]
+    if body.get("stream"):
+        event = {"choices": [{"index": 0, "delta": {"content": text}, "finish_reason": "stop"}]}
+        events = chunk(b"data: " + json.dumps(event).encode() + b"\n\n")
+        events += chunk(b"data: [DONE]\n\n") + b"0\r\n\r\n"
+        sse = {"Content-Type": "text/event-stream", "Transfer-Encoding": "chunked"}
+        return conn.send(head(200, sse) + events)
+    message = {"role": "assistant", "content": text}
+    payload = json.dumps({"choices": [{"index": 0, "message": message}]}).encode()
+    headers = {"Content-Type": "application/json", "Content-Length": str(len(payload))}
+    return conn.send(head(200, headers) + payload)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[RawServer]:
+    raw = RawServer()
+    raw.on(PATH, echo)
+    yield raw
+    raw.stop()
+
+
+@pytest.fixture(params=["urllib3", "stdlib"])
+def transport_name(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def ask(client: MegaNova, text: str) -> str:
+    """One plain and one streamed chat; both must echo ``text``."""
+    messages = [{"role": "user", "content": text}]
+    plain = client.chat.create(messages=messages, model="m").choices[0].message.content
+    streamed = "".join(c.delta for c in client.chat.stream(messages=messages, model="m"))
+    assert plain == streamed == text, (plain, streamed)
+    return text
+
+
+def connections_of(server: RawServer, marker: str) -> List[int]:
+    return [r.connection for r in server.requests if marker.encode() in r.body]
+
+
+def test_a_client_made_before_fork_works_in_child_and_parent(
+    server: RawServer, transport_name: str
+) -> None:
+    if not hasattr(os, "fork"):
+        pytest.skip("no os.fork on this platform")
+    server.reset_counts()
+    client = MegaNova(api_key=KEY, base_url=server.url("/v1"), transport=transport_name)
+    try:
+        ask(client, "parent-before")  # the pool now holds an open connection
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child
+            code = 1
+            try:
+                for n in range(3):
+                    ask(client, f"child-{n}")
+                code = 0
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        ask(client, "parent-after")
+    finally:
+        client.close()
+    parent = set(connections_of(server, "parent-"))
+    child = set(connections_of(server, "child-"))
+    assert len(connections_of(server, "child-")) == 6
+    assert parent and child and not parent & child  # the child never used a parent socket
+    assert connections_of(server, "parent-after") == connections_of(server, "parent-before")
+
+
+def settings_of(client: MegaNova) -> Dict[str, Any]:
+    config = client.config
+    return {
+        "base_url": config.base_url,
+        "timeout": config.timeout,
+        "retry": config.retry,
+        "region": config.region,
+        "headers": config.default_headers,
+        "model": config.default_model,
+        "transport": type(client.transport).__name__,
+    }
+
+
+def test_a_client_pickles_into_a_working_client(server: RawServer, transport_name: str) -> None:
+    client = MegaNova(
+        api_key=KEY,
+        base_url=server.url("/v1"),
+        transport=transport_name,
+        timeout=(3, 30),
+        max_retries=4,
+        region="eu-west",
+        default_headers={"X-Team": "a"},
+        default_model="m",
+    )
+    ask(client, "before-pickle")  # a used pool: its sockets must not travel
+    clone = client.with_options(timeout=7)
+    for original in (client, clone):
+        copy = pickle.loads(pickle.dumps(original))
+        try:
+            assert settings_of(copy) == settings_of(original)
+            assert KEY not in repr(copy) and KEY not in str(copy)
+            assert KEY not in repr(copy.config)
+            assert copy.transport is not original.transport
+            assert ask(copy, "after-pickle") == "after-pickle"
+        finally:
+            copy.close()
+    client.close()
+
+
+def _worker(client: MegaNova, text: str) -> str:
+    with client:
+        return ask(client, text)
+
+
+def test_multiprocessing_workers_receive_a_working_client(server: RawServer) -> None:
+    client = MegaNova(api_key=KEY, base_url=server.url("/v1"), transport="stdlib")
+    context = multiprocessing.get_context("spawn")  # a fresh interpreter: pickling only
+    with context.Pool(2) as pool:
+        texts = [f"job-{n}" for n in range(4)]
+        assert pool.starmap(_worker, [(client, t) for t in texts], chunksize=1) == texts
+    client.close()
