@@ -6,7 +6,7 @@ import http.client
 import os
 import socket
 import ssl
-from typing import Mapping
+from typing import Any, Mapping
 from urllib.parse import urlsplit
 
 from ..core.errors import APIConnectionError, APITimeoutError, InvalidArgumentTypeError
@@ -14,6 +14,9 @@ from ..core.http import SENSITIVE_HEADERS, Request
 
 READ_SIZE = 65536
 NO_BODY_STATUSES = frozenset({204, 304})
+MAX_LINE = 65536  # as http.client: a size or trailer line longer than this is hostile
+_HEX = b"0123456789abcdefABCDEF"
+_SIZE, _DATA, _DATA_END, _TRAILER, _DONE = range(5)
 
 
 def origin(url: str) -> str:
@@ -129,3 +132,140 @@ def translate_socket_error(exc: BaseException, request: Request, phase: str) -> 
         error = APIConnectionError(f"The request to {where} failed", request_sent=sent)
     finish_message(error, exc, request)
     return error
+
+
+class ChunkedFramingError(http.client.HTTPException):
+    """The chunked transfer coding of a body is malformed."""
+
+
+class ChunkedDecoder:
+    """Sans-I/O de-framer for ``Transfer-Encoding: chunked``: ``feed`` takes whatever
+    bytes arrived and returns the body data among them at once (never waits for a whole
+    chunk). ``done`` turns true after the last chunk and its trailers; bytes fed after
+    that are kept in ``excess`` (the connection must then not be reused). Malformed
+    framing raises ``ChunkedFramingError``. Line ends may be CRLF or a bare LF, as
+    http.client accepts."""
+
+    __slots__ = ("_buf", "_left", "_state", "excess")
+
+    def __init__(self) -> None:
+        self._buf = b""
+        self._left = 0
+        self._state = _SIZE
+        self.excess = b""
+
+    @property
+    def done(self) -> bool:
+        return self._state == _DONE
+
+    def feed(self, data: bytes) -> bytes:
+        if self._state == _DONE:
+            self.excess += data
+            return b""
+        buf = self._buf + data if self._buf else data
+        end = len(buf)
+        pos = 0
+        out: list[bytes] = []
+        state = self._state
+        left = self._left
+        while pos < end:
+            if state == _DATA:
+                stop = pos + left
+                if stop <= end:
+                    out.append(buf[pos:stop])
+                    pos = stop
+                    left = 0
+                    state = _DATA_END
+                else:
+                    out.append(buf[pos:])
+                    left -= end - pos
+                    pos = end
+            elif state == _SIZE:
+                nl = buf.find(b"\n", pos)
+                if nl < 0:
+                    if end - pos > MAX_LINE:
+                        raise ChunkedFramingError("chunk size line too long")
+                    break
+                size = _chunk_size(buf[pos:nl])
+                pos = nl + 1
+                if size:
+                    left = size
+                    state = _DATA
+                else:
+                    state = _TRAILER
+            elif state == _DATA_END:
+                if buf[pos] == 10:  # b"\n"
+                    pos += 1
+                elif buf.startswith(b"\r\n", pos):
+                    pos += 2
+                elif end - pos == 1 and buf[pos] == 13:  # b"\r", its b"\n" still to come
+                    break
+                else:
+                    raise ChunkedFramingError("chunk data not followed by CRLF")
+                state = _SIZE
+            else:  # _TRAILER: header lines until an empty one
+                nl = buf.find(b"\n", pos)
+                if nl < 0:
+                    if end - pos > MAX_LINE:
+                        raise ChunkedFramingError("trailer line too long")
+                    break
+                line = buf[pos:nl]
+                pos = nl + 1
+                if line in (b"", b"\r"):
+                    state = _DONE
+                    self.excess = buf[pos:]
+                    pos = end
+        self._buf = buf[pos:] if pos < end else b""
+        self._state = state
+        self._left = left
+        if not out:
+            return b""
+        return out[0] if len(out) == 1 else b"".join(out)
+
+
+def _chunk_size(line: bytes) -> int:
+    """The size of a chunk-size line (without its LF): hex digits, optional
+    ``;extensions``, optional CR and surrounding blanks."""
+    semi = line.find(b";")
+    if semi >= 0:
+        line = line[:semi]
+    digits = line.strip(b" \t\r")
+    if not digits or len(digits) > 16 or digits.strip(_HEX):
+        raise ChunkedFramingError(f"invalid chunk size line {line[:40]!r}")
+    return int(digits, 16)
+
+
+class DechunkedBody:
+    """Reads a chunked body straight off http.client's buffered socket file, one
+    ``read1`` at a time: whatever arrived, de-framed, in as few blocks as possible."""
+
+    __slots__ = ("_read1", "decoder")
+
+    def __init__(self, fp: Any) -> None:
+        self._read1 = fp.read1
+        self.decoder = ChunkedDecoder()
+
+    def read(self) -> bytes:
+        """The body data that has arrived (waits for at least one byte of it); ``b""``
+        once the body ended. A body cut short raises ``http.client.IncompleteRead``."""
+        decoder = self.decoder
+        if decoder._state == _DONE:
+            return b""
+        read1 = self._read1
+        feed = decoder.feed
+        while True:
+            block = read1(READ_SIZE)
+            if not block:
+                raise http.client.IncompleteRead(b"")
+            data = feed(block)
+            if data or decoder._state == _DONE:
+                return data
+
+
+def socket_file(response: Any) -> Any:
+    """The buffered socket file under an unread chunked http.client reply, or ``None``
+    when it is not there in the expected state (then the library reads the body)."""
+    if not getattr(response, "chunked", False) or getattr(response, "chunk_left", 0) is not None:
+        return None
+    fp = getattr(response, "fp", None)
+    return fp if hasattr(fp, "read1") else None

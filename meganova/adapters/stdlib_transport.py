@@ -17,9 +17,11 @@ from urllib.parse import urlsplit
 from ..core.http import Headers, Request
 from ._http_common import (
     READ_SIZE,
+    DechunkedBody,
     PidGuard,
     check_options,
     expected_length,
+    socket_file,
     translate_socket_error,
     truncated,
 )
@@ -74,6 +76,7 @@ class StdlibResponse:
         self._started = False
         self._complete = False
         self._closed = False
+        self._body: DechunkedBody | None = None
 
     @property
     def status(self) -> int:
@@ -110,10 +113,18 @@ class StdlibResponse:
     def _read_some(self) -> bytes:
         if self._complete or self._closed:
             return b""
-        self._started = True
         try:
-            # read1 returns what has arrived (up to READ_SIZE), chunked or not.
-            chunk = self._raw.read1(READ_SIZE)
+            body = self._body
+            if body is not None:
+                chunk = body.read()
+            elif not self._started and (fp := socket_file(self._raw)) is not None:
+                # De-chunk ourselves: http.client's read1 returns one HTTP chunk per call.
+                self._body = body = DechunkedBody(fp)
+                chunk = body.read()
+            else:
+                # read1 returns what has arrived (up to READ_SIZE).
+                chunk = self._raw.read1(READ_SIZE)
+            self._started = True
         except Exception as exc:
             self._discard()
             raise translate_socket_error(exc, self._request, "read") from exc
@@ -131,7 +142,10 @@ class StdlibResponse:
         self._raw.close()  # read1 may leave a finished reply open; the socket stays
         conn, self._conn = self._conn, None
         if conn is not None:
-            self._transport._checkin(self._key, conn, reusable=not self._raw.will_close)
+            reusable = not self._raw.will_close
+            if self._body is not None and self._body.decoder.excess:
+                reusable = False  # bytes after the body: the connection is out of step
+            self._transport._checkin(self._key, conn, reusable=reusable)
 
     def _discard(self) -> None:
         conn, self._conn = self._conn, None

@@ -28,11 +28,13 @@ from ..core.errors import APIConnectionError, APITimeoutError
 from ..core.http import Headers, Request
 from ._http_common import (
     READ_SIZE,
+    DechunkedBody,
     PidGuard,
     check_options,
     expected_length,
     finish_message,
     origin,
+    socket_file,
     translate_socket_error,
     truncated,
 )
@@ -93,6 +95,7 @@ class Urllib3Response:
         self._complete = False
         self._closed = False
         self._chunks: Iterator[bytes] | None = None
+        self._body: DechunkedBody | None = None
 
     @property
     def status(self) -> int:
@@ -129,9 +132,16 @@ class Urllib3Response:
     def _read_some(self) -> bytes:
         if self._complete or self._closed:
             return b""
-        self._started = True
         try:
-            chunk = self._next_raw_chunk()
+            body = self._body
+            if body is not None:
+                chunk = body.read()
+            elif not self._started and (body := self._dechunker()) is not None:
+                self._body = body
+                chunk = body.read()
+            else:
+                chunk = self._next_raw_chunk()
+            self._started = True
         except Exception as exc:
             self._discard()
             raise translate(exc, self._request, reading=True) from exc
@@ -140,6 +150,18 @@ class Urllib3Response:
             return bytes(chunk)
         self._finish()
         return b""
+
+    def _dechunker(self) -> DechunkedBody | None:
+        """Read a chunked, unencoded body off the socket file ourselves: urllib3's
+        ``read1`` returns one HTTP chunk per call through several layers. ``None``
+        when urllib3's private attributes are not as expected (then urllib3 reads)."""
+        raw = self._raw
+        if not getattr(raw, "chunked", False) or self._headers.get(
+            "content-encoding", "identity"
+        ).strip().lower() not in ("", "identity"):
+            return None
+        fp = socket_file(getattr(raw, "_fp", None))
+        return None if fp is None else DechunkedBody(fp)
 
     def _next_raw_chunk(self) -> bytes:
         raw = self._raw
@@ -167,6 +189,14 @@ class Urllib3Response:
             self._discard()
             raise truncated(self._request, self._expected, self._received)
         self._complete = True
+        body = self._body
+        if body is not None:
+            if body.decoder.excess:
+                self._discard()  # bytes after the body: the connection is out of step
+                return
+            # urllib3 did not see the end: close http.client's reply (not the socket).
+            with contextlib.suppress(Exception):
+                self._raw._fp.close()
         self._release()
 
     def _release(self) -> None:
