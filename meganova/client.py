@@ -252,6 +252,10 @@ class MegaNova:
         if deadline is not None:
             changes["deadline"] = check_deadline(deadline)
         if base_url is not None or region is not None or default_headers is not None:
+            if default_headers is not None and not isinstance(default_headers, Mapping):
+                raise InvalidArgumentTypeError(
+                    "default_headers must be a mapping of str to str", argument="default_headers"
+                )
             merged = dict(config.default_headers)
             merged.update(default_headers or {})
             fresh = resolve_config(

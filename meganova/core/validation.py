@@ -7,6 +7,8 @@ from typing import Any, Mapping
 
 from .errors import InvalidArgumentError, InvalidArgumentTypeError
 
+INT64 = 2**63  # JSON numbers on the wire are 64-bit; a larger int cannot be sent
+
 
 def _type_name(value: object) -> str:
     return type(value).__name__
@@ -37,6 +39,8 @@ def require_int(
         raise InvalidArgumentError(f"{name} must be >= {minimum}, got {value}", argument=name)
     if maximum is not None and value > maximum:
         raise InvalidArgumentError(f"{name} must be <= {maximum}, got {value}", argument=name)
+    if not -INT64 <= value < INT64:
+        raise InvalidArgumentError(f"{name} is too large to send, got {value}", argument=name)
     return value
 
 

@@ -31,6 +31,8 @@ def check_input(value: object) -> Union[str, List[str]]:
                 raise InvalidArgumentTypeError(
                     f"input[{i}] must be a string, got {type(item).__name__}", argument="input"
                 )
+            if not item.strip():
+                raise InvalidArgumentError(f"input[{i}] must not be empty", argument="input")
         return list(value)
     raise InvalidArgumentTypeError(
         f"input must be a string or a list of strings, got {type(value).__name__}",
