@@ -78,12 +78,23 @@ def fetch_envelope(
             method, path, cast_to=cast_to, query=query, json=json, options=options
         )
     except APIResponseValidationError as exc:
+        return envelope_from(engine, exc, cast_to)
+
+
+def envelope_from(engine: Engine, exc: APIResponseValidationError, cast_to: type[E]) -> E:
+    """The envelope of a reply whose body failed a typed decode (``exc.body``); a bare
+    JSON array (or scalar) is put in ``data``. Raises ``exc`` when the body is no JSON,
+    or a validation error when it is an object whose known keys have the wrong types."""
+    status = 200 if exc.status is None else exc.status
+    try:
+        return engine.decode(exc.body, cast_to, status, exc.request_id)
+    except APIResponseValidationError as second:
         try:
             raw: Any = engine.codec.decode(exc.body, object)
         except CodecError:
             raise exc from None
         if isinstance(raw, Mapping):
-            raise  # an object whose known keys have the wrong types
+            raise second from None  # an object whose known keys have the wrong types
         return cast_to(data=raw, request_id=exc.request_id)
 
 

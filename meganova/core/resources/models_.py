@@ -8,7 +8,8 @@ GitHub SDK (never published) and is unverified, including for ids containing ``/
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional
+from dataclasses import dataclass
+from typing import Any, List, Mapping, Optional
 from urllib.parse import quote
 
 from ..engine import Engine
@@ -17,9 +18,16 @@ from ..http import Timeout, TimeoutLike
 from ..models.models_ import ModelInfo, ModelList
 from ..ports import CodecError
 from ..validation import optional_str, require_str
-from ._support import Envelope, call_options, convert_list, convert_tolerant, fetch_envelope
+from ._support import Envelope, call_options, convert_list, convert_tolerant, envelope_from
 
 MODELS_PATH = "/models"
+
+
+@dataclass
+class _TypedModels(Envelope):
+    """The usual reply, decoded in one typed pass."""
+
+    data: Optional[List[ModelInfo]] = None
 
 
 def model_path(model_id: str) -> str:
@@ -55,11 +63,18 @@ class ModelsResource:
         capability = optional_str("capability", capability)
         tag = optional_str("tag", tag)
         options = call_options(timeout, extra_headers, extra_query, extra_body)
-        reply = fetch_envelope(self._engine, "GET", MODELS_PATH, options=options, cast_to=Envelope)
-        items = reply.data
-        if isinstance(items, Mapping) and "models" in items:
-            items = items["models"]  # the early platform shape {"data": {"models": [...]}}
-        result = ModelList(convert_list(self._engine, items, ModelInfo, what="model", key="id"))
+        engine = self._engine
+        reply: Envelope
+        try:
+            reply = engine.request("GET", MODELS_PATH, cast_to=_TypedModels, options=options)
+            result = ModelList(reply.data or ())
+        except APIResponseValidationError as exc:
+            # Some entry (or the shape) is off: go item by item, keeping what fits.
+            reply = envelope_from(engine, exc, Envelope)
+            items = reply.data
+            if isinstance(items, Mapping) and "models" in items:
+                items = items["models"]  # the early platform shape {"data": {"models": [...]}}
+            result = ModelList(convert_list(engine, items, ModelInfo, what="model", key="id"))
         result.request_id = reply.request_id
         result.object = reply.object
         if capability is not None:
