@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import ipaddress
 import logging
 import os
 import threading
@@ -75,10 +74,14 @@ def _warn_if_plain_http(base_url: str) -> None:
     if parts.scheme != "http":
         return
     host = parts.hostname or ""
-    try:
-        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = False
+    loopback = host in ("localhost", "127.0.0.1", "::1")
+    if not loopback:
+        import ipaddress  # only here: it costs a cold start ~1 ms
+
+        try:
+            loopback = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = False
     if not loopback:
         logger.warning(
             "base_url %s uses plain http to a non-loopback host: the API key travels unencrypted",
