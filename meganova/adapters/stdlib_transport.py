@@ -69,9 +69,10 @@ class StdlibResponse:
         self._key = key
         self._request = request
         self._status = raw.status
-        self._headers = Headers(raw.getheaders())
+        # The parsed header list as received: getheaders() runs the email policy per header.
+        pairs = getattr(raw.msg, "_headers", None)
+        self._headers = Headers(pairs if isinstance(pairs, list) else raw.getheaders())
         self._reason = raw.reason or ""
-        self._expected = expected_length(request.method, self._status, self._headers)
         self._received = 0
         self._started = False
         self._complete = False
@@ -94,13 +95,16 @@ class StdlibResponse:
         if self._started or self._complete or self._closed:
             return b"".join(self.iter_bytes())
         self._started = True
+        raw = self._raw
+        # http.client itself raises IncompleteRead for a short sized or chunked body.
+        enforced = raw.length is not None or raw.chunked
         try:
-            data = self._raw.read()
+            data = raw.read()
         except Exception as exc:
             self._discard()
             raise translate_socket_error(exc, self._request, "read") from exc
         self._received = len(data)
-        self._finish()
+        self._finish(check_length=not enforced)
         return data
 
     def iter_bytes(self) -> Iterator[bytes]:
@@ -134,10 +138,12 @@ class StdlibResponse:
         self._finish()
         return b""
 
-    def _finish(self) -> None:
-        if self._expected is not None and self._received < self._expected:
-            self._discard()
-            raise truncated(self._request, self._expected, self._received)
+    def _finish(self, *, check_length: bool = True) -> None:
+        if check_length:
+            expected = expected_length(self._request.method, self._status, self._headers)
+            if expected is not None and self._received < expected:
+                self._discard()
+                raise truncated(self._request, expected, self._received)
         self._complete = True
         self._raw.close()  # read1 may leave a finished reply open; the socket stays
         conn, self._conn = self._conn, None
@@ -179,6 +185,7 @@ class UrllibTransport:
         self._idle: Dict[PoolKey, List[http.client.HTTPConnection]] = {}
         self._guard = PidGuard()
         self._ssl_context: ssl.SSLContext | None = None
+        self._routes: Dict[str, Tuple[PoolKey, str]] = {}
 
     # -- pool -------------------------------------------------------------------------
 
@@ -234,17 +241,29 @@ class UrllibTransport:
 
     # -- sending ----------------------------------------------------------------------
 
-    def send(self, request: Request) -> StdlibResponse:
-        parts = urlsplit(request.url)
+    def _route(self, request: Request) -> tuple[PoolKey, str]:
+        """(pool key, request target) of a URL; cached, as a client calls few URLs."""
+        url = request.url
+        route = self._routes.get(url)
+        if route is not None:
+            return route
+        parts = urlsplit(url)
         scheme = parts.scheme.lower()
         host = parts.hostname or ""
         try:
             port = parts.port or (443 if scheme == "https" else 80)
         except ValueError as exc:
             raise translate_socket_error(exc, request, "connect") from exc
-        key: PoolKey = (scheme, host, port)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        headers = dict(request.headers)
+        route = ((scheme, host, port), target)
+        if len(self._routes) >= 256:
+            self._routes.clear()  # a bound, not an LRU: query strings can make URLs unique
+        self._routes[url] = route
+        return route
+
+    def send(self, request: Request) -> StdlibResponse:
+        key, target = self._route(request)
+        headers = request.headers
         while True:
             conn = self._checkout(key)
             reused = conn is not None
