@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from typing import Any, TypeVar
+from typing import Any, Callable, TypeVar
 
 import msgspec
 
@@ -48,6 +48,12 @@ class MsgspecCodec:
             # ValueError covers invalid UTF-8 inside strings (UnicodeDecodeError).
             raise CodecError(str(exc)) from None
         return result
+
+    def decoder_for(self, type: type[T]) -> Callable[[bytes], T]:
+        """msgspec's own bound ``decode`` for ``type``: no wrapper per call. It raises
+        msgspec's errors (``ValueError`` subclasses) instead of ``CodecError``."""
+        decode: Callable[[bytes], T] = self._decoder(type).decode
+        return decode
 
     def convert(self, value: Any, type: type[T]) -> T:
         try:

@@ -61,6 +61,22 @@ class Codec(Protocol):
     def convert(self, value: Any, type: type[T]) -> T: ...
 
 
+DECODE_ERRORS = (ValueError, TypeError, RecursionError)
+"""What a bound decoder may raise on bad data (``CodecError`` is a ``ValueError``)."""
+
+
+def decoder_for(codec: Codec, type: type[T]) -> Callable[[bytes], T]:
+    """A callable decoding bytes into ``type``, bound once for a hot loop (a stream's
+    chunks). Codecs may offer ``decoder_for(type)`` returning their own decoder, which
+    may raise any of ``DECODE_ERRORS``; otherwise ``codec.decode`` is used."""
+    fast = getattr(codec, "decoder_for", None)
+    if fast is not None:
+        bound: Callable[[bytes], T] = fast(type)
+        return bound
+    decode = codec.decode
+    return lambda data: decode(data, type)
+
+
 @dataclass(frozen=True)
 class RetryDecision:
     """Core's verdict on a failed attempt: try again after ``delay`` seconds, or not."""

@@ -29,7 +29,7 @@ from .errors import (
     parse_error_body,
 )
 from .models.chat import ChatCompletionChunk, ChatResponse, ChatStreamChunk
-from .ports import Codec, CodecError, Response
+from .ports import DECODE_ERRORS, Codec, Response, decoder_for
 from .sse import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
 
 __all__ = ["ChatCompletionStream", "ChatStream", "Stream"]
@@ -124,7 +124,7 @@ class ChatCompletionStream(Stream[ChatCompletionChunk]):
             return  # closed before it was read
         body = iter(self.response.iter_bytes())
         feed = self._decoder.feed
-        decode = self._codec.decode
+        decode = decoder_for(self._codec, ChatCompletionChunk)  # bound once, not per chunk
         payloads = self._payloads
         append = payloads.append
         monotonic = self._clock.monotonic
@@ -148,8 +148,8 @@ class ChatCompletionStream(Stream[ChatCompletionChunk]):
                             if kind in CONTROL_EVENTS:
                                 continue
                         try:
-                            chunk = decode(raw, ChatCompletionChunk)
-                        except CodecError as exc:
+                            chunk = decode(raw)
+                        except DECODE_ERRORS as exc:
                             raise self._decode_error(raw, exc) from None
                         if chunk.error:
                             raise self._api_error(raw)
