@@ -9,7 +9,12 @@ import ssl
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
-from ..core.errors import APIConnectionError, APITimeoutError, InvalidArgumentTypeError
+from ..core.errors import (
+    APIConnectionError,
+    APITimeoutError,
+    InvalidArgumentError,
+    InvalidArgumentTypeError,
+)
 from ..core.http import SENSITIVE_HEADERS, Request
 
 READ_SIZE = 65536
@@ -92,6 +97,11 @@ def check_options(verify: object, max_connections: object) -> None:
     if not isinstance(verify, (bool, str)):
         raise InvalidArgumentTypeError(
             "verify must be True, False or a CA bundle path", argument="verify"
+        )
+    if isinstance(verify, str) and not os.path.exists(verify):
+        raise InvalidArgumentError(
+            f"verify: no CA bundle at {verify!r} (pass True, False or an existing path)",
+            argument="verify",
         )
     if isinstance(max_connections, bool) or not isinstance(max_connections, int):
         raise InvalidArgumentTypeError("max_connections must be an int", argument="max_connections")

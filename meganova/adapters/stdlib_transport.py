@@ -226,10 +226,12 @@ class UrllibTransport:
         scheme, host, port = key
         connect_timeout = request.timeout.connect
         conn: http.client.HTTPConnection
-        if scheme == "https":
-            conn = http.client.HTTPSConnection(
-                host, port, timeout=connect_timeout, context=self._context()
-            )
+        try:
+            context = self._context() if scheme == "https" else None
+        except (OSError, ssl.SSLError) as exc:  # an unreadable CA bundle
+            raise translate_socket_error(exc, request, "connect") from exc
+        if context is not None:
+            conn = http.client.HTTPSConnection(host, port, timeout=connect_timeout, context=context)
         else:
             conn = http.client.HTTPConnection(host, port, timeout=connect_timeout)
         try:

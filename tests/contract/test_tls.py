@@ -1,0 +1,180 @@
+"""TLS is verified by default, on both real transports, against a local HTTPS server
+whose certificate comes from a throwaway CA (trustme). Extends the basic check in
+test_transport_contract.py (bundle / refused / verify=False) with chat and streams over
+TLS, hostname checking, and proof that the key never reaches an unverified server."""
+
+from __future__ import annotations
+
+import json
+import ssl
+from typing import Any, Iterator, List, Tuple
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request as WerkzeugRequest
+from werkzeug import Response as WerkzeugResponse
+
+from meganova import MegaNova
+from meganova.errors import APIConnectionError, APITimeoutError
+from tests.clock import VirtualClock
+
+trustme = pytest.importorskip("trustme")
+
+KEY = "sk-tls-0123456789abcdef"
+USER = [{"role": "user", "content": "Hi"}]
+CHAT = {
+    "id": "c",
+    "model": "m",
+    "choices": [
+        {"index": 0, "message": {"role": "assistant", "content": "secure"}, "finish_reason": "stop"}
+    ],
+}
+EVENT = {"choices": [{"index": 0, "delta": {"content": "secure"}, "finish_reason": "stop"}]}
+
+
+def _handler(seen: List[str]) -> Any:
+    def handle(request: WerkzeugRequest) -> WerkzeugResponse:
+        seen.append(request.headers.get("Authorization", ""))
+        if json.loads(request.get_data() or b"{}").get("stream"):
+            body = b"data: " + json.dumps(EVENT).encode() + b"\n\ndata: [DONE]\n\n"
+            return WerkzeugResponse(body, 200, {"Content-Type": "text/event-stream"})
+        return WerkzeugResponse(json.dumps(CHAT), 200, {"Content-Type": "application/json"})
+
+    return handle
+
+
+@pytest.fixture(scope="module")
+def ca() -> Any:
+    return trustme.CA()
+
+
+@pytest.fixture(scope="module")
+def tls_server(ca: Any) -> Iterator[Tuple[HTTPServer, List[str], str]]:
+    """An HTTPS server with a certificate for 127.0.0.1 and localhost, from ``ca``."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+    seen: List[str] = []
+    server = HTTPServer(host="127.0.0.1", port=0, ssl_context=context, threaded=True)
+    server.expect_request("/v1/chat/completions").respond_with_handler(_handler(seen))
+    server.start()
+    with ca.cert_pem.tempfile() as bundle:
+        yield server, seen, bundle
+    server.clear()
+    server.stop()
+
+
+@pytest.fixture(params=["urllib3", "stdlib"])
+def transport_name(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def base(server: HTTPServer, host: str = "127.0.0.1") -> str:
+    return f"https://{host}:{server.port}/v1"
+
+
+def chat_both_ways(client: MegaNova) -> None:
+    assert client.chat.create(messages=USER, model="m").choices[0].message.content == "secure"
+    stream = client.chat.stream(messages=USER, model="m")
+    assert "".join(c.delta for c in stream) == "secure"
+
+
+def test_verification_is_on_by_default(
+    tls_server: Tuple[HTTPServer, List[str], str], transport_name: str
+) -> None:
+    server, seen, _ = tls_server
+    seen.clear()
+    client = MegaNova(
+        api_key=KEY,
+        base_url=base(server),
+        transport=transport_name,
+        clock=VirtualClock(),
+        max_retries=0,
+    )
+    try:
+        for call in (
+            lambda: client.chat.create(messages=USER, model="m"),
+            lambda: client.chat.stream(messages=USER, model="m"),
+        ):
+            with pytest.raises(APIConnectionError) as info:
+                call()
+            error = info.value
+            assert not isinstance(error, APITimeoutError)
+            assert "TLS" in str(error) and KEY not in str(error)
+            assert isinstance(error.__cause__, Exception)
+    finally:
+        client.close()
+    assert seen == []  # the handshake failed: no request, no key, ever reached the server
+
+
+def test_its_ca_bundle_makes_it_work_for_chat_and_streams(
+    tls_server: Tuple[HTTPServer, List[str], str], transport_name: str
+) -> None:
+    server, seen, bundle = tls_server
+    seen.clear()
+    with MegaNova(
+        api_key=KEY, base_url=base(server), transport=transport_name, verify=bundle
+    ) as client:
+        chat_both_ways(client)
+        chat_both_ways(client)  # over the pooled TLS connection
+    assert seen == [f"Bearer {KEY}"] * 4
+
+
+def test_the_hostname_is_checked(ca: Any, transport_name: str) -> None:
+    """A certificate from a trusted CA but for another name is refused."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert("api.other.example").configure_cert(context)
+    seen: List[str] = []
+    server = HTTPServer(host="127.0.0.1", port=0, ssl_context=context)
+    server.expect_request("/v1/chat/completions").respond_with_handler(_handler(seen))
+    server.start()
+    try:
+        with (
+            ca.cert_pem.tempfile() as bundle,
+            MegaNova(
+                api_key=KEY,
+                base_url=base(server),
+                transport=transport_name,
+                verify=bundle,
+                max_retries=0,
+            ) as client,
+            pytest.raises(APIConnectionError) as info,
+        ):
+            client.chat.create(messages=USER, model="m")
+        assert "TLS" in str(info.value)
+        assert seen == []
+    finally:
+        server.clear()
+        server.stop()
+
+
+def test_a_missing_ca_bundle_is_a_typed_error(
+    tls_server: Tuple[HTTPServer, List[str], str], transport_name: str, tmp_path: Any
+) -> None:
+    server, _, _ = tls_server
+    missing = str(tmp_path / "no-such-ca.pem")
+    try:
+        client = MegaNova(
+            api_key=KEY,
+            base_url=base(server),
+            transport=transport_name,
+            verify=missing,
+            max_retries=0,
+        )
+    except Exception as exc:  # refused at construction is fine, if typed
+        from meganova import MeganovaError
+
+        assert isinstance(exc, MeganovaError), repr(exc)
+        return
+    try:
+        with pytest.raises(APIConnectionError):
+            client.chat.create(messages=USER, model="m")
+    finally:
+        client.close()
+
+
+def test_plain_http_is_only_for_loopback(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    caplog.set_level(logging.WARNING, logger="meganova")
+    MegaNova(api_key=KEY, base_url="http://10.0.0.5:8080/v1", transport="stdlib").close()
+    assert any("plain http" in r.getMessage() for r in caplog.records)
