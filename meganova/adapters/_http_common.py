@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import re
 import socket
 import ssl
 from typing import Any, Mapping
@@ -22,6 +23,8 @@ NO_BODY_STATUSES = frozenset({204, 304})
 MAX_LINE = 65536  # as http.client: a size or trailer line longer than this is hostile
 _HEX = b"0123456789abcdefABCDEF"
 _SIZE, _DATA, _DATA_END, _TRAILER, _DONE = range(5)
+# End of a chunk's data and the next size line; anything unusual takes the slow path.
+_NEXT_SIZE = re.compile(rb"\r?\n([0-9a-fA-F]{1,16})[ \t]*(?:;[^\r\n]*)?\r?\n").match
 
 
 def origin(url: str) -> str:
@@ -190,6 +193,11 @@ class ChunkedDecoder:
                     out.append(buf[pos:])
                     left -= end - pos
                     pos = end
+            elif state == _DATA_END and (m := _NEXT_SIZE(buf, pos)) is not None:
+                # The common case in one regex match: CRLF, then the next size line.
+                pos = m.end()
+                left = int(m[1], 16)
+                state = _DATA if left else _TRAILER
             elif state == _SIZE:
                 nl = buf.find(b"\n", pos)
                 if nl < 0:
