@@ -25,6 +25,7 @@ from .errors import (
 from .http import SENSITIVE_HEADERS, Headers, Request, Timeout, TimeoutLike
 from .ports import Codec, CodecError, Response, RetryDecision, RetryPolicy, Transport
 from .retry import RetrySettings, decide, parse_retry_after
+from .validation import check_json_value
 
 T = TypeVar("T")
 logger = logging.getLogger("meganova")
@@ -125,6 +126,8 @@ class RequestOptions:
             and deadline is None
         ):
             return None
+        if extra_body:
+            check_json_value("extra_body", extra_body)
         if idempotency_key is not None and (
             not isinstance(idempotency_key, str) or not idempotency_key.strip()
         ):

@@ -93,3 +93,17 @@ def require_mapping(name: str, value: object) -> Mapping[str, Any]:
 def drop_none(values: Mapping[str, Any]) -> dict[str, Any]:
     """Request fields left as ``None`` are not sent at all."""
     return {key: value for key, value in values.items() if value is not None}
+
+
+def check_json_value(name: str, value: object, _depth: int = 0) -> None:
+    """A pass-through value must survive JSON: NaN and infinities would be sent as
+    ``null`` (silently changed), so they are refused, naming the argument."""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise InvalidArgumentError(f"{name} must be finite, got {value!r}", argument=name)
+    elif isinstance(value, Mapping) and _depth < 64:
+        for item in value.values():
+            check_json_value(name, item, _depth + 1)
+    elif isinstance(value, (list, tuple)) and _depth < 64:
+        for item in value:
+            check_json_value(name, item, _depth + 1)

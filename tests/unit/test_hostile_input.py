@@ -34,7 +34,7 @@ WRONG_BOOL: List[Any] = ["yes", 1, 0, 1.0, object()]
 TIMEOUTS: List[Any] = [-1, 0, NAN, INF, "10", object(), (1, 2, 3), (-1, 5), (5, NAN), True]
 HEADERS: List[Any] = ["x", [("a", "b")], 5, {"X": "a\r\nB: b"}, {"X": 5}, {5: "a"}]
 QUERY: List[Any] = ["x", 5, [1], {5: "a"}]
-BODY: List[Any] = ["x", 5, [1], {5: "a"}]
+BODY: List[Any] = ["x", 5, [1], {5: "a"}, {"x": NAN}, {"x": [1.0, INF]}]
 OPTIONS = {"timeout": TIMEOUTS, "extra_headers": HEADERS, "extra_query": QUERY}
 ALL_OPTIONS = {**OPTIONS, "extra_body": BODY}
 
@@ -66,8 +66,11 @@ Spec = Tuple[str, str, Dict[str, Any], Dict[str, List[Any]]]
 CHAT_ARGS: Dict[str, List[Any]] = {
     "messages": ["hi", 5, None, {"role": "user"}, [], [5], [{"content": "x"}], [{"role": ""}]],
     "model": STR,
-    "temperature": [*WRONG_NUM, -0.1, 2.5, 1e+308],
+    "temperature": [*WRONG_NUM, -0.1, 2.5, 1e308],
     "max_tokens": COUNT,
+    # pass-through options: NaN would silently become null on the wire
+    "top_p": [NAN, INF, -INF],
+    "tools": [[{"type": "function", "function": {"parameters": {"x": NAN}}}]],
     **ALL_OPTIONS,
 }
 SPECS: List[Spec] = [
@@ -100,7 +103,8 @@ SPECS: List[Spec] = [
       **ALL_OPTIONS}),
     ("audio.transcribe", "audio.transcribe", {"file": b"RIFFxxxxWAVE"},
      {"file": [5, None, 1.5, b"", "/no/such/file.wav", ["x"]], "model": STR,
-      "filename": STR, "content_type": STR, **ALL_OPTIONS}),
+      "filename": STR, "content_type": STR, **OPTIONS,
+      "extra_body": BODY[:4]}),  # multipart form fields: NaN travels as the text "nan"
     ("videos.generate", "videos.generate", {"prompt": "a wave", "model": "m"},
      {"prompt": STR, "model": STR, "size": STR, "n_seconds": COUNT, "image_url": STR,
       "aspect_ratio": STR, "seed": ANY_INT, "wait": WRONG_BOOL, **ALL_OPTIONS}),

@@ -21,7 +21,13 @@ from ..errors import InvalidArgumentError, InvalidArgumentTypeError
 from ..http import TimeoutLike
 from ..models.chat import ChatMessage, ChatResponse
 from ..streaming import ChatCompletionStream, ChatStream
-from ..validation import optional_bool, optional_int, optional_number, require_str
+from ..validation import (
+    check_json_value,
+    optional_bool,
+    optional_int,
+    optional_number,
+    require_str,
+)
 
 if TYPE_CHECKING:
     from ..engine import Engine
@@ -105,6 +111,7 @@ def _prepare(
         body["max_tokens"] = optional_int("max_tokens", max_tokens, minimum=1)
     for key, value in kwargs.items():
         if value is not None:  # an option left as None is not sent
+            check_json_value(key, value)
             body[key] = value
     options = RequestOptions.build(
         timeout=timeout,
