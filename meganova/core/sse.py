@@ -116,21 +116,33 @@ class SSEDecoder:
         return bool(self._tail or self._data or self._event is not None)
 
     def feed(self, chunk: bytes) -> List[ServerSentEvent]:
-        # Fast path: the chunk is exactly one "data: ...\n\n" event and nothing is held.
+        # Fast path: blocks of whole one-line "data: ...\n\n" events (what chat servers
+        # send), plus at most the start of the next one; nothing but a line tail held.
         if (
-            chunk[:6] == b"data: "
-            and chunk[-2:] == b"\n\n"
-            and self._started
-            and not (self._tail or self._data or self._pending_cr or self._event)
-            and chunk.find(b"\n", 6) == len(chunk) - 2
-            and b"\r" not in chunk
+            self._started
+            and not (self._data or self._pending_cr)
+            and self._event is None
+            and self._event_retry is None
         ):
-            raw = chunk[6:-2]
-            limit = self.max_event_size
-            if limit is not None and len(raw) > limit:
-                self._size = len(raw)
-                self._too_large()
-            return [ServerSentEvent(raw, "message", self.last_event_id, None)]
+            end = chunk.rfind(b"\n\n")  # a held tail never has a line end
+            if end >= 0 and b"\r" not in chunk:
+                if self._tail:  # joined only when an event ends: linear in the stream
+                    head = b"".join(self._tail)
+                    block = head + chunk
+                    end += len(head)
+                else:
+                    block = chunk
+                events = self._simple_events(block[: end + 2])
+                if events is not None:
+                    self._tail = []
+                    self._tail_size = 0
+                    rest = block[end + 2 :]
+                    if rest:
+                        events.extend(self._feed_general(rest))
+                    return events
+        return self._feed_general(chunk)
+
+    def _feed_general(self, chunk: bytes) -> List[ServerSentEvent]:
         if not self._started:
             chunk = self._strip_bom(chunk)
         if not chunk:
@@ -161,6 +173,25 @@ class SSEDecoder:
         events = self._process(lines) if lines else []
         if rest is not None:
             self._hold(rest)
+        return events
+
+    def _simple_events(self, chunk: bytes) -> Optional[List[ServerSentEvent]]:
+        """The events of a block made only of one-line ``data: ...`` events, or ``None``
+        (then the general path decodes it; nothing was changed here)."""
+        parts = chunk.split(b"\n\n")
+        if parts.pop():  # "\n\n\n": an empty line too many for this path
+            return None
+        events: List[ServerSentEvent] = []
+        append = events.append
+        last_id = self.last_event_id
+        limit = self.max_event_size
+        for part in parts:
+            if part[:6] != b"data: " or b"\n" in part:
+                return None
+            raw = part[6:]
+            if limit is not None and len(raw) > limit:
+                return None  # the general path raises with the right sizes
+            append(ServerSentEvent(raw, "message", last_id, None))
         return events
 
     def close(self) -> List[ServerSentEvent]:
