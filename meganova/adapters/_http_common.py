@@ -17,6 +17,7 @@ from ..core.errors import (
     InvalidArgumentTypeError,
 )
 from ..core.http import SENSITIVE_HEADERS, Request
+from ..core.retry import CERTIFICATE_VERIFY_FAILED
 
 READ_SIZE = 65536
 NO_BODY_STATUSES = frozenset({204, 304})
@@ -115,6 +116,23 @@ def check_options(verify: object, max_connections: object) -> None:
 def finish_message(error: APIConnectionError, exc: BaseException, request: Request) -> None:
     error.message = redact(f"{error.message} ({describe(exc)})", request)
     error.args = (error.message,)
+    if _certificate_refused(exc):
+        error.code = CERTIFICATE_VERIFY_FAILED  # core does not retry it: it cannot pass later
+
+
+def _certificate_refused(exc: BaseException) -> bool:
+    """Whether the failure is a certificate that did not verify (urllib3 wraps ssl's)."""
+    todo: list[object] = [exc]
+    for _ in range(8):
+        if not todo:
+            return False
+        item = todo.pop()
+        if isinstance(item, ssl.SSLCertVerificationError):
+            return True
+        if isinstance(item, BaseException):
+            todo.extend(a for a in item.args if isinstance(a, BaseException))
+            todo.extend(e for e in (item.__cause__, item.__context__) if e is not None)
+    return False
 
 
 def translate_socket_error(exc: BaseException, request: Request, phase: str) -> APIConnectionError:

@@ -11,6 +11,8 @@ from .errors import APIConnectionError, APIError
 from .ports import RetryDecision
 
 RETRYABLE_STATUSES = frozenset({408, 409, 429})
+# ``APIConnectionError.code`` of a TLS certificate that did not verify: never retried.
+CERTIFICATE_VERIFY_FAILED = "certificate_verify_failed"
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,8 @@ def decide(
         else:
             delay = backoff_delay(attempt - 1, settings, rand)
     elif isinstance(error, APIConnectionError):
+        if error.code == CERTIFICATE_VERIFY_FAILED:
+            return RetryDecision(False)
         delay = backoff_delay(attempt - 1, settings, rand)
     else:
         return RetryDecision(False)

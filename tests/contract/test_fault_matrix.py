@@ -322,6 +322,45 @@ def refused(env: Env) -> Outcome:
     raise AssertionError("a refused connection succeeded")
 
 
+def untrusted_certificate(env: Env) -> Outcome:
+    """An HTTPS server whose certificate no trusted CA signed (verification is on)."""
+    trustme = pytest.importorskip("trustme")
+    import ssl
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    seen: List[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # pragma: no cover - must never be reached
+            seen.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    trustme.CA().issue_cert("127.0.0.1").configure_cert(context)
+    httpd = HTTPServer(("127.0.0.1", 0), Handler)
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"https://127.0.0.1:{httpd.server_address[1]}/v1"
+        client = env.build(base_url=base, max_retries=MAX_RETRIES)
+        try:
+            chat(client)
+        except Exception as exc:
+            assert seen == [] and env.clock.sleeps == []
+            assert env.raw is not None
+            healthy = client.with_options(base_url=env.raw.url("/v1"))
+            return Outcome(exc, getattr(exc, "attempts", 0), healthy)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    raise AssertionError("an untrusted certificate was accepted")
+
+
 def reset_on_connect(env: Env) -> Outcome:
     assert env.raw is not None
     raw = env.raw
@@ -508,6 +547,9 @@ CASES: List[Case] = [
     # sockets
     Case("refused", "connection refused", "APIConnectionError", 1 + MAX_RETRIES, refused,
          sockets=True, note="counted by the client: nothing listens"),
+    Case("tls-untrusted", "HTTPS server with a self-signed certificate (default `verify=True`)",
+         "APIConnectionError", 1, untrusted_certificate, sockets=True,
+         note='`code == "certificate_verify_failed"`; not retried; no request reaches it'),
     Case("reset-before-request", "connection reset as soon as it is accepted",
          "APIConnectionError", 1 + MAX_RETRIES, reset_on_connect, sockets=True,
          note="counted as connections"),

@@ -83,12 +83,13 @@ def test_verification_is_on_by_default(
 ) -> None:
     server, seen, _ = tls_server
     seen.clear()
+    clock = VirtualClock()
     client = MegaNova(
         api_key=KEY,
         base_url=base(server),
         transport=transport_name,
-        clock=VirtualClock(),
-        max_retries=0,
+        clock=clock,
+        max_retries=2,
     )
     try:
         for call in (
@@ -101,6 +102,9 @@ def test_verification_is_on_by_default(
             assert not isinstance(error, APITimeoutError)
             assert "TLS" in str(error) and KEY not in str(error)
             assert isinstance(error.__cause__, Exception)
+            # It cannot pass on a later attempt: not retried, no backoff waited.
+            assert error.code == "certificate_verify_failed"
+            assert error.attempts == 1 and clock.sleeps == []
     finally:
         client.close()
     assert seen == []  # the handshake failed: no request, no key, ever reached the server
@@ -141,6 +145,7 @@ def test_the_hostname_is_checked(ca: Any, transport_name: str) -> None:
         ):
             client.chat.create(messages=USER, model="m")
         assert "TLS" in str(info.value)
+        assert info.value.code == "certificate_verify_failed"
         assert seen == []
     finally:
         server.clear()
