@@ -13,7 +13,7 @@ timeout (keep-alive comments do not count as data).
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Generator, Generic, Iterator, List, Mapping, Optional, TypeVar
+from typing import Any, Generator, Generic, Iterator, List, Mapping, Optional, TypeVar, cast
 
 from .accumulate import ChatAccumulator
 from .errors import (
@@ -120,6 +120,11 @@ class ChatCompletionStream(Stream[ChatCompletionChunk]):
     # -- reading ------------------------------------------------------------------
 
     def _run(self) -> Generator[ChatCompletionChunk, None, None]:
+        return self._read(guideline=False)
+
+    def _read(self, *, guideline: bool) -> Generator[Any, None, None]:
+        """The one reading loop. ``guideline``: yield ``ChatStreamChunk`` items (and the
+        final ``done`` item) here rather than through a second generator per chunk."""
         if self._state != _OPEN:
             return  # closed before it was read
         body = iter(self.response.iter_bytes())
@@ -140,6 +145,8 @@ class ChatCompletionStream(Stream[ChatCompletionChunk]):
                         raw = event.raw
                         if raw.startswith(b"[DONE]"):
                             self._state = _DONE
+                            if guideline:
+                                yield from self._done_item(body)
                             return
                         kind = event.event
                         if kind != "message":
@@ -156,7 +163,22 @@ class ChatCompletionStream(Stream[ChatCompletionChunk]):
                         if request_id is not None:
                             chunk.request_id = request_id
                         append(raw)
-                        yield chunk
+                        if not guideline:
+                            yield chunk
+                            continue
+                        choices = chunk.choices
+                        if not choices:  # a usage-only chunk
+                            yield ChatStreamChunk("", 0, request_id, False, chunk)
+                            continue
+                        for choice in choices:
+                            content = choice.delta.content
+                            yield ChatStreamChunk(
+                                "" if content is None else content,
+                                choice.index,
+                                request_id,
+                                False,
+                                chunk,
+                            )
                     if len(payloads) != before:
                         last = monotonic()
                     elif limit is not None and monotonic() - last > limit:
@@ -178,6 +200,8 @@ class ChatCompletionStream(Stream[ChatCompletionChunk]):
             self._decoder.close()
             if self._accumulated().finished:
                 self._state = _DONE  # no [DONE], but the server said it had finished
+                if guideline:
+                    yield from self._done_item(body)
                 return
             raise self._with_partial(
                 IncompleteStreamError,
@@ -195,6 +219,12 @@ class ChatCompletionStream(Stream[ChatCompletionChunk]):
             if self._state == _DONE:
                 self._drain(body)
             self._close_response()
+
+    def _done_item(self, body: Iterator[bytes]) -> Iterator[ChatStreamChunk]:
+        # The connection goes back to the pool before the caller sees the last item.
+        self._drain(body)
+        self._close_response()
+        yield ChatStreamChunk("", 0, self.request_id, True, None)
 
     def _drain(self, body: Iterator[bytes]) -> None:
         # Reading the body to its end is what lets the transport reuse the connection.
@@ -333,6 +363,16 @@ class ChatStream(Stream[ChatStreamChunk]):
 
     def _run(self) -> Generator[ChatStreamChunk, None, None]:
         inner = self.completion_stream
+        if inner._gen is None:
+            # One generator reads for both: the inner stream's own methods (text,
+            # get_final_response) continue this one, so no event is read twice or lost.
+            gen: Generator[ChatStreamChunk, None, None] = inner._read(guideline=True)
+            inner._gen = cast(Generator[ChatCompletionChunk, None, None], gen)
+            return gen
+        return self._wrap(inner)
+
+    def _wrap(self, inner: ChatCompletionStream) -> Generator[ChatStreamChunk, None, None]:
+        """The inner stream was iterated first: continue it, one item per choice."""
         request_id = inner.request_id
         try:
             for chunk in inner._iterator():
