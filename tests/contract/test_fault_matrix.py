@@ -261,6 +261,16 @@ def stream_no_done(env: Env) -> Outcome:
     return streamed(env, ev("Hel"), ev("lo"))
 
 
+def stream_finish_without_done(env: Env) -> Outcome:
+    return streamed(env, ev("Hel"), ev("lo", finish="stop"))
+
+
+def stream_huge_event(env: Env) -> Outcome:
+    from meganova.core.sse import DEFAULT_MAX_EVENT_SIZE
+
+    return streamed(env, ev("Hel"), b"data: " + b"x" * (DEFAULT_MAX_EVENT_SIZE + 1) + b"\n\n")
+
+
 def stream_corrupt_event(env: Env) -> Outcome:
     return streamed(env, ev("Hel"), b"data: {not json\n\n", ev(finish="stop"), DONE)
 
@@ -521,6 +531,10 @@ CASES: List[Case] = [
          stream_429_before_it_opens, note="retried: no event was handed out yet"),
     Case("stream-no-done", "stream ends without `[DONE]` and without a finish reason",
          "IncompleteStreamError", 1, stream_no_done, note="`partial_text` holds what arrived"),
+    Case("stream-finish-no-done", "stream ends with a finish reason but without `[DONE]`",
+         "success", 1, stream_finish_without_done, note="the server said it had finished"),
+    Case("stream-huge-event", "one stream event larger than 16 MB", "StreamEventTooLargeError",
+         1, stream_huge_event, note="memory stays bounded"),
     Case("stream-corrupt", "stream carries an event whose data is not JSON", "StreamDecodeError",
          1, stream_corrupt_event),
     Case("stream-invalid-utf8", "stream carries an event with invalid UTF-8",
