@@ -117,6 +117,7 @@ def test_the_key_never_leaks_through_logs_errors_or_redirects(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)  # every logger, every level
+    caplog.set_level(logging.DEBUG, logger="meganova")  # even if MEGANOVA_LOG set a level
     client = make_client(api_key=KEY, max_retries=1)
     errors = run_workload(server, client)
     if transport_name != "fake":
