@@ -12,7 +12,7 @@ a chunk boundary is whole again before anything is decoded.
 
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import List, Optional, Sequence, Union
 
 from .errors import StreamEventTooLargeError
 
@@ -116,31 +116,50 @@ class SSEDecoder:
         return bool(self._tail or self._data or self._event is not None)
 
     def feed(self, chunk: bytes) -> List[ServerSentEvent]:
-        # Fast path: blocks of whole one-line "data: ...\n\n" events (what chat servers
-        # send), plus at most the start of the next one; nothing but a line tail held.
+        payloads = self._fast(chunk)
+        if payloads is None:
+            return self._feed_general(chunk)
+        last_id = self.last_event_id
+        return [ServerSentEvent(raw, "message", last_id, None) for raw in payloads]
+
+    def feed_data(self, chunk: bytes) -> Sequence[Union[bytes, ServerSentEvent]]:
+        """Like ``feed``, for hot loops: a plain ``message`` event may come as its data
+        bytes alone (no event object built; its ``id`` is ``last_event_id``)."""
+        payloads = self._fast(chunk)
+        return self._feed_general(chunk) if payloads is None else payloads
+
+    def _fast(self, chunk: bytes) -> Optional[List[bytes]]:
+        """The data of blocks made of whole one-line ``data: ...\n\n`` events (what chat
+        servers send) plus at most the start of the next one, when nothing but a line
+        tail is held; ``None`` (nothing consumed) for anything else."""
         if (
-            self._started
-            and not (self._data or self._pending_cr)
-            and self._event is None
-            and self._event_retry is None
+            not self._started
+            or self._data
+            or self._pending_cr
+            or self._event is not None
+            or self._event_retry is not None
         ):
-            end = chunk.rfind(b"\n\n")  # a held tail never has a line end
-            if end >= 0 and b"\r" not in chunk:
-                if self._tail:  # joined only when an event ends: linear in the stream
-                    head = b"".join(self._tail)
-                    block = head + chunk
-                    end += len(head)
-                else:
-                    block = chunk
-                events = self._simple_events(block[: end + 2])
-                if events is not None:
-                    self._tail = []
-                    self._tail_size = 0
-                    rest = block[end + 2 :]
-                    if rest:
-                        events.extend(self._feed_general(rest))
-                    return events
-        return self._feed_general(chunk)
+            return None
+        end = chunk.rfind(b"\n\n")  # a held tail never has a line end
+        if end < 0 or b"\r" in chunk:
+            return None
+        if self._tail:  # joined only when an event ends: linear in the stream
+            head = b"".join(self._tail)
+            block = head + chunk
+            end += len(head)
+        else:
+            block = chunk
+        payloads = self._simple_payloads(block[: end + 2])
+        if payloads is None:
+            return None
+        self._tail = []
+        self._tail_size = 0
+        rest = block[end + 2 :]
+        if rest:
+            # No blank line in rest (the last "\n\n" ended the block), so this only
+            # holds lines: it never completes an event.
+            self._feed_general(rest)
+        return payloads
 
     def _feed_general(self, chunk: bytes) -> List[ServerSentEvent]:
         if not self._started:
@@ -175,24 +194,19 @@ class SSEDecoder:
             self._hold(rest)
         return events
 
-    def _simple_events(self, chunk: bytes) -> Optional[List[ServerSentEvent]]:
-        """The events of a block made only of one-line ``data: ...`` events, or ``None``
+    def _simple_payloads(self, block: bytes) -> Optional[List[bytes]]:
+        """The data of a block made only of one-line ``data: ...`` events, or ``None``
         (then the general path decodes it; nothing was changed here)."""
-        parts = chunk.split(b"\n\n")
+        parts = block.split(b"\n\n")
         if parts.pop():  # "\n\n\n": an empty line too many for this path
             return None
-        events: List[ServerSentEvent] = []
-        append = events.append
-        last_id = self.last_event_id
         limit = self.max_event_size
         for part in parts:
             if part[:6] != b"data: " or b"\n" in part:
                 return None
-            raw = part[6:]
-            if limit is not None and len(raw) > limit:
+            if limit is not None and len(part) - 6 > limit:
                 return None  # the general path raises with the right sizes
-            append(ServerSentEvent(raw, "message", last_id, None))
-        return events
+        return [part[6:] for part in parts]
 
     def close(self) -> List[ServerSentEvent]:
         """End of stream: whatever is unfinished is discarded (never dispatched)."""

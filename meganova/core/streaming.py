@@ -128,7 +128,7 @@ class ChatCompletionStream(Stream[ChatCompletionChunk]):
         if self._state != _OPEN:
             return  # closed before it was read
         body = iter(self.response.iter_bytes())
-        feed = self._decoder.feed
+        feed = self._decoder.feed_data
         decode = decoder_for(self._codec, ChatCompletionChunk)  # bound once, not per chunk
         payloads = self._payloads
         append = payloads.append
@@ -142,14 +142,15 @@ class ChatCompletionStream(Stream[ChatCompletionChunk]):
                     events = feed(data)
                     before = len(payloads)
                     for event in events:
-                        raw = event.raw
+                        # Plain message events come as bytes; named ones as events.
+                        raw = event if isinstance(event, bytes) else event.raw
                         if raw.startswith(b"[DONE]"):
                             self._state = _DONE
                             if guideline:
                                 yield from self._done_item(body)
                             return
-                        kind = event.event
-                        if kind != "message":
+                        if not isinstance(event, bytes):
+                            kind = event.event
                             if kind == "error":
                                 raise self._api_error(raw)
                             if kind in CONTROL_EVENTS:
