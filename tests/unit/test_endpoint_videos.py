@@ -9,6 +9,7 @@ import pytest
 from meganova import MegaNova
 from meganova.adapters.fake_transport import FakeResponse, FakeTransport
 from meganova.errors import (
+    APIResponseValidationError,
     GenerationFailedError,
     GenerationTimeoutError,
     InvalidArgumentError,
@@ -143,3 +144,12 @@ def test_native_variant_and_supported_models() -> None:
     models = client.videos.supported_models()
     assert transport.requests[2].url.endswith("/v1/videos/models/supported_models")
     assert models.model_names == ["Byteplus/seedance-1-0-pro-250528", "x"]
+
+
+def test_a_job_without_id_is_the_servers_fault_not_the_callers() -> None:
+    client, transport, _ = make(job("queued", id=""))
+    created = client.videos.generate("waves", "google/veo-3.1-fast")
+    with pytest.raises(APIResponseValidationError) as info:
+        client.videos.wait(created)
+    assert info.value.request_id == "req-queued"
+    assert len(transport.requests) == 1  # nothing was polled

@@ -17,7 +17,12 @@ from typing import Any, Mapping, Optional, Union
 from urllib.parse import quote
 
 from ..engine import Engine
-from ..errors import GenerationFailedError, GenerationTimeoutError, InvalidArgumentError
+from ..errors import (
+    APIResponseValidationError,
+    GenerationFailedError,
+    GenerationTimeoutError,
+    InvalidArgumentError,
+)
 from ..http import Timeout, TimeoutLike
 from ..models.videos import NativeVideoGeneration, SupportedVideoModels, VideoGeneration
 from ..validation import drop_none, optional_int, optional_str, require_number, require_str
@@ -120,7 +125,13 @@ class VideosResource:
         _check_wait(poll_interval, wait_timeout)
         if isinstance(job, VideoGeneration):
             current: Optional[VideoGeneration] = job
-            video_id = require_str("job.id", job.id)
+            if not isinstance(job.id, str) or not job.id.strip():
+                # a job object comes from the server: a missing id is its fault
+                raise APIResponseValidationError(
+                    "The video job has no id, so it cannot be polled",
+                    request_id=job.request_id,
+                )
+            video_id = job.id
         else:
             current = None
             video_id = require_str("job", job)
