@@ -235,7 +235,7 @@ class Engine:
         body = content
         headers = dict(self._base_headers)
         if json is not None:
-            body = self.codec.encode(json)
+            body = self._encode(json)
             headers["Content-Type"] = "application/json"
         elif content is not None:
             headers["Content-Type"] = content_type or "application/octet-stream"
@@ -261,6 +261,24 @@ class Engine:
             timeout=timeout,
             stream=stream,
         )
+
+    def _encode(self, json: Any) -> bytes:
+        try:
+            return self.codec.encode(json)
+        except InvalidArgumentError:
+            if not isinstance(json, Mapping):
+                raise
+            # Name the field that cannot be encoded rather than "body" (rare path only).
+            for key, value in json.items():
+                try:
+                    self.codec.encode(value)
+                except InvalidArgumentError:
+                    raise InvalidArgumentTypeError(
+                        f"{key} cannot be encoded as JSON (it holds a {type(value).__name__}"
+                        " or something inside it that JSON cannot represent)",
+                        argument=key,
+                    ) from None
+            raise
 
     # -- running ------------------------------------------------------------------
 
@@ -338,7 +356,7 @@ class Engine:
         clock = self.clock
         started = clock.monotonic()
         ends_at = None if deadline is None else started + deadline
-        path = urlsplit(request.url).path
+        path = _LogPath(request.url)
 
         def attempt(number: int) -> tuple[Response, bytes]:
             current = request
@@ -386,15 +404,16 @@ class Engine:
                 if isinstance(exc, (APIError, APIConnectionError)):
                     exc.attempts = number
                 raise
-            logger.debug(
-                "%s %s attempt=%d status=%d elapsed=%.3fs request_id=%s",
-                request.method,
-                path,
-                number,
-                status,
-                clock.monotonic() - began,
-                request_id,
-            )
+            if logger.isEnabledFor(logging.DEBUG):
+                logger.debug(
+                    "%s %s attempt=%d status=%d elapsed=%.3fs request_id=%s",
+                    request.method,
+                    path,
+                    number,
+                    status,
+                    clock.monotonic() - began,
+                    request_id,
+                )
             return response, body
 
         def decide_retry(error: BaseException, number: int) -> RetryDecision:
@@ -453,6 +472,18 @@ class Engine:
                 stream=current.stream,
             )
         raise APIConnectionError(f"More than {MAX_REDIRECTS} redirects", request_sent=True)
+
+
+class _LogPath:
+    """A URL's path for log lines, worked out only when a line is written."""
+
+    __slots__ = ("url",)
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def __str__(self) -> str:
+        return urlsplit(self.url).path
 
 
 def _shorten_timeout(request: Request, remaining: float) -> Request:

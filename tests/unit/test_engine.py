@@ -224,3 +224,11 @@ def test_request_options_are_validated(kwargs, argument):
 
 def test_timeout_error_is_a_connection_error():
     assert issubclass(APITimeoutError, APIConnectionError)
+
+
+def test_an_unencodable_field_is_named_before_any_traffic():
+    client, transport = client_with()
+    with pytest.raises(InvalidArgumentError) as info:
+        client.engine.request("POST", "/t", cast_to=dict, json={"ok": 1, "tools": object()})
+    assert info.value.argument == "tools" and isinstance(info.value, TypeError)
+    assert transport.requests == []
