@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Mapping, Optional, Tuple, Union
+from typing import Any, Iterable, Iterator, Mapping, Optional, Tuple, Union
 
 TimeoutLike = Union[float, int, Tuple[Optional[float], Optional[float]], "Timeout", None]
 
@@ -85,6 +85,11 @@ class Headers(Mapping[str, str]):
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and name.lower() in self._items
+
+    def get(self, name: str, default: Any = None) -> Any:
+        # Mapping.get raises and catches KeyError for every absent header: slow per call.
+        item = self._items.get(name.lower()) if isinstance(name, str) else None
+        return default if item is None else item[1]
 
     def __iter__(self) -> Iterator[str]:
         return (original for original, _ in self._items.values())
