@@ -439,10 +439,14 @@ class Engine:
         return self.retry_policy.run(attempt, decide_retry)
 
     def _send_following_redirects(self, request: Request) -> Response:
+        response = self.transport.send(request)
+        if response.status not in REDIRECT_STATUSES:
+            return response  # the usual case: no URL parsing on the hot path
         origin = _origin(request.url)
         current = request
-        for _ in range(MAX_REDIRECTS + 1):
-            response = self.transport.send(current)
+        for hop in range(MAX_REDIRECTS + 1):
+            if hop:
+                response = self.transport.send(current)
             location = response.headers.get("location")
             if response.status not in REDIRECT_STATUSES or not location:
                 return response
