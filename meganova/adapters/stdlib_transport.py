@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import http.client
 import os
+import re
 import select
 import ssl
 import threading
-from typing import Dict, Iterator, List, Tuple
+from typing import Dict, Iterator, List, Mapping, Tuple
 from urllib.parse import urlsplit
 
 from ..core.http import Headers, Request
@@ -49,6 +50,55 @@ def _idle_and_open(conn: http.client.HTTPConnection) -> bool:
         return not readable
     except (OSError, ValueError):
         return False
+
+
+# Headers http.client writes itself, or that change how it frames the body.
+_FRAMING = frozenset({"host", "accept-encoding", "content-length", "transfer-encoding"})
+_legal_name = re.compile(r"[^:\s][^:\r\n]*").fullmatch  # as http.client checks names
+
+
+def _header_lines(headers: Mapping[str, str]) -> List[bytes] | None:
+    """Our header lines, encoded and checked as ``putheader`` would; ``None`` when
+    anything is unusual (then ``conn.request`` handles, and rejects, it as always)."""
+    lines = []
+    for name, value in headers.items():
+        if (
+            not isinstance(name, str)
+            or not isinstance(value, str)
+            or "\r" in value
+            or "\n" in value
+            or not _legal_name(name)
+            or name.lower() in _FRAMING
+        ):
+            return None
+        try:
+            lines.append(f"{name}: {value}".encode("latin-1"))
+        except UnicodeEncodeError:
+            return None
+    return lines
+
+
+def _write_request(
+    conn: http.client.HTTPConnection,
+    method: str,
+    target: str,
+    headers: Mapping[str, str],
+    body: bytes | None,
+) -> None:
+    """``conn.request`` without one Python ``putheader`` call (and its checks) per
+    header: the same bytes on the wire, in the same order."""
+    lines = _header_lines(headers)
+    buffer = getattr(conn, "_buffer", None)
+    if lines is None or not isinstance(buffer, list):
+        conn.request(method, target, body=body, headers=headers)
+        return
+    conn.putrequest(method, target)  # request line, Host, Accept-Encoding
+    if body is not None:
+        conn.putheader("Content-Length", str(len(body)))
+    elif method.upper() in ("PATCH", "POST", "PUT"):
+        conn.putheader("Content-Length", "0")  # as http.client does for these methods
+    buffer.extend(lines)
+    conn.endheaders(body)
 
 
 class StdlibResponse:
@@ -275,7 +325,7 @@ class UrllibTransport:
                 # Connect timeout above; from here on the read timeout bounds each wait.
                 if conn.sock is not None:
                     conn.sock.settimeout(request.timeout.read)
-                conn.request(request.method, target, body=request.body, headers=headers)
+                _write_request(conn, request.method, target, headers, request.body)
                 raw = conn.getresponse()
             except Exception as exc:
                 conn.close()
