@@ -54,6 +54,7 @@ def _idle_and_open(conn: http.client.HTTPConnection) -> bool:
 
 # Headers http.client writes itself, or that change how it frames the body.
 _FRAMING = frozenset({"host", "accept-encoding", "content-length", "transfer-encoding"})
+_checked_lines: Dict[Tuple[str, str], bytes] = {}  # (name, value) -> checked line
 _legal_name = re.compile(r"[^:\s][^:\r\n]*").fullmatch  # as http.client checks names
 
 
@@ -61,7 +62,15 @@ def _header_lines(headers: Mapping[str, str]) -> List[bytes] | None:
     """Our header lines, encoded and checked as ``putheader`` would; ``None`` when
     anything is unusual (then ``conn.request`` handles, and rejects, it as always)."""
     lines = []
-    for name, value in headers.items():
+    for item in headers.items():
+        try:
+            line = _checked_lines.get(item)
+        except TypeError:  # an unhashable value: http.client decides what to do
+            return None
+        if line is not None:
+            lines.append(line)
+            continue
+        name, value = item
         if (
             not isinstance(name, str)
             or not isinstance(value, str)
@@ -72,9 +81,12 @@ def _header_lines(headers: Mapping[str, str]) -> List[bytes] | None:
         ):
             return None
         try:
-            lines.append(f"{name}: {value}".encode("latin-1"))
+            line = f"{name}: {value}".encode("latin-1")
         except UnicodeEncodeError:
             return None
+        if len(_checked_lines) < 256:  # the client's fixed headers; never unbounded
+            _checked_lines[item] = line
+        lines.append(line)
     return lines
 
 
