@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import random
@@ -513,8 +512,10 @@ def _read_and_close(response: Response) -> bytes:
 
 def attach_request_id(result: object, request_id: str | None) -> None:
     if request_id is not None and hasattr(result, "request_id"):
-        with contextlib.suppress(AttributeError):
+        try:  # noqa: SIM105 (contextlib.suppress costs ~1 µs on every call)
             result.request_id = request_id
+        except AttributeError:
+            pass
 
 
 __all__ = [
