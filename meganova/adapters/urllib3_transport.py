@@ -87,9 +87,10 @@ class Urllib3Response:
         self._raw = raw
         self._request = request
         self._status = int(raw.status)
-        self._headers = Headers(_header_pairs(raw.headers))
+        # http.client's parsed header list when it is there: urllib3's dict is slower to walk.
+        pairs = getattr(getattr(getattr(raw, "_fp", None), "msg", None), "_headers", None)
+        self._headers = Headers(pairs if isinstance(pairs, list) else _header_pairs(raw.headers))
         self._reason = str(raw.reason or "")
-        self._expected = expected_length(request.method, self._status, self._headers)
         self._received = 0
         self._started = False
         self._complete = False
@@ -119,7 +120,8 @@ class Urllib3Response:
             self._discard()
             raise translate(exc, self._request, reading=True) from exc
         self._received = len(data)
-        self._finish()
+        # enforce_content_length=True: urllib3 itself raised on a short sized body.
+        self._finish(check_length=False)
         return bytes(data)
 
     def iter_bytes(self) -> Iterator[bytes]:
@@ -184,10 +186,12 @@ class Urllib3Response:
         data = raw.read(READ_SIZE, decode_content=True) or b""
         return data
 
-    def _finish(self) -> None:
-        if self._expected is not None and self._received < self._expected:
-            self._discard()
-            raise truncated(self._request, self._expected, self._received)
+    def _finish(self, *, check_length: bool = True) -> None:
+        if check_length:
+            expected = expected_length(self._request.method, self._status, self._headers)
+            if expected is not None and self._received < expected:
+                self._discard()
+                raise truncated(self._request, expected, self._received)
         self._complete = True
         body = self._body
         if body is not None:
