@@ -199,16 +199,31 @@ class ChunkedDecoder:
         out: list[bytes] = []
         state = self._state
         left = self._left
+        append = out.append
         while pos < end:
             if state == _DATA:
                 stop = pos + left
                 if stop <= end:
-                    out.append(buf[pos:stop])
+                    append(buf[pos:stop])
                     pos = stop
                     left = 0
                     state = _DATA_END
+                    # Tight loop over whole chunks: data, then CRLF + next size line.
+                    while (m := _NEXT_SIZE(buf, pos)) is not None:
+                        pos = m.end()
+                        left = int(m[1], 16)
+                        if not left:
+                            state = _TRAILER
+                            break
+                        stop = pos + left
+                        if stop > end:
+                            state = _DATA
+                            break
+                        append(buf[pos:stop])
+                        pos = stop
+                        left = 0
                 else:
-                    out.append(buf[pos:])
+                    append(buf[pos:])
                     left -= end - pos
                     pos = end
             elif state == _DATA_END and (m := _NEXT_SIZE(buf, pos)) is not None:
