@@ -72,6 +72,9 @@ def run_workload(server: Server, client: MegaNova) -> List[BaseException]:
     server.reply("POST", PATH, json=CHAT_OK, headers=RID)
     server.reply("POST", PATH, chunks=[sse(MARKER), sse("", "stop"), b"data: [DONE]\n\n"])
     server.reply("POST", PATH, chunks=[sse(MARKER), b"data: {broken\n\n"])
+    # An error event inside a 200 stream that echoes the key.
+    echoed = b'{"error": {"message": "Invalid key ' + KEY.encode() + b'", "code": 401}}'
+    server.reply("POST", PATH, chunks=[sse(MARKER), b"data: " + echoed + b"\n\n"])
     server.reply("GET", "/v1/models", json={"object": "list", "data": []}, headers=RID)
     server.reply("GET", "/v1/retry", 429, headers={"retry-after-ms": "5", **RID})
     server.reply("GET", "/v1/retry", json={"ok": True}, headers=RID)
@@ -106,6 +109,7 @@ def run_workload(server: Server, client: MegaNova) -> List[BaseException]:
     expect_error(lambda: client.engine.request("GET", "/html", cast_to=dict))
     expect_error(lambda: client.chat.create(messages=USER, model=""))
     assert "".join(c.delta for c in client.chat.stream(messages=USER, model="m")) == MARKER
+    expect_error(lambda: list(client.chat.stream(messages=USER, model="m")))
     expect_error(lambda: list(client.chat.stream(messages=USER, model="m")))
     return errors
 

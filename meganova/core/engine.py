@@ -261,6 +261,14 @@ class Engine:
             stream=stream,
         )
 
+    def scrub(self, body: bytes) -> bytes:
+        """Remove the API key from bytes a server sent back: an echoed key must not
+        reach errors and logs."""
+        key = self._key_bytes
+        if key and key in body:
+            return body.replace(key, b"<redacted>")
+        return body
+
     def _encode(self, json: Any) -> bytes:
         try:
             return self.codec.encode(json)
@@ -375,9 +383,7 @@ class Engine:
                 request_id = request_id_from(response.headers)
                 if not 200 <= status < 300:
                     error_body = _read_and_close(response)
-                    if self._key_bytes and self._key_bytes in error_body:
-                        # A server echoing the key must not put it into errors and logs.
-                        error_body = error_body.replace(self._key_bytes, b"<redacted>")
+                    error_body = self.scrub(error_body)
                     retry_after = parse_retry_after(response.headers, clock.time())
                     raise error_for_status(
                         status,

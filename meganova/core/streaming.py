@@ -13,7 +13,18 @@ timeout (keep-alive comments do not count as data).
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Generator, Generic, Iterator, List, Mapping, Optional, TypeVar, cast
+from typing import (
+    Any,
+    Callable,
+    Generator,
+    Generic,
+    Iterator,
+    List,
+    Mapping,
+    Optional,
+    TypeVar,
+    cast,
+)
 
 from .accumulate import ChatAccumulator
 from .errors import (
@@ -84,6 +95,10 @@ class Stream(Generic[T]):
         self.close()
 
 
+def _unchanged(raw: bytes) -> bytes:
+    return raw
+
+
 class ChatCompletionStream(Stream[ChatCompletionChunk]):
     """A stream of ``ChatCompletionChunk`` (``chunk.choices[0].delta.content``)."""
 
@@ -96,8 +111,10 @@ class ChatCompletionStream(Stream[ChatCompletionChunk]):
         read_timeout: Optional[float],
         request_id: Optional[str] = None,
         max_event_size: Optional[int] = DEFAULT_MAX_EVENT_SIZE,
+        scrub: Optional[Callable[[bytes], bytes]] = None,
     ) -> None:
         self.response = response
+        self._scrub: Callable[[bytes], bytes] = scrub or _unchanged
         self.request_id = request_id
         # The payloads handed out, as bytes: keeping thousands of decoded objects alive
         # would double the cost of decoding; the slow paths decode these again.
@@ -275,6 +292,7 @@ class ChatCompletionStream(Stream[ChatCompletionChunk]):
         return cls(message, **self._partial())
 
     def _decode_error(self, raw: bytes, exc: Exception) -> StreamError:
+        raw = self._scrub(raw)
         preview = raw[:200].decode("utf-8", "replace")
         error = StreamDecodeError(
             f"A stream event is not a valid chat chunk ({exc}): {preview!r}",
@@ -284,6 +302,7 @@ class ChatCompletionStream(Stream[ChatCompletionChunk]):
         return error
 
     def _api_error(self, raw: bytes) -> APIError:
+        raw = self._scrub(raw)
         message, code, param, kind, parsed = parse_error_body(raw)
         headers = self.response.headers
         status = _status_hint(parsed)

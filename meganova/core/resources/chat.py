@@ -135,6 +135,7 @@ def _open_stream(
         clock=engine.clock,
         read_timeout=timeout.read,
         request_id=request_id_from(response.headers),
+        scrub=engine.scrub,
     )
 
 
