@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from typing import Callable, Mapping
 
 from .errors import APIConnectionError, APIError
@@ -47,6 +46,8 @@ def parse_retry_after(headers: Mapping[str, str], now: float) -> float | None:
     try:
         seconds = float(raw)
     except ValueError:
+        from email.utils import parsedate_to_datetime  # rare: only for the date form
+
         try:
             when = parsedate_to_datetime(raw)
         except (TypeError, ValueError, IndexError, OverflowError):
