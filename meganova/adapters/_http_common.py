@@ -1,4 +1,5 @@
-"""What both socket transports share: honest error messages and body-length checks."""
+"""What both socket transports share: honest error messages, body-length checks and
+the reply state machine."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import os
 import re
 import socket
 import ssl
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 from urllib.parse import urlsplit
 
 from ..core.errors import (
@@ -16,7 +17,7 @@ from ..core.errors import (
     InvalidArgumentError,
     InvalidArgumentTypeError,
 )
-from ..core.http import SENSITIVE_HEADERS, Request
+from ..core.http import SENSITIVE_HEADERS, Headers, Request
 from ..core.retry import CERTIFICATE_VERIFY_FAILED
 
 READ_SIZE = 65536
@@ -320,3 +321,133 @@ def socket_file(response: Any) -> Any:
         return None
     fp = getattr(response, "fp", None)
     return fp if hasattr(fp, "read1") else None
+
+
+class SocketResponse:
+    """A reply read off a pooled socket; subclasses say how their library reads,
+    releases and fails. The connection goes back to the pool only when the body was
+    read to its end (and its length checked); otherwise the socket is closed, never
+    drained: an abandoned stream may never end."""
+
+    def __init__(self, request: Request, status: int, headers: Headers, reason: str) -> None:
+        self._request = request
+        self._status = status
+        self._headers = headers
+        self._reason = reason
+        self._received = 0
+        self._started = False
+        self._complete = False
+        self._closed = False
+        self._body: DechunkedBody | None = None
+
+    # -- what each library does -------------------------------------------------------
+
+    def _length_enforced(self) -> bool:
+        """Whether the library itself raises on a short body read whole."""
+        raise NotImplementedError
+
+    def _read_all(self) -> bytes:
+        raise NotImplementedError
+
+    def _dechunker(self) -> DechunkedBody | None:
+        """A de-framer over the socket file of an unread chunked body, or ``None``."""
+        raise NotImplementedError
+
+    def _read_raw(self) -> bytes:
+        """What has arrived of the body through the library (``b""``: its end)."""
+        raise NotImplementedError
+
+    def _read_error(self, exc: BaseException) -> APIConnectionError:
+        raise NotImplementedError
+
+    def _recycle(self, in_step: bool) -> None:
+        """The body was read to its end: hand the connection back (``in_step``: no
+        bytes followed the body, so it may be reused)."""
+        raise NotImplementedError
+
+    def _discard(self) -> None:
+        """Close the socket; the connection is not reused."""
+        raise NotImplementedError
+
+    def _release(self) -> None:
+        """``close`` after the end of the body: ``_recycle`` already gave it back."""
+
+    # -- the shared state machine -----------------------------------------------------
+
+    @property
+    def status(self) -> int:
+        return self._status
+
+    @property
+    def headers(self) -> Headers:
+        return self._headers
+
+    @property
+    def reason(self) -> str:
+        return self._reason
+
+    def read(self) -> bytes:
+        if self._started or self._complete or self._closed:
+            return b"".join(self.iter_bytes())
+        self._started = True
+        enforced = self._length_enforced()
+        try:
+            data = self._read_all()
+        except Exception as exc:
+            self._discard()
+            raise self._read_error(exc) from exc
+        self._received = len(data)
+        self._finish(check_length=not enforced)
+        return data
+
+    def iter_bytes(self) -> Iterator[bytes]:
+        while True:
+            chunk = self._read_some()
+            if not chunk:
+                return
+            yield chunk
+
+    def _read_some(self) -> bytes:
+        if self._complete or self._closed:
+            return b""
+        try:
+            body = self._body
+            if body is not None:
+                chunk = body.read()
+            elif not self._started and (body := self._dechunker()) is not None:
+                # De-chunk ourselves: the libraries return one HTTP chunk per call.
+                self._body = body
+                chunk = body.read()
+            else:
+                chunk = self._read_raw()
+            self._started = True
+        except Exception as exc:
+            self._discard()
+            raise self._read_error(exc) from exc
+        if chunk:
+            self._received += len(chunk)
+            return chunk
+        self._finish()
+        return b""
+
+    def _finish(self, *, check_length: bool = True) -> None:
+        if check_length:
+            expected = expected_length(self._request.method, self._status, self._headers)
+            if expected is not None and self._received < expected:
+                self._discard()
+                raise truncated(self._request, expected, self._received)
+        self._complete = True
+        body = self._body
+        self._recycle(body is None or not body.decoder.excess)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self._complete:
+            self._release()
+        else:
+            self._discard()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(status={self._status})"

@@ -12,19 +12,19 @@ import re
 import select
 import ssl
 import threading
-from typing import Dict, Iterator, List, Mapping, Tuple
+from typing import Dict, List, Mapping, Tuple
 from urllib.parse import urlsplit
 
+from ..core.errors import APIConnectionError
 from ..core.http import Headers, Request
 from ._http_common import (
     READ_SIZE,
     DechunkedBody,
     PidGuard,
+    SocketResponse,
     check_options,
-    expected_length,
     socket_file,
     translate_socket_error,
-    truncated,
 )
 
 __all__ = ["StdlibResponse", "UrllibTransport"]
@@ -113,9 +113,8 @@ def _write_request(
     conn.endheaders(body)
 
 
-class StdlibResponse:
-    """An http.client reply. The connection goes back to the pool only when the body
-    was read to its end; otherwise its socket is closed, never drained."""
+class StdlibResponse(SocketResponse):
+    """An http.client reply (the shared state machine is ``SocketResponse``'s)."""
 
     def __init__(
         self,
@@ -125,94 +124,37 @@ class StdlibResponse:
         key: PoolKey,
         request: Request,
     ) -> None:
+        # The parsed header list as received: getheaders() runs the email policy per header.
+        pairs = getattr(raw.msg, "_headers", None)
+        headers = Headers(pairs if isinstance(pairs, list) else raw.getheaders())
+        super().__init__(request, raw.status, headers, raw.reason or "")
         self._raw = raw
         self._conn: http.client.HTTPConnection | None = conn
         self._transport = transport
         self._key = key
-        self._request = request
-        self._status = raw.status
-        # The parsed header list as received: getheaders() runs the email policy per header.
-        pairs = getattr(raw.msg, "_headers", None)
-        self._headers = Headers(pairs if isinstance(pairs, list) else raw.getheaders())
-        self._reason = raw.reason or ""
-        self._received = 0
-        self._started = False
-        self._complete = False
-        self._closed = False
-        self._body: DechunkedBody | None = None
 
-    @property
-    def status(self) -> int:
-        return self._status
-
-    @property
-    def headers(self) -> Headers:
-        return self._headers
-
-    @property
-    def reason(self) -> str:
-        return self._reason
-
-    def read(self) -> bytes:
-        if self._started or self._complete or self._closed:
-            return b"".join(self.iter_bytes())
-        self._started = True
-        raw = self._raw
+    def _length_enforced(self) -> bool:
         # http.client itself raises IncompleteRead for a short sized or chunked body.
-        enforced = raw.length is not None or raw.chunked
-        try:
-            data = raw.read()
-        except Exception as exc:
-            self._discard()
-            raise translate_socket_error(exc, self._request, "read") from exc
-        self._received = len(data)
-        self._finish(check_length=not enforced)
-        return data
+        return self._raw.length is not None or self._raw.chunked
 
-    def iter_bytes(self) -> Iterator[bytes]:
-        while True:
-            chunk = self._read_some()
-            if not chunk:
-                return
-            yield chunk
+    def _read_all(self) -> bytes:
+        return self._raw.read()
 
-    def _read_some(self) -> bytes:
-        if self._complete or self._closed:
-            return b""
-        try:
-            body = self._body
-            if body is not None:
-                chunk = body.read()
-            elif not self._started and (fp := socket_file(self._raw)) is not None:
-                # De-chunk ourselves: http.client's read1 returns one HTTP chunk per call.
-                self._body = body = DechunkedBody(fp)
-                chunk = body.read()
-            else:
-                # read1 returns what has arrived (up to READ_SIZE).
-                chunk = self._raw.read1(READ_SIZE)
-            self._started = True
-        except Exception as exc:
-            self._discard()
-            raise translate_socket_error(exc, self._request, "read") from exc
-        if chunk:
-            self._received += len(chunk)
-            return chunk
-        self._finish()
-        return b""
+    def _dechunker(self) -> DechunkedBody | None:
+        fp = socket_file(self._raw)
+        return None if fp is None else DechunkedBody(fp)
 
-    def _finish(self, *, check_length: bool = True) -> None:
-        if check_length:
-            expected = expected_length(self._request.method, self._status, self._headers)
-            if expected is not None and self._received < expected:
-                self._discard()
-                raise truncated(self._request, expected, self._received)
-        self._complete = True
+    def _read_raw(self) -> bytes:
+        return self._raw.read1(READ_SIZE)  # what has arrived (up to READ_SIZE)
+
+    def _read_error(self, exc: BaseException) -> APIConnectionError:
+        return translate_socket_error(exc, self._request, "read")
+
+    def _recycle(self, in_step: bool) -> None:
         self._raw.close()  # read1 may leave a finished reply open; the socket stays
         conn, self._conn = self._conn, None
         if conn is not None:
-            reusable = not self._raw.will_close
-            if self._body is not None and self._body.decoder.excess:
-                reusable = False  # bytes after the body: the connection is out of step
+            reusable = in_step and not self._raw.will_close
             self._transport._checkin(self._key, conn, reusable=reusable)
 
     def _discard(self) -> None:
@@ -222,16 +164,6 @@ class StdlibResponse:
         finally:
             if conn is not None:
                 conn.close()
-
-    def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        if not self._complete:
-            self._discard()
-
-    def __repr__(self) -> str:
-        return f"StdlibResponse(status={self._status})"
 
 
 class UrllibTransport:

@@ -30,13 +30,12 @@ from ._http_common import (
     READ_SIZE,
     DechunkedBody,
     PidGuard,
+    SocketResponse,
     check_options,
-    expected_length,
     finish_message,
     origin,
     socket_file,
     translate_socket_error,
-    truncated,
 )
 
 __all__ = ["Urllib3Response", "Urllib3Transport"]
@@ -79,79 +78,26 @@ def _header_pairs(headers: Any) -> list[tuple[str, str]]:
     return [(str(k), str(v)) for k, v in items()]
 
 
-class Urllib3Response:
-    """A urllib3 reply. Its body is read lazily; the connection goes back to the pool
-    only when the body was read to its end, otherwise the socket is closed."""
+class Urllib3Response(SocketResponse):
+    """A urllib3 reply, its body read lazily (the shared state machine is
+    ``SocketResponse``'s)."""
 
     def __init__(self, raw: Any, request: Request) -> None:
-        self._raw = raw
-        self._request = request
-        self._status = int(raw.status)
         # http.client's parsed header list when it is there: urllib3's dict is slower to walk.
         pairs = getattr(getattr(getattr(raw, "_fp", None), "msg", None), "_headers", None)
-        self._headers = Headers(pairs if isinstance(pairs, list) else _header_pairs(raw.headers))
-        self._reason = str(raw.reason or "")
-        self._received = 0
-        self._started = False
-        self._complete = False
-        self._closed = False
+        headers = Headers(pairs if isinstance(pairs, list) else _header_pairs(raw.headers))
+        super().__init__(request, int(raw.status), headers, str(raw.reason or ""))
+        self._raw = raw
         self._chunks: Iterator[bytes] | None = None
-        self._body: DechunkedBody | None = None
 
-    @property
-    def status(self) -> int:
-        return self._status
+    def _length_enforced(self) -> bool:
+        return True  # enforce_content_length=True: urllib3 itself raises on a short body
 
-    @property
-    def headers(self) -> Headers:
-        return self._headers
+    def _read_all(self) -> bytes:
+        return bytes(self._raw.read(decode_content=True) or b"")
 
-    @property
-    def reason(self) -> str:
-        return self._reason
-
-    def read(self) -> bytes:
-        if self._started or self._complete or self._closed:
-            return b"".join(self.iter_bytes())
-        self._started = True
-        try:
-            data = self._raw.read(decode_content=True) or b""
-        except Exception as exc:
-            self._discard()
-            raise translate(exc, self._request, reading=True) from exc
-        self._received = len(data)
-        # enforce_content_length=True: urllib3 itself raised on a short sized body.
-        self._finish(check_length=False)
-        return bytes(data)
-
-    def iter_bytes(self) -> Iterator[bytes]:
-        while True:
-            chunk = self._read_some()
-            if not chunk:
-                return
-            yield chunk
-
-    def _read_some(self) -> bytes:
-        if self._complete or self._closed:
-            return b""
-        try:
-            body = self._body
-            if body is not None:
-                chunk = body.read()
-            elif not self._started and (body := self._dechunker()) is not None:
-                self._body = body
-                chunk = body.read()
-            else:
-                chunk = self._next_raw_chunk()
-            self._started = True
-        except Exception as exc:
-            self._discard()
-            raise translate(exc, self._request, reading=True) from exc
-        if chunk:
-            self._received += len(chunk)
-            return bytes(chunk)
-        self._finish()
-        return b""
+    def _read_error(self, exc: BaseException) -> APIConnectionError:
+        return translate(exc, self._request, reading=True)
 
     def _dechunker(self) -> DechunkedBody | None:
         """Read a chunked, unencoded body off the socket file ourselves: urllib3's
@@ -165,37 +111,28 @@ class Urllib3Response:
         fp = socket_file(getattr(raw, "_fp", None))
         return None if fp is None else DechunkedBody(fp)
 
-    def _next_raw_chunk(self) -> bytes:
+    def _read_raw(self) -> bytes:
         raw = self._raw
         if hasattr(raw, "read1"):
             # urllib3 >= 2.2: whatever has arrived, for chunked and sized bodies alike.
-            data: bytes = raw.read1(READ_SIZE) or b""
-            return data
+            return bytes(raw.read1(READ_SIZE) or b"")
         if raw.chunked and raw.supports_chunked_reads():
             # Older urllib3 yields each HTTP chunk as it arrives.
             if self._chunks is None:
                 self._chunks = iter(raw.read_chunked(READ_SIZE, decode_content=True))
-            return next(self._chunks, b"")
+            return bytes(next(self._chunks, b""))
         fp: Any = getattr(raw, "_fp", None)
         if self._headers.get("content-encoding") is None and hasattr(fp, "read1"):
             # Older urllib3's read(amt) waits for amt bytes; http.client's read1 does not.
-            data = fp.read1(READ_SIZE)
+            data = bytes(fp.read1(READ_SIZE))
             if not data:
                 fp.close()
             return data
-        data = raw.read(READ_SIZE, decode_content=True) or b""
-        return data
+        return bytes(raw.read(READ_SIZE, decode_content=True) or b"")
 
-    def _finish(self, *, check_length: bool = True) -> None:
-        if check_length:
-            expected = expected_length(self._request.method, self._status, self._headers)
-            if expected is not None and self._received < expected:
-                self._discard()
-                raise truncated(self._request, expected, self._received)
-        self._complete = True
-        body = self._body
-        if body is not None:
-            if body.decoder.excess:
+    def _recycle(self, in_step: bool) -> None:
+        if self._body is not None:
+            if not in_step:
                 self._discard()  # bytes after the body: the connection is out of step
                 return
             # urllib3 did not see the end: close http.client's reply (not the socket).
@@ -208,22 +145,9 @@ class Urllib3Response:
             self._raw.release_conn()
 
     def _discard(self) -> None:
-        # Close the socket rather than drain it: an abandoned stream may never end.
         with contextlib.suppress(Exception):
             self._raw.close()
         self._release()
-
-    def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        if self._complete:
-            self._release()
-        else:
-            self._discard()
-
-    def __repr__(self) -> str:
-        return f"Urllib3Response(status={self._status})"
 
 
 class Urllib3Transport:
