@@ -15,7 +15,6 @@ import logging
 import os
 import pickle
 import subprocess
-import sys
 import textwrap
 from typing import Any, Callable, List
 
@@ -33,10 +32,11 @@ from tests.contract.conftest import (  # noqa: F401  (fixtures used by name)
     transport_name,
 )
 from tests.contract.test_transport_contract import refused_url
+from tests.helpers import CHAT_PATH as PATH
+from tests.helpers import DONE, ev, run_python
 
 KEY = "sk-live-5ecret-K3y-0123456789abcdef"
 MARKER = "body-marker-7f3a"  # text that only ever travels in bodies
-PATH = "/v1/chat/completions"
 USER = [{"role": "user", "content": MARKER}]
 CHAT_OK = {
     "id": "chatcmpl-1",
@@ -48,17 +48,6 @@ CHAT_OK = {
     ],
 }
 RID = {"x-request-id": "req_abc"}
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def sse(text: str, finish: Any = None) -> bytes:
-    import json
-
-    payload = {
-        "id": "c",
-        "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": finish}],
-    }
-    return b"data: " + json.dumps(payload).encode() + b"\n\n"
 
 
 def no_key(text: str) -> None:
@@ -70,11 +59,11 @@ def run_workload(server: Server, client: MegaNova) -> List[BaseException]:
     """Every kind of call and failure a real application meets; returns the errors."""
     # The chat route answers in order: a reply, a stream, a broken stream.
     server.reply("POST", PATH, json=CHAT_OK, headers=RID)
-    server.reply("POST", PATH, chunks=[sse(MARKER), sse("", "stop"), b"data: [DONE]\n\n"])
-    server.reply("POST", PATH, chunks=[sse(MARKER), b"data: {broken\n\n"])
+    server.reply("POST", PATH, chunks=[ev(MARKER), ev("", "stop"), DONE])
+    server.reply("POST", PATH, chunks=[ev(MARKER), b"data: {broken\n\n"])
     # An error event inside a 200 stream that echoes the key.
     echoed = b'{"error": {"message": "Invalid key ' + KEY.encode() + b'", "code": 401}}'
-    server.reply("POST", PATH, chunks=[sse(MARKER), b"data: " + echoed + b"\n\n"])
+    server.reply("POST", PATH, chunks=[ev(MARKER), b"data: " + echoed + b"\n\n"])
     server.reply("GET", "/v1/models", json={"object": "list", "data": []}, headers=RID)
     server.reply("GET", "/v1/retry", 429, headers={"retry-after-ms": "5", **RID})
     server.reply("GET", "/v1/retry", json={"ok": True}, headers=RID)
@@ -268,19 +257,9 @@ SCRIPT = textwrap.dedent(
 
 def run_script(level: str | None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "MEGANOVA_LOG"}
-    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
     if level is not None:
         env["MEGANOVA_LOG"] = level
-    result = subprocess.run(
-        [sys.executable, "-c", SCRIPT, KEY, MARKER],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-        cwd=ROOT,
-    )
-    assert result.returncode == 0, result.stderr
-    return result
+    return run_python(SCRIPT, KEY, MARKER, env=env)
 
 
 def test_logging_is_quiet_by_default() -> None:

@@ -28,9 +28,10 @@ from meganova import MegaNova
 from meganova.adapters.fake_transport import FakeResponse, FakeTransport
 from meganova.core.http import Headers, Request
 from tests.clock import VirtualClock
-from tests.contract.rawserver import RawServer
+from tests.contract.rawserver import RawServer, chat_echo
 
 TRANSPORTS = ("urllib3", "stdlib", "fake")
+SOCKET_TRANSPORTS = ("urllib3", "stdlib")
 NEEDS_SOCKETS = "needs real sockets: the fake transport has no connections to reset, stall or pool"
 GATE_LIMIT = 10.0  # a gate nobody opens still lets the server finish
 FAKE_HOSTS = {"main": "main.test", "other": "other.test"}
@@ -287,6 +288,21 @@ def socket_transport(transport_name: str) -> str:
 @pytest.fixture(scope="module")
 def raw() -> Iterator[RawServer]:
     server = RawServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=SOCKET_TRANSPORTS)
+def real_transport(request: pytest.FixtureRequest) -> str:
+    """For modules whose every case needs real sockets: no fake to skip."""
+    return str(request.param)
+
+
+@pytest.fixture(scope="module")
+def echo_server() -> Iterator[RawServer]:
+    """A raw keep-alive server that answers every chat with the user's own text."""
+    server = RawServer()
+    server.on("/v1/chat/completions", chat_echo)
     yield server
     server.stop()
 

@@ -173,6 +173,44 @@ def chunk(data: bytes) -> bytes:
     return f"{len(data):x}\r\n".encode() + data + b"\r\n"
 
 
+SSE_CHUNKED = {"Content-Type": "text/event-stream", "Transfer-Encoding": "chunked"}
+LAST_CHUNK = b"0\r\n\r\n"
+
+
+def sse_events(
+    events: List[bytes], after: Callable[[RawConnection], bool], *, whole: bool = False
+) -> Script:
+    """Send an SSE head and ``events`` as HTTP chunks in one write (with the body's end
+    when ``whole``, so Nagle and delayed ACKs cannot add 40 ms), then run ``after``."""
+
+    def script(conn: RawConnection, request: RawRequest) -> bool:
+        body = b"".join(chunk(e) for e in events) + (LAST_CHUNK if whole else b"")
+        if not conn.send(head(200, SSE_CHUNKED) + body):
+            return False
+        return after(conn)
+
+    return script
+
+
+def chat_echo(conn: RawConnection, request: RawRequest) -> bool:
+    """Answers each chat with the user's own text: plain JSON, or an SSE stream of its
+    two halves, the last with ``finish_reason``."""
+    body = json.loads(request.body)
+    text = str(body["messages"][0]["content"])
+    if body.get("stream"):
+        events = b""
+        for piece, finish in ((text[: len(text) // 2], None), (text[len(text) // 2 :], "stop")):
+            delta = {
+                "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": finish}]
+            }
+            events += chunk(b"data: " + json.dumps(delta).encode() + b"\n\n")
+        events += chunk(b"data: [DONE]\n\n") + LAST_CHUNK
+        return conn.send(head(200, SSE_CHUNKED) + events)
+    message = {"role": "assistant", "content": text}
+    choice = {"index": 0, "message": message, "finish_reason": "stop"}
+    return send_json(conn, {"id": "c", "model": "m", "choices": [choice]})
+
+
 def not_found(conn: RawConnection, request: RawRequest) -> bool:
     return conn.send(head(404, {"Content-Length": "0"}))
 
@@ -181,12 +219,15 @@ def json_reply(payload: object, status: int = 200) -> Script:
     """A well-formed keep-alive reply; the payload may be a function of the request."""
 
     def script(conn: RawConnection, request: RawRequest) -> bool:
-        value = payload(request) if callable(payload) else payload
-        body = json.dumps(value).encode()
-        headers = {"Content-Type": "application/json", "Content-Length": str(len(body))}
-        return conn.send(head(status, headers) + body)
+        return send_json(conn, payload(request) if callable(payload) else payload, status)
 
     return script
+
+
+def send_json(conn: RawConnection, value: object, status: int = 200) -> bool:
+    body = json.dumps(value).encode()
+    headers = {"Content-Type": "application/json", "Content-Length": str(len(body))}
+    return conn.send(head(status, headers) + body)
 
 
 def reset_mid_body(conn: RawConnection, request: RawRequest) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict
 
 import pytest
 
@@ -23,27 +23,17 @@ from meganova.errors import (
 )
 from tests.clock import VirtualClock
 from tests.contract.conftest import Server
-from tests.contract.rawserver import WAIT_LIMIT, RawConnection, RawRequest, RawServer, chunk, head
+from tests.contract.rawserver import (
+    LAST_CHUNK,
+    WAIT_LIMIT,
+    RawConnection,
+    RawServer,
+    chunk,
+    sse_events,
+)
+from tests.helpers import CHAT_PATH as PATH
+from tests.helpers import DONE, SSE, USER, ev
 
-PATH = "/v1/chat/completions"
-USER = [{"role": "user", "content": "Hi"}]
-SSE = {"Content-Type": "text/event-stream"}
-
-
-def ev(text: Optional[str] = None, finish: Any = None, **delta: Any) -> bytes:
-    if text is not None:
-        delta["content"] = text
-    payload = {
-        "id": "chatcmpl-9a",
-        "object": "chat.completion.chunk",
-        "created": 1767225600,
-        "model": "meganova-ai/manta-flash-1.0",
-        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
-    }
-    return b"data: " + json.dumps(payload).encode() + b"\n\n"
-
-
-DONE = b"data: [DONE]\n\n"
 USAGE = {"prompt_tokens": 88, "completion_tokens": 19, "total_tokens": 107}
 USAGE_ONLY = (
     b"data: " + json.dumps({"id": "chatcmpl-9a", "choices": [], "usage": USAGE}).encode() + b"\n\n"
@@ -253,28 +243,6 @@ def test_http_error_before_the_stream(server: Server, client: MegaNova) -> None:
 # -- raw sockets: drops, stalls, endless keep-alives, connection reuse -----------------
 
 
-def sse_head() -> bytes:
-    return head(200, {"Content-Type": "text/event-stream", "Transfer-Encoding": "chunked"})
-
-
-def scripted(
-    events: List[bytes], after: Callable[[RawConnection], bool], *, whole: bool = False
-) -> Any:
-    """Send the head and ``events`` in one write (with the body's end when ``whole``,
-    so Nagle and delayed ACKs cannot add 40 ms), then run ``after``."""
-
-    def script(conn: RawConnection, request: RawRequest) -> bool:
-        body = b"".join(chunk(e) for e in events) + (LAST_CHUNK if whole else b"")
-        if not conn.send(sse_head() + body):
-            return False
-        return after(conn)
-
-    return script
-
-
-LAST_CHUNK = b"0\r\n\r\n"
-
-
 def finish(conn: RawConnection) -> bool:
     return conn.send(LAST_CHUNK)
 
@@ -305,7 +273,7 @@ class TickingClock(VirtualClock):
 def test_dropped_connection_mid_stream(
     raw: RawServer, make_raw_client: Callable[..., MegaNova], how: Callable[..., bool]
 ) -> None:
-    raw.on(PATH, scripted([ev("Hel"), ev("lo")], how))
+    raw.on(PATH, sse_events([ev("Hel"), ev("lo")], how))
     client = make_raw_client(max_retries=2)
     with pytest.raises(StreamConnectionError) as info:
         list(client.chat.stream(messages=USER, model="m"))
@@ -318,7 +286,7 @@ def test_stall_longer_than_the_read_timeout(
     raw: RawServer, make_raw_client: Callable[..., MegaNova]
 ) -> None:
     release = threading.Event()
-    raw.on(PATH, scripted([ev("a")], lambda conn: release.wait(WAIT_LIMIT) and False))
+    raw.on(PATH, sse_events([ev("a")], lambda conn: release.wait(WAIT_LIMIT) and False))
     client = make_raw_client(timeout=(5.0, 0.3))
     try:
         with pytest.raises(StreamTimeoutError) as info:
@@ -341,7 +309,7 @@ def test_keep_alives_that_never_stop_do_not_keep_the_stream_alive(
             stop.wait(0.002)
         return False
 
-    raw.on(PATH, scripted([ev("a")], keep_alive_forever))
+    raw.on(PATH, sse_events([ev("a")], keep_alive_forever))
     client = make_raw_client(clock=TickingClock(), timeout=(5.0, 30.0))
     try:
         with pytest.raises(StreamTimeoutError) as info:
@@ -354,7 +322,7 @@ def test_keep_alives_that_never_stop_do_not_keep_the_stream_alive(
 def test_a_thousand_streams_use_one_connection(
     raw: RawServer, make_raw_client: Callable[..., MegaNova]
 ) -> None:
-    raw.on(PATH, scripted([ev("a"), ev(finish="stop"), DONE], keep, whole=True))
+    raw.on(PATH, sse_events([ev("a"), ev(finish="stop"), DONE], keep, whole=True))
     client = make_raw_client()
     for _ in range(1000):
         for _ in client.chat.stream(messages=USER, model="m"):
@@ -366,7 +334,7 @@ def test_a_thousand_streams_use_one_connection(
 def test_a_trailing_usage_chunk_after_done_still_reuses_the_connection(
     raw: RawServer, make_raw_client: Callable[..., MegaNova]
 ) -> None:
-    raw.on(PATH, scripted([ev("a", "stop"), DONE, b": bye\n\n"], keep, whole=True))
+    raw.on(PATH, sse_events([ev("a", "stop"), DONE, b": bye\n\n"], keep, whole=True))
     client = make_raw_client()
     for _ in range(5):
         assert client.chat.stream(messages=USER, model="m").get_final_response().text == "a"
@@ -384,7 +352,7 @@ def test_early_break_on_100_streams_with_a_pool_of_two_never_hangs(
                 threading.Event().wait(0.001)
         return finish(conn)
 
-    raw.on(PATH, scripted([ev("first ")], long_stream))
+    raw.on(PATH, sse_events([ev("first ")], long_stream))
     if socket_transport == "urllib3":
         from meganova.adapters.urllib3_transport import Urllib3Transport
 

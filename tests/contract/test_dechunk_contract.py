@@ -11,27 +11,25 @@ import pytest
 from meganova import MegaNova
 from meganova.core.errors import APIConnectionError
 from tests.clock import VirtualClock
-from tests.contract.rawserver import RawConnection, RawRequest, RawServer, chunk, head
-
-SSE = {"Content-Type": "text/event-stream", "Transfer-Encoding": "chunked"}
-
-
-@pytest.fixture(scope="module")
-def raw() -> Iterator[RawServer]:
-    server = RawServer()
-    yield server
-    server.stop()
+from tests.contract.rawserver import (
+    SSE_CHUNKED,
+    RawConnection,
+    RawRequest,
+    RawServer,
+    chunk,
+    head,
+)
 
 
-@pytest.fixture(params=["urllib3", "stdlib"])
-def build(request: pytest.FixtureRequest, raw: RawServer) -> Iterator[Callable[[], MegaNova]]:
+@pytest.fixture
+def build(real_transport: str, raw: RawServer) -> Iterator[Callable[[], MegaNova]]:
     made: List[MegaNova] = []
 
     def make() -> MegaNova:
         client = MegaNova(
             api_key="sk-test",
             base_url=raw.url("/v1"),
-            transport=request.param,
+            transport=real_transport,
             max_retries=0,
             timeout=5,
             clock=VirtualClock(),
@@ -55,7 +53,7 @@ def stream_bytes(client: MegaNova, path: str) -> bytes:
 
 def reply(wire: bytes, *, keep_alive: bool = True) -> Callable[[RawConnection, RawRequest], bool]:
     def script(conn: RawConnection, request: RawRequest) -> bool:
-        conn.send(head(200, SSE) + wire)
+        conn.send(head(200, SSE_CHUNKED) + wire)
         return keep_alive
 
     return script
@@ -75,7 +73,7 @@ def test_many_chunks_and_trailers_then_the_connection_is_reused(
 
 def test_extensions_and_split_writes(raw: RawServer, build: Callable[[], MegaNova]) -> None:
     def script(conn: RawConnection, request: RawRequest) -> bool:
-        conn.send(head(200, SSE) + b"5;ext=1\r\nhel")
+        conn.send(head(200, SSE_CHUNKED) + b"5;ext=1\r\nhel")
         conn.send(b"lo\r")
         conn.send(b"\n0\r\n")
         conn.send(b"\r\n")

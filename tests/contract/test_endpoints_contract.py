@@ -26,6 +26,7 @@ from meganova.errors import (
     InvalidArgumentError,
     NotFoundError,
 )
+from meganova.testing import endpoints
 from tests.clock import VirtualClock
 
 TRANSPORTS = ("urllib3", "stdlib")
@@ -222,21 +223,7 @@ def test_billing_balance_and_instances(client: MegaNova, router: Router) -> None
     router.on(
         "GET",
         "/v1/billing/user-instance-billings",
-        {
-            "data": [
-                {
-                    "vm_access_info_id": 311,
-                    "running_hours": 2.5,
-                    "fee_accumulated": 5.0,
-                    "tax_rate": 0.1,
-                    "fee_accumulated_taxed": 5.5,
-                    "product_status": "running",
-                }
-            ],
-            "total_cost": 5.5,
-            "message": "ok",
-            "status": "success",
-        },
+        endpoints.billing(),
     )
     b = client.billing.get_balance()
     assert (b.balance, b.status, b.request_id) == (12.5, "success", "req-123")

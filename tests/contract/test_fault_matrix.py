@@ -14,7 +14,6 @@ The observed outcomes are recorded and ``docs/FAULTS.md`` is generated from them
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import threading
@@ -38,10 +37,9 @@ from tests.clock import VirtualClock
 from tests.contract import rawserver
 from tests.contract.conftest import TRANSPORTS, Server
 from tests.contract.rawserver import RawConnection, RawRequest, RawServer, chunk, head
+from tests.helpers import CHAT_PATH as PATH
+from tests.helpers import DONE, SSE, USER, ev
 
-PATH = "/v1/chat/completions"
-USER = [{"role": "user", "content": "Hi"}]
-SSE = {"Content-Type": "text/event-stream"}
 MAX_RETRIES = 2
 OK = {"ok": True}
 CHAT_OK = {
@@ -55,21 +53,6 @@ CHAT_OK = {
 }
 DOC = Path(__file__).resolve().parents[2] / "docs" / "FAULTS.md"
 WRITE_ENV = "MEGANOVA_WRITE_FAULTS"
-
-
-def ev(text: Optional[str] = None, finish: Any = None) -> bytes:
-    delta = {} if text is None else {"content": text}
-    payload = {
-        "id": "chatcmpl-9a",
-        "object": "chat.completion.chunk",
-        "created": 1767225600,
-        "model": "m",
-        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
-    }
-    return b"data: " + json.dumps(payload).encode() + b"\n\n"
-
-
-DONE = b"data: [DONE]\n\n"
 
 
 class FaultClock(VirtualClock):
@@ -414,23 +397,12 @@ def slow_headers(env: Env) -> Outcome:
     return with_release(env, rawserver.slow_headers, timeout=(2.0, 0.2))
 
 
-def sse_script(events: List[bytes], after: Callable[[RawConnection], bool]) -> rawserver.Script:
-    head_ = head(200, {"Content-Type": "text/event-stream", "Transfer-Encoding": "chunked"})
-
-    def script(conn: RawConnection, request: RawRequest) -> bool:
-        if not conn.send(head_ + b"".join(chunk(e) for e in events)):
-            return False
-        return after(conn)
-
-    return script
-
-
 def stream_reset_after_events(env: Env) -> Outcome:
     def after(conn: RawConnection) -> bool:
         conn.reset()
         return False
 
-    out = raw_case(env, sse_script([ev("Hel"), ev("lo")], after), stream_all)
+    out = raw_case(env, rawserver.sse_events([ev("Hel"), ev("lo")], after), stream_all)
     assert isinstance(out.error, StreamError) and out.error.partial_text == "Hello"
     return out
 
@@ -440,14 +412,16 @@ def stream_cut_after_events(env: Env) -> Outcome:
         conn.sock.shutdown(2)
         return False
 
-    out = raw_case(env, sse_script([ev("Hel"), ev("lo")], after), stream_all)
+    out = raw_case(env, rawserver.sse_events([ev("Hel"), ev("lo")], after), stream_all)
     assert isinstance(out.error, StreamError) and out.error.partial_text == "Hello"
     return out
 
 
 def stream_stalls(env: Env) -> Outcome:
     def make(release: threading.Event) -> rawserver.Script:
-        return sse_script([ev("a")], lambda conn: release.wait(rawserver.WAIT_LIMIT) and False)
+        return rawserver.sse_events(
+            [ev("a")], lambda conn: release.wait(rawserver.WAIT_LIMIT) and False
+        )
 
     started = time.monotonic()
     release = threading.Event()
@@ -471,7 +445,9 @@ def keep_alives_forever(env: Env) -> Outcome:
 
     started = time.monotonic()
     try:
-        out = raw_case(env, sse_script([ev("a")], forever), stream_all, timeout=(2.0, 0.5))
+        out = raw_case(
+            env, rawserver.sse_events([ev("a")], forever), stream_all, timeout=(2.0, 0.5)
+        )
     finally:
         stop.set()
     elapsed = time.monotonic() - started
@@ -482,7 +458,7 @@ def keep_alives_forever(env: Env) -> Outcome:
 
 def slow_first_event(env: Env) -> Outcome:
     def script(conn: RawConnection, request: RawRequest) -> bool:
-        head_ = head(200, {"Content-Type": "text/event-stream", "Transfer-Encoding": "chunked"})
+        head_ = head(200, rawserver.SSE_CHUNKED)
         conn.send(head_)
         threading.Event().wait(0.25)  # inside the 1 s read timeout
         events = b"".join(chunk(e) for e in (ev("late"), ev(finish="stop"), DONE))

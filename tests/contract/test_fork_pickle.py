@@ -4,47 +4,17 @@ multiprocessing and job queues) whose repr never shows the key."""
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
 import pickle
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, List
 
 import pytest
 
 from meganova import MegaNova
-from tests.contract.rawserver import RawConnection, RawRequest, RawServer, chunk, head
+from tests.contract.rawserver import RawServer
 
 KEY = "sk-fork-pickle-0123456789"
-PATH = "/v1/chat/completions"
-
-
-def echo(conn: RawConnection, request: RawRequest) -> bool:
-    body = json.loads(request.body)
-    text = body["messages"][0]["content"]
-    if body.get("stream"):
-        event = {"choices": [{"index": 0, "delta": {"content": text}, "finish_reason": "stop"}]}
-        events = chunk(b"data: " + json.dumps(event).encode() + b"\n\n")
-        events += chunk(b"data: [DONE]\n\n") + b"0\r\n\r\n"
-        sse = {"Content-Type": "text/event-stream", "Transfer-Encoding": "chunked"}
-        return conn.send(head(200, sse) + events)
-    message = {"role": "assistant", "content": text}
-    payload = json.dumps({"choices": [{"index": 0, "message": message}]}).encode()
-    headers = {"Content-Type": "application/json", "Content-Length": str(len(payload))}
-    return conn.send(head(200, headers) + payload)
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[RawServer]:
-    raw = RawServer()
-    raw.on(PATH, echo)
-    yield raw
-    raw.stop()
-
-
-@pytest.fixture(params=["urllib3", "stdlib"])
-def transport_name(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 def ask(client: MegaNova, text: str) -> str:
@@ -61,12 +31,12 @@ def connections_of(server: RawServer, marker: str) -> List[int]:
 
 
 def test_a_client_made_before_fork_works_in_child_and_parent(
-    server: RawServer, transport_name: str
+    echo_server: RawServer, real_transport: str
 ) -> None:
     if not hasattr(os, "fork"):
         pytest.skip("no os.fork on this platform")
-    server.reset_counts()
-    client = MegaNova(api_key=KEY, base_url=server.url("/v1"), transport=transport_name)
+    echo_server.reset_counts()
+    client = MegaNova(api_key=KEY, base_url=echo_server.url("/v1"), transport=real_transport)
     try:
         ask(client, "parent-before")  # the pool now holds an open connection
         pid = os.fork()
@@ -83,11 +53,13 @@ def test_a_client_made_before_fork_works_in_child_and_parent(
         ask(client, "parent-after")
     finally:
         client.close()
-    parent = set(connections_of(server, "parent-"))
-    child = set(connections_of(server, "child-"))
-    assert len(connections_of(server, "child-")) == 6
+    parent = set(connections_of(echo_server, "parent-"))
+    child = set(connections_of(echo_server, "child-"))
+    assert len(connections_of(echo_server, "child-")) == 6
     assert parent and child and not parent & child  # the child never used a parent socket
-    assert connections_of(server, "parent-after") == connections_of(server, "parent-before")
+    assert connections_of(echo_server, "parent-after") == connections_of(
+        echo_server, "parent-before"
+    )
 
 
 def settings_of(client: MegaNova) -> Dict[str, Any]:
@@ -103,11 +75,13 @@ def settings_of(client: MegaNova) -> Dict[str, Any]:
     }
 
 
-def test_a_client_pickles_into_a_working_client(server: RawServer, transport_name: str) -> None:
+def test_a_client_pickles_into_a_working_client(
+    echo_server: RawServer, real_transport: str
+) -> None:
     client = MegaNova(
         api_key=KEY,
-        base_url=server.url("/v1"),
-        transport=transport_name,
+        base_url=echo_server.url("/v1"),
+        transport=real_transport,
         timeout=(3, 30),
         max_retries=4,
         region="eu-west",
@@ -134,8 +108,8 @@ def _worker(client: MegaNova, text: str) -> str:
         return ask(client, text)
 
 
-def test_multiprocessing_workers_receive_a_working_client(server: RawServer) -> None:
-    client = MegaNova(api_key=KEY, base_url=server.url("/v1"), transport="stdlib")
+def test_multiprocessing_workers_receive_a_working_client(echo_server: RawServer) -> None:
+    client = MegaNova(api_key=KEY, base_url=echo_server.url("/v1"), transport="stdlib")
     context = multiprocessing.get_context("spawn")  # a fresh interpreter: pickling only
     with context.Pool(2) as pool:
         texts = [f"job-{n}" for n in range(4)]

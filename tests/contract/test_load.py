@@ -6,70 +6,21 @@ and memory does not grow across repeated runs."""
 from __future__ import annotations
 
 import gc
-import json
 import os
 import threading
 import time
 import tracemalloc
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Iterator, List
+from typing import Any, Callable, List
 
 import pytest
 
 from meganova import MegaNova
-from tests.contract.rawserver import RawConnection, RawRequest, RawServer, chunk, head
+from tests.contract.rawserver import RawServer
 
 THREADS = 32
 CALLS = 200  # per thread
 POOL = 10  # the transports' default max_connections
-PATH = "/v1/chat/completions"
-
-
-def _reply_text(request: RawRequest) -> str:
-    body = json.loads(request.body)
-    return str(body["messages"][0]["content"])
-
-
-def echo(conn: RawConnection, request: RawRequest) -> bool:
-    """Answers each chat with the user's own text: plain JSON, or an SSE stream."""
-    text = _reply_text(request)
-    body = json.loads(request.body)
-    if body.get("stream"):
-        events = b""
-        for piece in (text[: len(text) // 2], text[len(text) // 2 :]):
-            delta = {"choices": [{"index": 0, "delta": {"content": piece}}]}
-            events += chunk(b"data: " + json.dumps(delta).encode() + b"\n\n")
-        events += chunk(b"data: [DONE]\n\n") + b"0\r\n\r\n"
-        sse = {"Content-Type": "text/event-stream", "Transfer-Encoding": "chunked"}
-        return conn.send(head(200, sse) + events)
-    payload = json.dumps(
-        {
-            "id": "c",
-            "model": "m",
-            "choices": [
-                {
-                    "index": 0,
-                    "message": {"role": "assistant", "content": text},
-                    "finish_reason": "stop",
-                }
-            ],
-        }
-    ).encode()
-    headers = {"Content-Type": "application/json", "Content-Length": str(len(payload))}
-    return conn.send(head(200, headers) + payload)
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[RawServer]:
-    raw = RawServer()
-    raw.on(PATH, echo)
-    yield raw
-    raw.stop()
-
-
-@pytest.fixture(params=["urllib3", "stdlib"])
-def transport_name(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 def open_sockets_to(port: int) -> int:
@@ -128,32 +79,32 @@ def make(server: RawServer, transport: str) -> MegaNova:
     return MegaNova(api_key="sk-test", base_url=server.url("/v1"), transport=transport)
 
 
-def test_32_threads_x_200_calls_on_one_client(server: RawServer, transport_name: str) -> None:
-    server.reset_counts()
-    client = make(server, transport_name)
+def test_32_threads_x_200_calls_on_one_client(echo_server: RawServer, real_transport: str) -> None:
+    echo_server.reset_counts()
+    client = make(echo_server, real_transport)
     started = time.monotonic()
     try:
         errors = workload(client, THREADS, CALLS)
         elapsed = time.monotonic() - started
         assert errors == []
-        assert len(server.requests) == THREADS * CALLS
+        assert len(echo_server.requests) == THREADS * CALLS
         # Every connection beyond the pool was closed; the pool keeps at most POOL.
         deadline = time.monotonic() + 2.0
-        while open_sockets_to(server.port) > POOL and time.monotonic() < deadline:
+        while open_sockets_to(echo_server.port) > POOL and time.monotonic() < deadline:
             time.sleep(0.01)
-        assert 1 <= open_sockets_to(server.port) <= POOL
+        assert 1 <= open_sockets_to(echo_server.port) <= POOL
         print(
-            f"\n{transport_name}: {THREADS * CALLS} calls in {elapsed:.2f}s "
-            f"({THREADS * CALLS / elapsed:.0f}/s), {server.connections} connections opened, "
-            f"{open_sockets_to(server.port)} open after"
+            f"\n{real_transport}: {THREADS * CALLS} calls in {elapsed:.2f}s "
+            f"({THREADS * CALLS / elapsed:.0f}/s), {echo_server.connections} connections opened, "
+            f"{open_sockets_to(echo_server.port)} open after"
         )
     finally:
         client.close()
-    assert open_sockets_to(server.port) == 0  # close() releases them all
+    assert open_sockets_to(echo_server.port) == 0  # close() releases them all
 
 
-def test_memory_does_not_grow_across_runs(server: RawServer, transport_name: str) -> None:
-    client = make(server, transport_name)
+def test_memory_does_not_grow_across_runs(echo_server: RawServer, real_transport: str) -> None:
+    client = make(echo_server, real_transport)
     try:
         run: Callable[[], Any] = lambda: workload(client, 8, 50)  # noqa: E731
         assert run() == []  # warm up: caches, pools, lazy imports
@@ -162,7 +113,7 @@ def test_memory_does_not_grow_across_runs(server: RawServer, transport_name: str
         try:
             sizes = []
             for _ in range(3):
-                server.reset_counts()  # the server's own log of requests is not ours
+                echo_server.reset_counts()  # the echo_server's own log of requests is not ours
                 assert run() == []
                 gc.collect()
                 sizes.append(tracemalloc.get_traced_memory()[0])
@@ -172,13 +123,13 @@ def test_memory_does_not_grow_across_runs(server: RawServer, transport_name: str
         client.close()
     # 400 calls per run: a leak of even 1 KB per call would show as 400 KB per run.
     growth = sizes[-1] - sizes[0]
-    print(f"\n{transport_name}: traced memory after runs {sizes} (growth {growth} bytes)")
+    print(f"\n{real_transport}: traced memory after runs {sizes} (growth {growth} bytes)")
     assert growth < 200_000, sizes
 
 
-def test_threads_do_not_share_a_stream(server: RawServer, transport_name: str) -> None:
+def test_threads_do_not_share_a_stream(echo_server: RawServer, real_transport: str) -> None:
     """Many threads each reading their own stream at once, interleaved."""
-    client = make(server, transport_name)
+    client = make(echo_server, real_transport)
     barrier = threading.Barrier(16)
     try:
 

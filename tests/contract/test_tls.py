@@ -63,11 +63,6 @@ def tls_server(ca: Any) -> Iterator[Tuple[HTTPServer, List[str], str]]:
     server.stop()
 
 
-@pytest.fixture(params=["urllib3", "stdlib"])
-def transport_name(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
 def base(server: HTTPServer, host: str = "127.0.0.1") -> str:
     return f"https://{host}:{server.port}/v1"
 
@@ -79,7 +74,7 @@ def chat_both_ways(client: MegaNova) -> None:
 
 
 def test_verification_is_on_by_default(
-    tls_server: Tuple[HTTPServer, List[str], str], transport_name: str
+    tls_server: Tuple[HTTPServer, List[str], str], real_transport: str
 ) -> None:
     server, seen, _ = tls_server
     seen.clear()
@@ -87,7 +82,7 @@ def test_verification_is_on_by_default(
     client = MegaNova(
         api_key=KEY,
         base_url=base(server),
-        transport=transport_name,
+        transport=real_transport,
         clock=clock,
         max_retries=2,
     )
@@ -111,19 +106,19 @@ def test_verification_is_on_by_default(
 
 
 def test_its_ca_bundle_makes_it_work_for_chat_and_streams(
-    tls_server: Tuple[HTTPServer, List[str], str], transport_name: str
+    tls_server: Tuple[HTTPServer, List[str], str], real_transport: str
 ) -> None:
     server, seen, bundle = tls_server
     seen.clear()
     with MegaNova(
-        api_key=KEY, base_url=base(server), transport=transport_name, verify=bundle
+        api_key=KEY, base_url=base(server), transport=real_transport, verify=bundle
     ) as client:
         chat_both_ways(client)
         chat_both_ways(client)  # over the pooled TLS connection
     assert seen == [f"Bearer {KEY}"] * 4
 
 
-def test_the_hostname_is_checked(ca: Any, transport_name: str) -> None:
+def test_the_hostname_is_checked(ca: Any, real_transport: str) -> None:
     """A certificate from a trusted CA but for another name is refused."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ca.issue_cert("api.other.example").configure_cert(context)
@@ -137,7 +132,7 @@ def test_the_hostname_is_checked(ca: Any, transport_name: str) -> None:
             MegaNova(
                 api_key=KEY,
                 base_url=base(server),
-                transport=transport_name,
+                transport=real_transport,
                 verify=bundle,
                 max_retries=0,
             ) as client,
@@ -153,7 +148,7 @@ def test_the_hostname_is_checked(ca: Any, transport_name: str) -> None:
 
 
 def test_a_missing_ca_bundle_is_a_typed_error(
-    tls_server: Tuple[HTTPServer, List[str], str], transport_name: str, tmp_path: Any
+    tls_server: Tuple[HTTPServer, List[str], str], real_transport: str, tmp_path: Any
 ) -> None:
     server, _, _ = tls_server
     missing = str(tmp_path / "no-such-ca.pem")
@@ -161,7 +156,7 @@ def test_a_missing_ca_bundle_is_a_typed_error(
         client = MegaNova(
             api_key=KEY,
             base_url=base(server),
-            transport=transport_name,
+            transport=real_transport,
             verify=missing,
             max_retries=0,
         )

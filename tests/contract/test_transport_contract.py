@@ -9,8 +9,6 @@ from __future__ import annotations
 import os
 import queue
 import socket
-import subprocess
-import sys
 import textwrap
 import threading
 import time
@@ -39,6 +37,7 @@ from meganova.errors import (
 from tests.contract import rawserver
 from tests.contract.conftest import Server
 from tests.contract.rawserver import RawServer
+from tests.helpers import run_python
 
 Factory = Callable[..., MegaNova]
 KEY = "sk-test"
@@ -546,17 +545,7 @@ NO_URLLIB3 = textwrap.dedent(
 
 
 def test_stdlib_transport_works_without_urllib3() -> None:
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    env = {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    result = subprocess.run(
-        [sys.executable, "-c", NO_URLLIB3],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-        cwd=root,
-    )
-    assert result.returncode == 0, result.stderr
+    result = run_python(NO_URLLIB3)
     assert result.stdout.split("\n")[:2] == [
         "UrllibTransport /v1/models",
         "UrllibTransport /v1/models",

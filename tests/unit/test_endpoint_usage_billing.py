@@ -11,6 +11,7 @@ from meganova import MegaNova
 from meganova.adapters.fake_transport import FakeResponse, FakeTransport
 from meganova.core.resources._support import platform_base
 from meganova.errors import InvalidArgumentError, InvalidArgumentTypeError
+from meganova.testing import endpoints
 from tests.clock import VirtualClock
 
 
@@ -117,21 +118,7 @@ def test_get_balance_reads_the_platform_credits_reply() -> None:
 
 
 def test_instance_billings_typed() -> None:
-    body = {
-        "data": [
-            {
-                "vm_access_info_id": 311,
-                "running_hours": 2.5,
-                "fee_accumulated": 5.0,
-                "tax_rate": 0.1,
-                "fee_accumulated_taxed": 5.5,
-                "product_status": "running",
-            }
-        ],
-        "total_cost": 5.5,
-        "message": "ok",
-        "status": "success",
-    }
+    body = endpoints.billing()
     client, transport = make(FakeResponse.json(body, headers={"x-request-id": "i1"}))
     billings = client.billing.get_user_instance_billings()
     assert transport.requests[0].url.endswith("/v1/billing/user-instance-billings")

@@ -1,0 +1,48 @@
+"""What many tests script a server with: the chat route, a user turn, SSE events, and a
+fresh interpreter running this checkout."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from typing import Any, Mapping, Optional
+
+from meganova.testing import DEMO_MODEL
+from meganova.testing.wire import DONE, ChatShape, sse
+
+__all__ = ["CHAT_PATH", "DONE", "ROOT", "SSE", "USER", "ev", "run_python"]
+
+CHAT_PATH = "/v1/chat/completions"
+USER = [{"role": "user", "content": "Hi"}]
+SSE = {"Content-Type": "text/event-stream"}
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+_CHUNK = ChatShape("chatcmpl-9a", DEMO_MODEL, 1767225600)
+
+
+def ev(text: Optional[str] = None, finish: Any = None, **delta: Any) -> bytes:
+    """One ``chat.completion.chunk`` SSE event: ``text`` as the delta's content, other
+    delta fields (``role``, ``tool_calls``, ...) as given."""
+    if text is not None:
+        delta["content"] = text
+    return sse(_CHUNK.chunk(delta, finish))
+
+
+def run_python(
+    script: str, *args: str, env: Optional[Mapping[str, str]] = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``script`` in a fresh interpreter that imports this checkout (``env``: the
+    environment to start from, ``os.environ`` by default); it must exit 0."""
+    base = dict(os.environ if env is None else env)
+    base["PYTHONPATH"] = ROOT + os.pathsep + base.get("PYTHONPATH", "")
+    result = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=base,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    return result
