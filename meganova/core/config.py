@@ -11,6 +11,7 @@ from .._version import __version__
 from .errors import ConfigurationError, InvalidArgumentError, InvalidArgumentTypeError
 from .http import Timeout, TimeoutLike
 from .retry import RetrySettings
+from .validation import require_str
 
 DEFAULT_BASE_URL = "https://api.meganova.ai/v1"
 DEFAULT_TIMEOUT = Timeout(connect=5.0, read=600.0)
@@ -47,13 +48,7 @@ class Secret:
 
 
 def _string_option(name: str, value: object) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise InvalidArgumentTypeError(
-            f"{name} must be a string, got {type(value).__name__}", argument=name
-        )
-    return value
+    return None if value is None else require_str(name, value, allow_empty=True)
 
 
 def check_max_retries(value: object, name: str = "max_retries") -> int:

@@ -55,9 +55,6 @@ class ScriptedResponse(FakeResponse):
             elif piece:
                 yield piece
 
-    def read(self) -> bytes:
-        return b"".join(self.iter_bytes())
-
 
 def wait(clock: Any, seconds: float, read_timeout: float | None) -> None:
     if seconds <= 0:
@@ -110,6 +107,9 @@ class ChatShape:
         self.model = model
         self.created = created
 
+    def _head(self, kind: str) -> dict[str, Any]:
+        return {"id": self.id, "object": kind, "created": self.created, "model": self.model}
+
     def completion(
         self,
         message: dict[str, Any],
@@ -117,29 +117,20 @@ class ChatShape:
         usage: dict[str, int],
     ) -> dict[str, Any]:
         return {
-            "id": self.id,
-            "object": "chat.completion",
-            "created": self.created,
-            "model": self.model,
+            **self._head("chat.completion"),
             "choices": [{"index": 0, "message": message, "finish_reason": finish_reason}],
             "usage": usage,
         }
 
     def chunk(self, delta: dict[str, Any], finish_reason: str | None = None) -> dict[str, Any]:
         return {
-            "id": self.id,
-            "object": "chat.completion.chunk",
-            "created": self.created,
-            "model": self.model,
+            **self._head("chat.completion.chunk"),
             "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}],
         }
 
     def usage_chunk(self, usage: dict[str, int]) -> dict[str, Any]:
         return {
-            "id": self.id,
-            "object": "chat.completion.chunk",
-            "created": self.created,
-            "model": self.model,
+            **self._head("chat.completion.chunk"),
             "choices": [],
             "usage": usage,
         }

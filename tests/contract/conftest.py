@@ -253,23 +253,8 @@ def make_client(
     transport_name: str, server: Server, clock: VirtualClock
 ) -> Iterator[Callable[..., MegaNova]]:
     """Build clients on this case's transport and server; all are closed afterwards."""
-    made: List[MegaNova] = []
-
-    def build(**options: Any) -> MegaNova:
-        options.setdefault("api_key", "sk-test")
-        options.setdefault("base_url", server.base_url)
-        options.setdefault("clock", clock)
-        if "transport" not in options:
-            options["transport"] = (
-                server.transport if isinstance(server, FakeBackend) else transport_name
-            )
-        client = MegaNova(**options)
-        made.append(client)
-        return client
-
-    yield build
-    for client in made:
-        client.close()
+    transport = server.transport if isinstance(server, FakeBackend) else transport_name
+    yield from _clients(base_url=server.base_url, clock=clock, transport=transport)
 
 
 @pytest.fixture
@@ -311,16 +296,19 @@ def echo_server() -> Iterator[RawServer]:
 def make_raw_client(
     socket_transport: str, raw: RawServer, clock: VirtualClock
 ) -> Iterator[Callable[..., MegaNova]]:
-    made: List[MegaNova] = []
     raw.reset_counts()
+    yield from _clients(
+        base_url=raw.url("/v1"), clock=clock, max_retries=0, transport=socket_transport
+    )
+
+
+def _clients(**defaults: Any) -> Iterator[Callable[..., MegaNova]]:
+    """A fixture body: yields a client factory (``defaults`` under the caller's
+    options), then closes every client it made."""
+    made: List[MegaNova] = []
 
     def build(**options: Any) -> MegaNova:
-        options.setdefault("api_key", "sk-test")
-        options.setdefault("base_url", raw.url("/v1"))
-        options.setdefault("clock", clock)
-        options.setdefault("max_retries", 0)
-        options.setdefault("transport", socket_transport)
-        client = MegaNova(**options)
+        client = MegaNova(**{"api_key": "sk-test", **defaults, **options})
         made.append(client)
         return client
 

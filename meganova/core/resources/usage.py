@@ -31,6 +31,10 @@ _ROW_LIST_KEYS = ("rows", "items", "details", "records", "usage", "data")
 TimeArg = Union[str, datetime, date]
 
 
+def _not_iso(name: str, value: object) -> InvalidArgumentError:
+    return InvalidArgumentError(f"{name} is not an ISO-8601 date or time: {value!r}", argument=name)
+
+
 def parse_time(name: str, value: object) -> tuple[datetime, str]:
     """``(instant in UTC, wire text)`` for an ISO-8601 string, ``datetime`` or ``date``.
     Naive times are taken as UTC."""
@@ -46,17 +50,13 @@ def parse_time(name: str, value: object) -> tuple[datetime, str]:
             try:
                 day = date.fromisoformat(text)
             except ValueError:
-                raise InvalidArgumentError(
-                    f"{name} is not an ISO-8601 date or time: {value!r}", argument=name
-                ) from None
+                raise _not_iso(name, value) from None
             return datetime(day.year, day.month, day.day, tzinfo=timezone.utc), text
         iso = text[:-1] + "+00:00" if text[-1:] in ("Z", "z") else text
         try:
             moment = datetime.fromisoformat(iso)
         except ValueError:
-            raise InvalidArgumentError(
-                f"{name} is not an ISO-8601 date or time: {value!r}", argument=name
-            ) from None
+            raise _not_iso(name, value) from None
     else:
         raise InvalidArgumentTypeError(
             f"{name} must be an ISO-8601 string, datetime or date, got {type(value).__name__}",
