@@ -128,7 +128,10 @@ def _certificate_refused(exc: BaseException) -> bool:
         if not todo:
             return False
         item = todo.pop()
-        if isinstance(item, ssl.SSLCertVerificationError):
+        # urllib3 1.26 checks hostnames itself and raises its own CertificateError.
+        if isinstance(item, ssl.SSLCertVerificationError) or (
+            type(item).__name__ == "CertificateError"
+        ):
             return True
         if isinstance(item, BaseException):
             todo.extend(a for a in item.args if isinstance(a, BaseException))
