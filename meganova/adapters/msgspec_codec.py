@@ -49,9 +49,12 @@ class MsgspecCodec:
             raise CodecError(str(exc)) from None
         return result
 
+    # What ``decoder_for``'s decoders raise: not a ValueError in every msgspec release.
+    decode_errors = (msgspec.DecodeError,)
+
     def decoder_for(self, type: type[T]) -> Callable[[bytes], T]:
         """msgspec's own bound ``decode`` for ``type``: no wrapper per call. It raises
-        msgspec's errors (``ValueError`` subclasses) instead of ``CodecError``."""
+        ``decode_errors`` instead of ``CodecError``."""
         decode: Callable[[bytes], T] = self._decoder(type).decode
         return decode
 

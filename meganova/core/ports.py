@@ -61,20 +61,24 @@ class Codec(Protocol):
     def convert(self, value: Any, type: type[T]) -> T: ...
 
 
-DECODE_ERRORS = (ValueError, TypeError, RecursionError)
-"""What a bound decoder may raise on bad data (``CodecError`` is a ``ValueError``)."""
+DECODE_ERRORS: tuple[type[Exception], ...] = (ValueError, TypeError, RecursionError)
+"""What any decoder may raise on bad data (``CodecError`` is a ``ValueError``)."""
 
 
-def decoder_for(codec: Codec, type: type[T]) -> Callable[[bytes], T]:
+def decoder_for(
+    codec: Codec, type: type[T]
+) -> tuple[Callable[[bytes], T], tuple[type[Exception], ...]]:
     """A callable decoding bytes into ``type``, bound once for a hot loop (a stream's
-    chunks). Codecs may offer ``decoder_for(type)`` returning their own decoder, which
-    may raise any of ``DECODE_ERRORS``; otherwise ``codec.decode`` is used."""
+    chunks), and the exceptions it raises on bad data. A codec may offer
+    ``decoder_for(type)`` returning its own unwrapped decoder, and ``decode_errors``
+    naming the library's exceptions that decoder raises; otherwise ``codec.decode``
+    (which raises ``CodecError``) is used."""
     fast = getattr(codec, "decoder_for", None)
     if fast is not None:
         bound: Callable[[bytes], T] = fast(type)
-        return bound
+        return bound, DECODE_ERRORS + tuple(getattr(codec, "decode_errors", ()))
     decode = codec.decode
-    return lambda data: decode(data, type)
+    return (lambda data: decode(data, type)), DECODE_ERRORS
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ from .errors import (
     parse_error_body,
 )
 from .models.chat import ChatCompletionChunk, ChatResponse, ChatStreamChunk
-from .ports import DECODE_ERRORS, Codec, Response, decoder_for
+from .ports import Codec, Response, decoder_for
 from .sse import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
 
 __all__ = ["ChatCompletionStream", "ChatStream", "Stream"]
@@ -146,7 +146,8 @@ class ChatCompletionStream(Stream[ChatCompletionChunk]):
             return  # closed before it was read
         body = iter(self.response.iter_bytes())
         feed = self._decoder.feed_data
-        decode = decoder_for(self._codec, ChatCompletionChunk)  # bound once, not per chunk
+        # bound once, not per chunk
+        decode, decode_errors = decoder_for(self._codec, ChatCompletionChunk)
         payloads = self._payloads
         append = payloads.append
         monotonic = self._clock.monotonic
@@ -174,7 +175,7 @@ class ChatCompletionStream(Stream[ChatCompletionChunk]):
                                 continue
                         try:
                             chunk = decode(raw)
-                        except DECODE_ERRORS as exc:
+                        except decode_errors as exc:
                             raise self._decode_error(raw, exc) from None
                         if chunk.error:
                             raise self._api_error(raw)
