@@ -29,6 +29,7 @@ __all__ = [
     "StreamConnectionError",
     "StreamTimeoutError",
     "error_for_status",
+    "error_from_payload",
     "parse_error_body",
 ]
 
@@ -406,3 +407,45 @@ class StreamTimeoutError(APITimeoutError, StreamConnectionError):
         self.partial_text = partial_text
         self.chunks = list(chunks)
         self.partial = partial
+
+
+def _status_hint(parsed: Any) -> int | None:
+    """An HTTP-like status inside an error payload (``{"error": {"code": 429}}``)."""
+    if not isinstance(parsed, Mapping):
+        return None
+    candidates: list[Any] = []
+    error = parsed.get("error")
+    if isinstance(error, Mapping):
+        candidates += [error.get("status"), error.get("status_code"), error.get("code")]
+    candidates += [parsed.get("status"), parsed.get("status_code")]
+    for value in candidates:
+        if isinstance(value, str) and value.isdigit():
+            value = int(value)
+        if isinstance(value, int) and not isinstance(value, bool) and 400 <= value < 600:
+            return value
+    return None
+
+
+def error_from_payload(
+    body: bytes,
+    *,
+    headers: Mapping[str, str],
+    request_id: str | None,
+    default_message: str,
+) -> APIError:
+    """The typed error for an ``{"error": ...}`` payload that arrived with a 2xx status
+    (inside a stream, or as a whole reply): the class its own status code names, if any."""
+    message, code, param, kind, parsed = parse_error_body(body)
+    status = _status_hint(parsed)
+    if status is not None:
+        return error_for_status(status, headers=headers, body=body, request_id=request_id)
+    return APIError(
+        message or default_message,
+        code=code,
+        request_id=request_id,
+        headers=headers,
+        body=body,
+        parsed_body=parsed,
+        param=param,
+        error_type=kind,
+    )

@@ -20,7 +20,6 @@ from typing import (
     Generic,
     Iterator,
     List,
-    Mapping,
     Optional,
     TypeVar,
     cast,
@@ -36,8 +35,7 @@ from .errors import (
     StreamDecodeError,
     StreamError,
     StreamTimeoutError,
-    error_for_status,
-    parse_error_body,
+    error_from_payload,
 )
 from .models.chat import ChatCompletionChunk, ChatResponse, ChatStreamChunk
 from .ports import Codec, Response, decoder_for
@@ -303,24 +301,12 @@ class ChatCompletionStream(Stream[ChatCompletionChunk]):
         return error
 
     def _api_error(self, raw: bytes) -> APIError:
-        raw = self._scrub(raw)
-        message, code, param, kind, parsed = parse_error_body(raw)
-        headers = self.response.headers
-        status = _status_hint(parsed)
-        error: APIError
-        if status is not None:
-            error = error_for_status(status, headers=headers, body=raw, request_id=self.request_id)
-        else:
-            error = APIError(
-                message or "The server reported an error inside the stream",
-                code=code,
-                request_id=self.request_id,
-                headers=headers,
-                body=raw,
-                parsed_body=parsed,
-                param=param,
-                error_type=kind,
-            )
+        error = error_from_payload(
+            self._scrub(raw),
+            headers=self.response.headers,
+            request_id=self.request_id,
+            default_message="The server reported an error inside the stream",
+        )
         for name, value in self._partial().items():
             if name != "request_id":
                 setattr(error, name, value)
@@ -352,23 +338,6 @@ class ChatCompletionStream(Stream[ChatCompletionChunk]):
         if self._state == _OPEN:
             self._state = _CLOSED
         self._close_response()
-
-
-def _status_hint(parsed: Any) -> Optional[int]:
-    """An HTTP-like status inside an error payload (``{"error": {"code": 429}}``)."""
-    if not isinstance(parsed, Mapping):
-        return None
-    candidates: List[Any] = []
-    error = parsed.get("error")
-    if isinstance(error, Mapping):
-        candidates += [error.get("status"), error.get("status_code"), error.get("code")]
-    candidates += [parsed.get("status"), parsed.get("status_code")]
-    for value in candidates:
-        if isinstance(value, str) and value.isdigit():
-            value = int(value)
-        if isinstance(value, int) and not isinstance(value, bool) and 400 <= value < 600:
-            return value
-    return None
 
 
 class ChatStream(Stream[ChatStreamChunk]):

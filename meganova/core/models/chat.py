@@ -90,6 +90,8 @@ class ChatResponse(Model):
     object: str = "chat.completion"
     created: Optional[int] = None
     system_fingerprint: Optional[str] = None
+    # Set when a gateway answers 200 with {"error": ...}; the resource raises it.
+    error: Optional[Any] = None
     request_id: Optional[str] = None
 
     @property

@@ -10,6 +10,7 @@ from typing import (
     List,
     Literal,
     Mapping,
+    NoReturn,
     Optional,
     Sequence,
     Union,
@@ -17,7 +18,13 @@ from typing import (
 )
 
 from ..engine import RequestOptions, request_id_from
-from ..errors import InvalidArgumentError, InvalidArgumentTypeError
+from ..errors import (
+    APIResponseValidationError,
+    InvalidArgumentError,
+    InvalidArgumentTypeError,
+    error_from_payload,
+    parse_error_body,
+)
 from ..http import TimeoutLike
 from ..models.chat import ChatMessage, ChatResponse
 from ..streaming import ChatCompletionStream, ChatStream
@@ -31,6 +38,7 @@ from ..validation import (
 
 if TYPE_CHECKING:
     from ..engine import Engine
+    from ..ports import Response
 
 __all__ = ["ChatCompletions", "ChatResource"]
 
@@ -126,6 +134,8 @@ def _open_stream(
     engine: Engine, body: Dict[str, Any], options: Optional[RequestOptions]
 ) -> ChatCompletionStream:
     response = engine.open_stream("POST", PATH, json=body, options=options)
+    if response.headers.get("content-type", "").startswith("application/json"):
+        _refuse_json_instead_of_stream(engine, response)
     timeout = engine.config.timeout
     if options is not None and options.timeout is not None:
         timeout = options.timeout
@@ -136,6 +146,45 @@ def _open_stream(
         read_timeout=timeout.read,
         request_id=request_id_from(response.headers),
         scrub=engine.scrub,
+    )
+
+
+def _refuse_json_instead_of_stream(engine: Engine, response: Response) -> NoReturn:
+    """A 200 JSON reply to a streamed call: an error payload, or a server that ignored
+    ``stream``. Either way the caller must hear about it, not get an empty stream."""
+    try:
+        raw = engine.scrub(response.read())
+    finally:
+        response.close()
+    request_id = request_id_from(response.headers)
+    if _is_error_payload(raw):
+        raise error_from_payload(
+            raw,
+            headers=response.headers,
+            request_id=request_id,
+            default_message="The server answered the stream with an error",
+        )
+    raise APIResponseValidationError(
+        "Asked for an event stream, but the server answered with one JSON document",
+        status=response.status,
+        request_id=request_id,
+        body=raw,
+    )
+
+
+def _is_error_payload(raw: bytes) -> bool:
+    _, _, _, _, parsed = parse_error_body(raw)
+    return isinstance(parsed, Mapping) and parsed.get("error") not in (None, False, "", {})
+
+
+def _raise_if_error(engine: Engine, response: ChatResponse) -> ChatResponse:
+    if response.error in (None, False, "", {}):
+        return response
+    raise error_from_payload(
+        engine.scrub(engine.codec.encode({"error": response.error})),
+        headers={},
+        request_id=response.request_id,
+        default_message="The server answered with an error",
     )
 
 
@@ -226,7 +275,8 @@ class ChatCompletions:
         )
         if body["stream"]:
             return _open_stream(engine, body, options)
-        return engine.request("POST", PATH, cast_to=ChatResponse, json=body, options=options)
+        response = engine.request("POST", PATH, cast_to=ChatResponse, json=body, options=options)
+        return _raise_if_error(engine, response)
 
 
 class ChatResource:
