@@ -146,6 +146,15 @@ class RequestOptions:
         )
 
 
+CALL_OPTIONS = ("max_retries", "deadline", "idempotency_key")
+
+
+def pop_call_options(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The SDK's per-call options found among a call's pass-through keyword arguments,
+    taken out so they act on this call and never reach the request body."""
+    return {name: kwargs.pop(name) for name in CALL_OPTIONS if name in kwargs}
+
+
 def _origin(url: str) -> tuple[str, str]:
     parts = urlsplit(url)
     return (parts.scheme.lower(), (parts.netloc.rsplit("@", 1)[-1]).lower())
@@ -531,6 +540,7 @@ __all__ = [
     "RequestOptions",
     "SystemClock",
     "attach_request_id",
+    "pop_call_options",
     "quote_segment",
     "request_id_from",
 ]

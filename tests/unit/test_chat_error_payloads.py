@@ -57,3 +57,21 @@ def test_a_stream_answered_with_a_whole_completion_is_not_an_empty_stream():
 def test_a_normal_reply_with_a_null_error_field_is_fine():
     client, _ = client_answering({**COMPLETION, "error": None})
     assert client.chat.create(messages=USER, model="m").text == "Hello"
+
+
+def test_per_call_sdk_options_act_on_the_call_and_are_not_sent():
+    transport = FakeTransport(
+        replies=[
+            FakeResponse.json({"error": {"message": "busy"}}, status=503),
+            FakeResponse.json(COMPLETION),
+        ]
+    )
+    client = MegaNova(api_key="sk-test", transport=transport)
+    with pytest.raises(APIError):
+        client.chat.create(
+            messages=USER, model="m", max_retries=0, deadline=30, idempotency_key="order-42"
+        )
+    (sent,) = transport.requests  # max_retries=0: the 503 was not retried
+    assert b"max_retries" not in sent.body and b"idempotency_key" not in sent.body
+    assert b"deadline" not in sent.body
+    assert sent.headers["Idempotency-Key"] == "order-42"

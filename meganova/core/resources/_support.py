@@ -26,6 +26,8 @@ def call_options(
     extra_body: Mapping[str, Any] | None,
     *,
     deadline: float | None = None,
+    max_retries: int | None = None,
+    idempotency_key: str | None = None,
 ) -> RequestOptions | None:
     return RequestOptions.build(
         timeout=timeout,
@@ -33,6 +35,8 @@ def call_options(
         extra_query=extra_query,
         extra_body=extra_body,
         deadline=deadline,
+        max_retries=max_retries,
+        idempotency_key=idempotency_key,
     )
 
 

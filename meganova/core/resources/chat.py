@@ -17,7 +17,7 @@ from typing import (
     overload,
 )
 
-from ..engine import RequestOptions, request_id_from
+from ..engine import RequestOptions, pop_call_options, request_id_from
 from ..errors import (
     APIResponseValidationError,
     InvalidArgumentError,
@@ -117,6 +117,7 @@ def _prepare(
         body["temperature"] = optional_number("temperature", temperature, minimum=0, maximum=2)
     if max_tokens is not None:
         body["max_tokens"] = optional_int("max_tokens", max_tokens, minimum=1)
+    sdk_options = pop_call_options(kwargs)
     for key, value in kwargs.items():
         if value is not None:  # an option left as None is not sent
             check_json_value(key, value)
@@ -126,6 +127,7 @@ def _prepare(
         extra_headers=extra_headers,
         extra_query=extra_query,
         extra_body=extra_body,
+        **sdk_options,
     )
     return body, options
 
@@ -258,7 +260,8 @@ class ChatCompletions:
     ) -> Union[ChatResponse, ChatCompletionStream]:
         """Create a chat completion; with ``stream=True`` a stream of
         ``ChatCompletionChunk``. Other keyword arguments (``tools``, ``top_p``, ...)
-        go into the JSON body unchanged."""
+        go into the JSON body unchanged; ``max_retries``, ``deadline`` and
+        ``idempotency_key`` are options of this call and are not sent."""
         engine = self._engine
         body, options = _prepare(
             engine,
@@ -351,7 +354,9 @@ class ChatResource:
     ) -> Union[ChatResponse, ChatStream]:
         """Send a chat and return the whole ``ChatResponse``; ``stream=True`` returns the
         same stream as ``stream()``. Other keyword arguments (``session_id``, ``tools``,
-        ``top_p``, ``stop``, ``seed``, ...) go into the JSON body unchanged."""
+        ``top_p``, ``stop``, ``seed``, ...) go into the JSON body unchanged;
+        ``max_retries``, ``deadline`` and ``idempotency_key`` are options of this call and
+        are not sent."""
         result = self.completions.create(
             messages=messages,
             model=model,
@@ -382,7 +387,7 @@ class ChatResource:
         **kwargs: Any,
     ) -> ChatStream:
         """Stream a chat: yields ``ChatStreamChunk`` (``chunk.delta`` is the new text);
-        the last item has ``done=True``."""
+        the last item has ``done=True``. Keyword arguments work as in ``create``."""
         if "stream" in kwargs:
             raise InvalidArgumentError(
                 "stream() always streams; do not pass stream=", argument="stream"

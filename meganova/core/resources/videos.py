@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any, Mapping, Optional, Union
 from urllib.parse import quote
 
-from ..engine import Engine
+from ..engine import Engine, pop_call_options
 from ..errors import (
     APIResponseValidationError,
     GenerationFailedError,
@@ -181,8 +181,10 @@ class VideosResource:
         **params: Any,
     ) -> NativeVideoGeneration:
         """The published SDK's call: ``POST /videos/generation`` with ``model_name`` and
-        model-specific keys (``params``, e.g. ``duration``, ``resolution``). It answers
+        model-specific keys (``params``, e.g. ``duration``, ``resolution``; ``max_retries``,
+        ``deadline`` and ``idempotency_key`` are taken as options of this call). It answers
         when the video is done; give it a long ``timeout`` (the MCP server waits 300 s)."""
+        sdk_options = pop_call_options(params)
         body = drop_none(
             {
                 **params,
@@ -190,7 +192,7 @@ class VideosResource:
                 "prompt": optional_str("prompt", prompt),
             }
         )
-        options = call_options(timeout, extra_headers, extra_query, extra_body)
+        options = call_options(timeout, extra_headers, extra_query, extra_body, **sdk_options)
         result = self._engine.request(
             "POST", NATIVE_PATH, cast_to=NativeVideoGeneration, json=body, options=options
         )
