@@ -11,7 +11,7 @@ from .._version import __version__
 from .errors import ConfigurationError, InvalidArgumentError, InvalidArgumentTypeError
 from .http import Timeout, TimeoutLike
 from .retry import RetrySettings
-from .validation import require_str
+from .validation import check_header, check_header_value, require_str
 
 DEFAULT_BASE_URL = "https://api.meganova.ai/v1"
 DEFAULT_TIMEOUT = Timeout(connect=5.0, read=600.0)
@@ -99,18 +99,7 @@ def _headers_option(value: object) -> tuple[tuple[str, str], ...]:
             f"default_headers must be a mapping of str to str, got {type(value).__name__}",
             argument="default_headers",
         )
-    pairs = []
-    for key, item in value.items():
-        if not isinstance(key, str) or not isinstance(item, str):
-            raise InvalidArgumentTypeError(
-                "default_headers must map str to str", argument="default_headers"
-            )
-        if any(c in key + item for c in "\r\n"):
-            raise InvalidArgumentError(
-                f"default_headers[{key!r}] contains a line break", argument="default_headers"
-            )
-        pairs.append((key, item))
-    return tuple(pairs)
+    return tuple(check_header("default_headers", key, item) for key, item in value.items())
 
 
 @dataclass(frozen=True)
@@ -164,21 +153,23 @@ def resolve_config(
             code="missing_api_key",
         )
     key = key.strip()
-    if any(c in key for c in "\r\n\x00"):
-        raise InvalidArgumentError("api_key contains a control character", argument="api_key")
+    if not key.isascii() or not key.isprintable() or " " in key:
+        # Never echo the key: the message names the problem only.
+        raise InvalidArgumentError(
+            "api_key must be printable ASCII without spaces", argument="api_key"
+        )
     url = base_url if base_url is not None else env.get(ENV_BASE_URL) or DEFAULT_BASE_URL
     region_value = _string_option("region", region)
     if region_value is None:
         region_value = env.get(ENV_REGION) or "auto"
-    if not region_value.strip() or any(c in region_value for c in "\r\n"):
+    check_header_value("region", region_value)
+    if not region_value.strip():
         raise InvalidArgumentError(
             "region must be a non-empty single-line string", argument="region"
         )
     extra = _string_option("user_agent_extra", user_agent_extra)
-    if extra is not None and any(c in extra for c in "\r\n"):
-        raise InvalidArgumentError(
-            "user_agent_extra contains a line break", argument="user_agent_extra"
-        )
+    if extra is not None:
+        check_header_value("user_agent_extra", extra)
     model = _string_option("default_model", default_model)
     if model is None:
         model = env.get(ENV_MODEL) or None

@@ -24,7 +24,7 @@ from .errors import (
 from .http import SENSITIVE_HEADERS, Headers, Request, Timeout, TimeoutLike
 from .ports import Codec, CodecError, Response, RetryDecision, RetryPolicy, Transport
 from .retry import RetrySettings, decide, parse_retry_after
-from .validation import check_json_value
+from .validation import check_header, check_json_value
 
 T = TypeVar("T")
 logger = logging.getLogger("meganova")
@@ -80,13 +80,8 @@ def _check_str_mapping(name: str, value: object, *, allow_none_values: bool) -> 
     for key, item in value.items():
         if not isinstance(key, str):
             raise InvalidArgumentTypeError(f"{name} keys must be strings", argument=name)
-        if name == "extra_headers":
-            if item is None and allow_none_values:
-                continue
-            if not isinstance(item, str) or any(c in key + item for c in "\r\n"):
-                raise InvalidArgumentError(
-                    f"extra_headers[{key!r}] must be a single-line string", argument=name
-                )
+        if name == "extra_headers" and not (item is None and allow_none_values):
+            check_header(name, key, item)
     return dict(value)
 
 

@@ -107,3 +107,38 @@ def check_json_value(name: str, value: object, _depth: int = 0) -> None:
     elif isinstance(value, (list, tuple)) and _depth < 64:
         for item in value:
             check_json_value(name, item, _depth + 1)
+
+
+_TOKEN_CHARS = frozenset(
+    "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+)
+
+
+def check_header_value(argument: str, value: str, *, what: str | None = None) -> str:
+    """A header value HTTP can carry: Latin-1 text without control characters (tab
+    allowed). Checked here so a bad value is an argument error, not a network error."""
+    label = what or argument
+    if any((c < " " and c != "\t") or c == "\x7f" for c in value):
+        raise InvalidArgumentError(
+            f"{label} contains a line break or control character", argument=argument
+        )
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        raise InvalidArgumentError(
+            f"{label} contains characters an HTTP header cannot carry (only Latin-1)",
+            argument=argument,
+        ) from None
+    return value
+
+
+def check_header(argument: str, name: object, value: object) -> tuple[str, str]:
+    """One header given by the caller (``default_headers``, ``extra_headers``)."""
+    if not isinstance(name, str) or not isinstance(value, str):
+        raise InvalidArgumentTypeError(f"{argument} must map str to str", argument=argument)
+    if not name or not set(name) <= _TOKEN_CHARS:
+        raise InvalidArgumentError(
+            f"{argument} has an invalid header name {name!r}", argument=argument
+        )
+    check_header_value(argument, value, what=f"{argument}[{name!r}]")
+    return name, value

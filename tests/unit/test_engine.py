@@ -232,3 +232,20 @@ def test_an_unencodable_field_is_named_before_any_traffic():
         client.engine.request("POST", "/t", cast_to=dict, json={"ok": 1, "tools": object()})
     assert info.value.argument == "tools" and isinstance(info.value, TypeError)
     assert transport.requests == []
+
+
+@pytest.mark.parametrize(
+    "headers", [{"X-A: b": "v"}, {"X-Snow": "\u2603"}, {"": "v"}, {"X": "a\x00b"}]
+)
+def test_bad_extra_headers_are_named_before_any_traffic(headers):
+    client, transport = client_with()
+    with pytest.raises(InvalidArgumentError) as info:
+        client.models.list(extra_headers=headers)
+    assert info.value.argument == "extra_headers"
+    assert transport.requests == []
+
+
+def test_latin1_header_values_are_allowed():
+    client, transport = client_with(FakeResponse.json({"data": []}))
+    client.models.list(extra_headers={"X-Team": "caf\u00e9"})
+    assert transport.requests[0].headers["X-Team"] == "caf\u00e9"
