@@ -3,6 +3,7 @@ the reply state machine."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import re
@@ -96,6 +97,19 @@ class PidGuard:
             return False
         self.pid = pid
         return True
+
+
+def socket_of(response: Any) -> socket.socket | None:
+    """The socket under an http.client reply (``None`` when it is not where expected)."""
+    sock = getattr(getattr(getattr(response, "fp", None), "raw", None), "_sock", None)
+    return sock if isinstance(sock, socket.socket) else None
+
+
+def closed_while_reading(request: Request) -> APIConnectionError:
+    return APIConnectionError(
+        f"The reply from {origin(request.url)} was closed while it was being read",
+        request_sent=True,
+    )
 
 
 def check_options(verify: object, max_connections: object) -> None:
@@ -332,8 +346,16 @@ class SocketResponse:
     read to its end (and its length checked); otherwise the socket is closed, never
     drained: an abandoned stream may never end."""
 
-    def __init__(self, request: Request, status: int, headers: Headers, reason: str) -> None:
+    def __init__(
+        self,
+        request: Request,
+        status: int,
+        headers: Headers,
+        reason: str,
+        sock: socket.socket | None = None,
+    ) -> None:
         self._request = request
+        self._sock = sock
         self._status = status
         self._headers = headers
         self._reason = reason
@@ -426,10 +448,14 @@ class SocketResponse:
             self._started = True
         except Exception as exc:
             self._discard()
+            if self._closed:  # close() in another thread cut this read short
+                raise closed_while_reading(self._request) from exc
             raise self._read_error(exc) from exc
         if chunk:
             self._received += len(chunk)
             return chunk
+        if self._closed:
+            raise closed_while_reading(self._request)
         self._finish()
         return b""
 
@@ -444,13 +470,21 @@ class SocketResponse:
         self._recycle(body is None or not body.decoder.excess)
 
     def close(self) -> None:
+        """Release the connection; an unfinished body is cut off and its socket closed.
+        Safe from another thread while one reads: shutting the socket down wakes a read
+        blocked on it (which then raises ``APIConnectionError``), so closing never waits
+        for the read timeout."""
         if self._closed:
             return
         self._closed = True
         if self._complete:
             self._release()
-        else:
-            self._discard()
+            return
+        sock = self._sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        self._discard()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(status={self._status})"

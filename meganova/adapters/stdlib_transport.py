@@ -24,6 +24,7 @@ from ._http_common import (
     SocketResponse,
     check_options,
     socket_file,
+    socket_of,
     translate_socket_error,
 )
 
@@ -127,7 +128,7 @@ class StdlibResponse(SocketResponse):
         # The parsed header list as received: getheaders() runs the email policy per header.
         pairs = getattr(raw.msg, "_headers", None)
         headers = Headers(pairs if isinstance(pairs, list) else raw.getheaders())
-        super().__init__(request, raw.status, headers, raw.reason or "")
+        super().__init__(request, raw.status, headers, raw.reason or "", socket_of(raw))
         self._raw = raw
         self._conn: http.client.HTTPConnection | None = conn
         self._transport = transport

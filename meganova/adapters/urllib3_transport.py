@@ -35,6 +35,7 @@ from ._http_common import (
     finish_message,
     origin,
     socket_file,
+    socket_of,
     translate_socket_error,
 )
 
@@ -86,7 +87,8 @@ class Urllib3Response(SocketResponse):
         # http.client's parsed header list when it is there: urllib3's dict is slower to walk.
         pairs = getattr(getattr(getattr(raw, "_fp", None), "msg", None), "_headers", None)
         headers = Headers(pairs if isinstance(pairs, list) else _header_pairs(raw.headers))
-        super().__init__(request, int(raw.status), headers, str(raw.reason or ""))
+        sock = socket_of(getattr(raw, "_fp", None))
+        super().__init__(request, int(raw.status), headers, str(raw.reason or ""), sock)
         self._raw = raw
         self._chunks: Iterator[bytes] | None = None
 

@@ -206,14 +206,18 @@ class ChatCompletionStream(Stream[ChatCompletionChunk]):
                         )
             except StreamError:
                 raise
-            except APITimeoutError as exc:
-                raise self._with_partial(
-                    StreamTimeoutError, f"The stream stalled: {exc.message}"
-                ) from exc
             except APIConnectionError as exc:
+                if self._state == _CLOSED:
+                    return  # close() in another thread cut the read: the loop just ends
+                if isinstance(exc, APITimeoutError):
+                    raise self._with_partial(
+                        StreamTimeoutError, f"The stream stalled: {exc.message}"
+                    ) from exc
                 raise self._with_partial(
                     StreamConnectionError, f"The connection broke mid-stream: {exc.message}"
                 ) from exc
+            if self._state == _CLOSED:
+                return
             self._decoder.close()
             if self._accumulated().finished:
                 self._state = _DONE  # no [DONE], but the server said it had finished
@@ -333,7 +337,11 @@ class ChatCompletionStream(Stream[ChatCompletionChunk]):
         return self._accumulated().response(request_id=self.request_id)
 
     def close(self) -> None:
-        """Stop reading and release the connection. Safe to call twice."""
+        """Stop reading and release the connection (an unfinished one is discarded, never
+        pooled). Safe to call twice, and from another thread while one iterates: a read
+        blocked there is interrupted at once, and that thread's loop simply ends (no
+        error, no more chunks); ``get_final_response()`` then raises
+        ``IncompleteStreamError`` (the stream was closed before it finished)."""
         self._close_gen()
         if self._state == _OPEN:
             self._state = _CLOSED
@@ -401,5 +409,7 @@ class ChatStream(Stream[ChatStreamChunk]):
         return self.completion_stream.get_final_response()
 
     def close(self) -> None:
+        """As ``ChatCompletionStream.close``: also safe from another thread, where the
+        iterating loop simply ends."""
         self._close_gen()
         self.completion_stream.close()
