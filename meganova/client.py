@@ -6,6 +6,8 @@ import importlib
 import logging
 import os
 import threading
+import warnings
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Mapping, Union, cast
 from urllib.parse import urlsplit
 
@@ -13,14 +15,17 @@ from .core.config import (
     DEFAULT_TIMEOUT,
     ClientConfig,
     check_deadline,
+    check_default_headers,
+    check_default_model,
     check_max_retries,
+    check_region,
+    normalize_base_url,
     resolve_config,
 )
 from .core.engine import Clock, Engine, SystemClock
 from .core.errors import InvalidArgumentError, InvalidArgumentTypeError
 from .core.http import Timeout, TimeoutLike
 from .core.ports import Codec, RetryPolicy, Transport
-from .core.retry import RetrySettings
 
 if TYPE_CHECKING:
     from .core.resources.audio import AudioResource
@@ -57,16 +62,26 @@ _logging_configured = False
 
 
 def _configure_logging(env: Mapping[str, str]) -> None:
-    """``MEGANOVA_LOG=debug|info`` sends the SDK's log lines to stderr (once per process)."""
+    """``MEGANOVA_LOG=debug|info|warning`` turns the SDK's logging on (once per process)."""
     global _logging_configured
     level_name = env.get("MEGANOVA_LOG", "").strip().upper()
-    if _logging_configured or level_name not in ("DEBUG", "INFO", "WARNING"):
+    if _logging_configured or not level_name:
         return
     _logging_configured = True
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
-    logger.addHandler(handler)
+    if level_name not in ("DEBUG", "INFO", "WARNING"):
+        warnings.warn(
+            f"MEGANOVA_LOG={level_name.lower()!r} is not debug, info or warning; "
+            "the SDK's logging stays off",
+            stacklevel=3,
+        )
+        return
     logger.setLevel(getattr(logging, level_name))
+    if not logging.getLogger().handlers:
+        # The application has not set up logging: print to stderr ourselves. When it
+        # has, its handlers get our lines by propagation (adding ours would double them).
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+        logger.addHandler(handler)
 
 
 def _warn_if_plain_http(base_url: str) -> None:
@@ -129,6 +144,35 @@ def _default_retry_policy(clock: Clock) -> RetryPolicy:
     from .adapters.tenacity_retry import TenacityRetryPolicy
 
     return TenacityRetryPolicy(sleep=clock.sleep)
+
+
+class _NotGiven:
+    """Marks an option ``with_options`` was not given (``None`` is a real value)."""
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN = _NotGiven()
+
+
+def _merge_headers(
+    current: tuple[tuple[str, str], ...], changes: object
+) -> tuple[tuple[str, str], ...]:
+    if not isinstance(changes, Mapping):
+        raise InvalidArgumentTypeError(
+            "default_headers must be a mapping of str to str (None removes a header)",
+            argument="default_headers",
+        )
+    if not all(isinstance(name, str) for name in changes):
+        raise InvalidArgumentTypeError(
+            "default_headers must map str to str", argument="default_headers"
+        )
+    removed = {name.lower() for name, value in changes.items() if value is None}
+    added = {name: value for name, value in changes.items() if value is not None}
+    replaced = removed | {name.lower() for name in added}
+    kept = {name: value for name, value in current if name.lower() not in replaced}
+    return check_default_headers({**kept, **added})
 
 
 class MegaNova:
@@ -230,60 +274,35 @@ class MegaNova:
     def with_options(
         self,
         *,
-        timeout: TimeoutLike | None = None,
-        max_retries: int | None = None,
-        base_url: str | None = None,
-        region: str | None = None,
-        default_headers: Mapping[str, str] | None = None,
-        default_model: str | None = None,
-        deadline: float | None = None,
+        timeout: TimeoutLike | _NotGiven = NOT_GIVEN,
+        max_retries: int | _NotGiven = NOT_GIVEN,
+        base_url: str | _NotGiven = NOT_GIVEN,
+        region: str | _NotGiven = NOT_GIVEN,
+        default_headers: Mapping[str, str | None] | _NotGiven = NOT_GIVEN,
+        default_model: str | _NotGiven | None = NOT_GIVEN,
+        deadline: float | _NotGiven | None = NOT_GIVEN,
     ) -> MegaNova:
-        """A client with some options changed that shares this one's connection pool."""
+        """A client with the given options changed that shares this one's connection
+        pool. ``None`` means what it means in ``MegaNova(...)``: ``timeout=None`` and
+        ``deadline=None`` remove the limit, ``default_model=None`` the default; a header
+        given as ``None`` in ``default_headers`` is removed."""
         config = self.config
         changes: dict[str, Any] = {}
-        if timeout is not None:
+        if not isinstance(timeout, _NotGiven):
             changes["timeout"] = Timeout.coerce(timeout)
-        if max_retries is not None:
-            old = config.retry
-            changes["retry"] = RetrySettings(
-                max_retries=check_max_retries(max_retries),
-                initial_delay=old.initial_delay,
-                max_delay=old.max_delay,
-                jitter=old.jitter,
-                max_retry_after=old.max_retry_after,
-            )
-        if deadline is not None:
+        if not isinstance(max_retries, _NotGiven):
+            changes["retry"] = replace(config.retry, max_retries=check_max_retries(max_retries))
+        if not isinstance(deadline, _NotGiven):
             changes["deadline"] = check_deadline(deadline)
-        if base_url is not None or region is not None or default_headers is not None:
-            if default_headers is not None and not isinstance(default_headers, Mapping):
-                raise InvalidArgumentTypeError(
-                    "default_headers must be a mapping of str to str", argument="default_headers"
-                )
-            merged = dict(config.default_headers)
-            merged.update(default_headers or {})
-            fresh = resolve_config(
-                api_key=config.api_key.reveal(),
-                base_url=base_url or config.base_url,
-                timeout=config.timeout,
-                max_retries=config.max_retries,
-                region=region or config.region,
-                user_agent_extra=config.user_agent_extra,
-                default_headers=merged,
-                default_model=default_model or config.default_model,
-                deadline=config.deadline,
-                env={},
-            )
-            changes.update(
-                base_url=fresh.base_url,
-                region=fresh.region,
-                default_headers=fresh.default_headers,
-            )
-        if default_model is not None:
-            if not isinstance(default_model, str) or not default_model.strip():
-                raise InvalidArgumentError(
-                    "default_model must be a non-empty string", argument="default_model"
-                )
-            changes["default_model"] = default_model
+        if not isinstance(base_url, _NotGiven):
+            changes["base_url"] = normalize_base_url(base_url)
+            _warn_if_plain_http(changes["base_url"])
+        if not isinstance(region, _NotGiven):
+            changes["region"] = check_region(region)
+        if not isinstance(default_model, _NotGiven):
+            changes["default_model"] = check_default_model(default_model)
+        if not isinstance(default_headers, _NotGiven):
+            changes["default_headers"] = _merge_headers(config.default_headers, default_headers)
         clone = object.__new__(MegaNova)
         clone._verify = self._verify
         clone._transport_spec = self._transport_spec
@@ -372,39 +391,54 @@ class MegaNova:
     # -- pickling: for multiprocessing and job queues ------------------------------
 
     def __getstate__(self) -> dict[str, Any]:
+        # Every part travels as the user chose it: the built-in transports and codec
+        # pickle as fresh instances with the same options (no sockets, no pool state).
         engine = self._engine
-        transport: Any = self._transport_spec if self._transport_spec is not None else "default"
-        if self._transport_spec is None and not _is_builtin_transport(engine.transport):
-            transport = engine.transport
-        return {
-            "config": engine.config,
-            "transport": transport,
-            "verify": self._verify,
-            "codec": None if _is_builtin_codec(engine.codec) else engine.codec,
-            "clock": None if isinstance(engine.clock, SystemClock) else engine.clock,
+        parts = {
+            "transport": self._transport_spec or engine.transport,
+            "codec": engine.codec,
+            "retry_policy": engine.retry_policy,
+            "clock": engine.clock,
         }
+        for name, part in parts.items():
+            _check_picklable(name, part)
+        return {"config": engine.config, "verify": self._verify, **parts}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         spec = state["transport"]
         self._verify = state["verify"]
-        self._transport_spec = spec if isinstance(spec, str) and spec != "default" else None
-        clock = state["clock"] or SystemClock()
-        transport = make_transport(None if spec == "default" else spec, verify=self._verify)
+        self._transport_spec = spec if isinstance(spec, str) else None
+        transport = make_transport(spec, verify=self._verify) if isinstance(spec, str) else spec
         self._setup(
             state["config"],
             transport,
-            state["codec"] or _default_codec(),
-            _default_retry_policy(clock),
-            clock,
+            state["codec"],
+            state["retry_policy"],
+            state["clock"],
         )
 
 
-def _is_builtin_transport(transport: object) -> bool:
-    return type(transport).__module__ in (
+_PICKLABLE_MODULES = frozenset(
+    {
         "meganova.adapters.urllib3_transport",
         "meganova.adapters.stdlib_transport",
-    )
+        "meganova.adapters.msgspec_codec",
+        "meganova.core.engine",
+        "builtins",
+    }
+)
 
 
-def _is_builtin_codec(codec: object) -> bool:
-    return type(codec).__module__ == "meganova.adapters.msgspec_codec"
+def _check_picklable(name: str, part: object) -> None:
+    """A user's own part that cannot be pickled fails here, named, instead of deep
+    inside pickle (ours are known to pickle: no trial for them)."""
+    if type(part).__module__ in _PICKLABLE_MODULES:
+        return
+    import pickle
+
+    try:
+        pickle.dumps(part)
+    except Exception as exc:
+        raise pickle.PicklingError(
+            f"MegaNova cannot be pickled: its {name} {part!r} cannot be pickled ({exc})"
+        ) from exc

@@ -86,12 +86,27 @@ def normalize_base_url(url: object, name: str = "base_url") -> str:
         raise InvalidArgumentError(
             f"{name} must be an absolute http(s) URL, got {text!r}", argument=name
         )
+    if "@" in parts.netloc:
+        # Credentials in a URL end up in reprs and logs; the key goes in a header.
+        raise InvalidArgumentError(
+            f"{name} must not contain user:password@; pass the key as api_key", argument=name
+        )
     if parts.query or parts.fragment:
         raise InvalidArgumentError(f"{name} must not carry a query or fragment", argument=name)
     return text
 
 
-def _headers_option(value: object) -> tuple[tuple[str, str], ...]:
+def check_region(value: object) -> str:
+    text = require_str("region", value)
+    check_header_value("region", text)
+    return text.strip()
+
+
+def check_default_model(value: object) -> str | None:
+    return None if value is None else require_str("default_model", value).strip()
+
+
+def check_default_headers(value: object) -> tuple[tuple[str, str], ...]:
     if value is None:
         return ()
     if not isinstance(value, Mapping):
@@ -159,30 +174,21 @@ def resolve_config(
             "api_key must be printable ASCII without spaces", argument="api_key"
         )
     url = base_url if base_url is not None else env.get(ENV_BASE_URL) or DEFAULT_BASE_URL
-    region_value = _string_option("region", region)
-    if region_value is None:
-        region_value = env.get(ENV_REGION) or "auto"
-    check_header_value("region", region_value)
-    if not region_value.strip():
-        raise InvalidArgumentError(
-            "region must be a non-empty single-line string", argument="region"
-        )
+    region_value = check_region(region if region is not None else env.get(ENV_REGION) or "auto")
     extra = _string_option("user_agent_extra", user_agent_extra)
     if extra is not None:
         check_header_value("user_agent_extra", extra)
-    model = _string_option("default_model", default_model)
-    if model is None:
-        model = env.get(ENV_MODEL) or None
-    if model is not None and not model.strip():
-        raise InvalidArgumentError("default_model must not be empty", argument="default_model")
+    model = check_default_model(
+        default_model if default_model is not None else env.get(ENV_MODEL) or None
+    )
     return ClientConfig(
         api_key=Secret(key),
         base_url=normalize_base_url(url),
         timeout=Timeout.coerce(timeout),
         retry=RetrySettings(max_retries=check_max_retries(max_retries)),
-        region=region_value.strip(),
+        region=region_value,
         user_agent_extra=extra or None,
-        default_headers=_headers_option(default_headers),
+        default_headers=check_default_headers(default_headers),
         default_model=model,
         deadline=check_deadline(deadline),
     )

@@ -6,7 +6,7 @@ import logging
 import os
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Mapping, Protocol, TypeVar
 from urllib.parse import quote, urlencode, urljoin, urlsplit
 
@@ -23,7 +23,7 @@ from .errors import (
 )
 from .http import SENSITIVE_HEADERS, Headers, Request, Timeout, TimeoutLike
 from .ports import Codec, CodecError, Response, RetryDecision, RetryPolicy, Transport
-from .retry import RetrySettings, decide, parse_retry_after
+from .retry import decide, parse_retry_after
 from .validation import check_header, check_json_value
 
 T = TypeVar("T")
@@ -355,13 +355,7 @@ class Engine:
         deadline = self.config.deadline
         if options is not None:
             if options.max_retries is not None:
-                settings = RetrySettings(
-                    max_retries=options.max_retries,
-                    initial_delay=settings.initial_delay,
-                    max_delay=settings.max_delay,
-                    jitter=settings.jitter,
-                    max_retry_after=settings.max_retry_after,
-                )
+                settings = replace(settings, max_retries=options.max_retries)
             if options.deadline is not None:
                 deadline = options.deadline
         clock = self.clock

@@ -85,6 +85,7 @@ def test_timeout_forms(value, expected):
         ({"base_url": "ftp://x"}, "base_url", InvalidArgumentError),
         ({"base_url": "api.meganova.ai/v1"}, "base_url", InvalidArgumentError),
         ({"base_url": ""}, "base_url", InvalidArgumentError),
+        ({"base_url": "https://user:pw@api.example.test/v1"}, "base_url", InvalidArgumentError),
         ({"region": ""}, "region", InvalidArgumentError),
         ({"api_key": 12345}, "api_key", InvalidArgumentTypeError),
         ({"default_headers": {"X": 1}}, "default_headers", InvalidArgumentTypeError),
@@ -154,3 +155,34 @@ def test_client_pickles_into_a_working_client_without_showing_the_key():
     assert clone.config == client.config
     assert type(clone.transport).__name__ == "UrllibTransport"
     assert "sk-pickle-me" not in repr(clone)
+
+
+def test_with_options_none_removes_limits_and_defaults():
+    client = make(
+        api_key="sk-x",
+        timeout=5.0,
+        deadline=30,
+        default_model="m1",
+        default_headers={"X-Team": "search", "X-Keep": "1"},
+    )
+    other = client.with_options(
+        timeout=None, deadline=None, default_model=None, default_headers={"x-team": None}
+    )
+    assert other.timeout == Timeout(None, None)
+    assert other.config.deadline is None and other.config.default_model is None
+    assert dict(other.config.default_headers) == {"X-Keep": "1"}
+    # untouched options stay
+    assert client.with_options().config == client.config
+
+
+def test_with_options_replaces_a_header_whatever_its_case():
+    client = make(api_key="sk-x", default_headers={"X-Team": "a"})
+    other = client.with_options(default_headers={"x-team": "b"})
+    assert dict(other.config.default_headers) == {"x-team": "b"}
+
+
+def test_with_options_base_url_to_a_remote_plain_http_host_warns(caplog):
+    client = make(api_key="sk-x")
+    with caplog.at_level("WARNING", logger="meganova"):
+        client.with_options(base_url="http://api.example.test/v1")
+    assert "plain http" in caplog.text
