@@ -112,6 +112,11 @@ def closed_while_reading(request: Request) -> APIConnectionError:
     )
 
 
+def rebuild(cls: Any, options: dict[str, Any]) -> Any:
+    """Unpickles a transport: a fresh instance with the options it was made with."""
+    return cls(**options)
+
+
 def check_options(verify: object, max_connections: object) -> None:
     if not isinstance(verify, (bool, str)):
         raise InvalidArgumentTypeError(

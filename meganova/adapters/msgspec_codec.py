@@ -23,6 +23,10 @@ class MsgspecCodec:
         self._decoders: dict[Any, msgspec.json.Decoder[Any]] = {}
         self._lock = threading.Lock()
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Encoder, decoders and lock are caches: a fresh codec decodes the same.
+        return (type(self), ())
+
     def encode(self, value: Any) -> bytes:
         try:
             return self._encoder.encode(value)

@@ -12,7 +12,7 @@ import re
 import select
 import ssl
 import threading
-from typing import Dict, List, Mapping, Tuple
+from typing import Any, Dict, List, Mapping, Tuple
 from urllib.parse import urlsplit
 
 from ..core.errors import APIConnectionError
@@ -23,6 +23,7 @@ from ._http_common import (
     PidGuard,
     SocketResponse,
     check_options,
+    rebuild,
     socket_file,
     socket_of,
     translate_socket_error,
@@ -285,6 +286,11 @@ class UrllibTransport:
         for conns in idle.values():
             for conn in conns:
                 conn.close()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickles as a fresh transport with the same options: sockets never travel.
+        options = {"verify": self._verify, "max_connections": self._max_connections}
+        return (rebuild, (type(self), options))
 
     def __repr__(self) -> str:
         return f"UrllibTransport(max_connections={self._max_connections})"

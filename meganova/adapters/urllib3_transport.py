@@ -34,6 +34,7 @@ from ._http_common import (
     check_options,
     finish_message,
     origin,
+    rebuild,
     socket_file,
     socket_of,
     translate_socket_error,
@@ -218,6 +219,14 @@ class Urllib3Transport:
     def close(self) -> None:
         with self._lock:
             self._pool.clear()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickles as a fresh transport with the same options: sockets never travel. A
+        # pool manager of the user's own travels as it is (or fails to pickle, named).
+        options: dict[str, Any] = {"verify": self._verify, "max_connections": self._max_connections}
+        if not self._owned:
+            options["pool_manager"] = self._pool
+        return (rebuild, (type(self), options))
 
     def __repr__(self) -> str:
         return f"Urllib3Transport(max_connections={self._max_connections})"

@@ -12,6 +12,10 @@ from typing import Any, Dict, List
 import pytest
 
 from meganova import MegaNova
+from meganova.adapters.fake_transport import FakeTransport
+from meganova.adapters.stdlib_transport import UrllibTransport
+from meganova.adapters.tenacity_retry import TenacityRetryPolicy
+from meganova.adapters.urllib3_transport import Urllib3Transport
 from tests.contract.rawserver import RawServer
 
 KEY = "sk-fork-pickle-0123456789"
@@ -115,3 +119,54 @@ def test_multiprocessing_workers_receive_a_working_client(echo_server: RawServer
         texts = [f"job-{n}" for n in range(4)]
         assert pool.starmap(_worker, [(client, t) for t in texts], chunksize=1) == texts
     client.close()
+
+
+class CountingPolicy(TenacityRetryPolicy):
+    """A user's own retry policy (importable, so picklable)."""
+
+    def __init__(self, label: str) -> None:
+        super().__init__()
+        self.label = label
+
+
+@pytest.mark.parametrize(
+    "transport",
+    [
+        UrllibTransport(verify=False, max_connections=3),
+        Urllib3Transport(verify=False, max_connections=2),
+    ],
+    ids=["stdlib", "urllib3"],
+)
+def test_pickling_keeps_the_transport_instance_and_retry_policy_chosen(
+    echo_server: RawServer, transport: Any
+) -> None:
+    client = MegaNova(
+        api_key=KEY,
+        base_url=echo_server.url("/v1"),
+        transport=transport,
+        retry_policy=CountingPolicy("mine"),
+    )
+    ask(client, "before-pickle")  # a used pool: its sockets must not travel
+    for original in (client, client.with_options(max_retries=1)):
+        copy = pickle.loads(pickle.dumps(original))
+        try:
+            assert type(copy.transport) is type(transport)
+            assert copy.transport is not transport
+            assert copy.transport._verify is False
+            assert copy.transport._max_connections == transport._max_connections
+            policy = copy._engine.retry_policy
+            assert isinstance(policy, CountingPolicy) and policy.label == "mine"
+            assert KEY not in repr(copy)
+            assert ask(copy, "after-pickle") == "after-pickle"
+        finally:
+            copy.close()
+    client.close()
+
+
+def test_an_unpicklable_part_of_the_users_fails_by_name() -> None:
+    client = MegaNova(api_key=KEY, transport=FakeTransport(lambda request: None))
+    with pytest.raises(pickle.PicklingError, match="its transport FakeTransport"):
+        pickle.dumps(client)
+    client = MegaNova(api_key=KEY, retry_policy=TenacityRetryPolicy(sleep=lambda s: None))
+    with pytest.raises(pickle.PicklingError, match="its retry_policy"):
+        pickle.dumps(client)
