@@ -8,10 +8,11 @@ import subprocess
 import sys
 from typing import Any, Mapping, Optional
 
-from meganova.testing import DEMO_MODEL
+from meganova.core.http import Request, Timeout
+from meganova.testing import DEMO_MODEL, FakeMeganova
 from meganova.testing.wire import DONE, ChatShape, sse
 
-__all__ = ["CHAT_PATH", "DONE", "ROOT", "SSE", "USER", "ev", "run_python"]
+__all__ = ["CHAT_PATH", "DONE", "ROOT", "SSE", "USER", "ev", "run_python", "serve_fake"]
 
 CHAT_PATH = "/v1/chat/completions"
 USER = [{"role": "user", "content": "Hi"}]
@@ -46,3 +47,27 @@ def run_python(
     )
     assert result.returncode == 0, result.stderr
     return result
+
+
+def serve_fake(fake: FakeMeganova) -> Any:
+    """A pytest-httpserver handler answering every request from ``fake``, so a real
+    transport talks HTTP to the fake Meganova."""
+    from werkzeug.wrappers import Response
+
+    def handler(incoming: Any) -> Response:
+        request = Request(
+            method=incoming.method,
+            url=incoming.url,
+            headers=dict(incoming.headers),
+            body=incoming.get_data() or None,
+            timeout=Timeout(connect=None, read=None),
+        )
+        reply = fake.handle(request)
+        return Response(
+            reply.iter_bytes(),
+            status=reply.status,
+            headers=list(reply.headers.items()),
+            direct_passthrough=True,
+        )
+
+    return handler

@@ -21,9 +21,8 @@ from typing import Any, Iterator
 
 import pytest
 
-from meganova.adapters.fake_transport import FakeResponse
-from meganova.core.http import Request, Timeout
 from meganova.testing import FakeMeganova, luna_answer
+from tests.helpers import serve_fake
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 TEXT = README.read_text(encoding="utf-8")
@@ -46,28 +45,6 @@ def python_blocks() -> list[tuple[str, str]]:
 BLOCKS = python_blocks()
 
 
-def _serve(fake: FakeMeganova) -> Any:
-    from werkzeug.wrappers import Response
-
-    def handler(incoming: Any) -> Response:
-        request = Request(
-            method=incoming.method,
-            url=incoming.url,
-            headers=dict(incoming.headers),
-            body=incoming.get_data() or None,
-            timeout=Timeout(connect=None, read=None),
-        )
-        reply: FakeResponse = fake.handle(request)
-        return Response(
-            reply.iter_bytes(),
-            status=reply.status,
-            headers=list(reply.headers.items()),
-            direct_passthrough=True,
-        )
-
-    return handler
-
-
 @pytest.fixture(scope="module")
 def readme_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """Runs every block once, in order; maps block id -> the exception it raised (or None)."""
@@ -76,7 +53,7 @@ def readme_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, A
     fake = FakeMeganova(video_seconds=0)
     httpserver = HTTPServer(host="127.0.0.1", port=0)
     httpserver.start()
-    httpserver.expect_request(re.compile(".*")).respond_with_handler(_serve(fake))
+    httpserver.expect_request(re.compile(".*")).respond_with_handler(serve_fake(fake))
     workdir = tmp_path_factory.mktemp("readme")
     (workdir / "hello.mp3").write_bytes(b"ID3\x03\x00\x00\x00\x00\x00\x00fake audio")
     saved_env = {k: os.environ.get(k) for k in ("MEGANOVA_API_KEY", "MEGANOVA_BASE_URL")}
