@@ -268,8 +268,32 @@ def _advice(error: MeganovaError) -> str:
     if isinstance(error, ConfigurationError):
         return "Set MEGANOVA_API_KEY, or run with --offline."
     if isinstance(error, InvalidArgumentError):
+        env_var = _ENV_OF.get(error.argument or "")
+        if env_var and env_var in os.environ:
+            return f"Check the {env_var} environment variable."
+        flag = _FLAG_OF.get(error.argument or "")
+        if flag:
+            return f"Check {flag} (meganova --help)."
         return "Check the command's arguments (meganova --help)."
     return "Try again; if it keeps failing, report it with the request id."
+
+
+# SDK argument -> what the user typed: the CLI option or the environment variable.
+_FLAG_OF = {
+    "from_": "--from",
+    "to": "--to",
+    "model": "--model",
+    "model_id": "the model id",
+    "temperature": "--temperature",
+    "max_tokens": "--max-tokens",
+    "messages": "the prompt",
+}
+_ENV_OF = {
+    "base_url": "MEGANOVA_BASE_URL",
+    "api_key": "MEGANOVA_API_KEY",
+    "default_model": "MEGANOVA_MODEL",
+    "region": "MEGANOVA_REGION",
+}
 
 
 def describe(error: MeganovaError) -> str:

@@ -220,3 +220,16 @@ def test_ctrl_c_during_a_stream_exits_cleanly() -> None:
     assert b"Traceback" not in err
     assert b"interrupted" in err
     assert len(first + out) < len(luna_answer(GREETING))
+
+
+def test_a_bad_option_is_named_as_the_user_typed_it() -> None:
+    result = run("usage", "--offline", "--from", "2026-11-07", "--to", "2026-11-01")
+    assert result.returncode == 1
+    no_traceback(result)
+    assert "Check --from" in result.stderr
+
+
+def test_a_bad_environment_variable_is_named() -> None:
+    result = run("models", MEGANOVA_API_KEY="sk-test", MEGANOVA_BASE_URL="ftp://nowhere")
+    assert result.returncode == 1
+    assert "MEGANOVA_BASE_URL environment variable" in result.stderr
