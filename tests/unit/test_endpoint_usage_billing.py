@@ -221,3 +221,10 @@ def test_envelope_side_fields_of_odd_types_keep_the_payload() -> None:
     client, _ = make(FakeResponse.json({"data": [{"cost": 1}], "message": {"m": 1}, "status": 0}))
     s = client.usage.summary(from_="2025-11-01", to="2025-11-02")
     assert s.rows[0].cost == 1 and s.status == "0"
+
+
+def test_total_cost_has_no_float_noise() -> None:
+    from meganova.core.models.usage import UsageRow, UsageSummary
+
+    summary = UsageSummary(rows=[UsageRow(cost=c) for c in (0.1, 0.2, 0.3) * 5])
+    assert summary.total_cost == 3.0  # a plain sum gives 2.9999999999999996

@@ -1,5 +1,6 @@
 """``GET /usage/time_range``: the reply schema is unknown, so every row is kept as sent."""
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
@@ -40,7 +41,8 @@ class UsageSummary(Model):
     @property
     def total_cost(self) -> Optional[float]:
         costs = [r.cost for r in self.rows if r.cost is not None]
-        return sum(costs) if costs else None
+        # fsum: exact sum of the floats, so 0.1 + 0.2 style noise does not pile up per row
+        return math.fsum(costs) if costs else None
 
     @property
     def total_tokens(self) -> Optional[int]:
