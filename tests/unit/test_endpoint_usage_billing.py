@@ -227,4 +227,4 @@ def test_total_cost_has_no_float_noise() -> None:
     from meganova.core.models.usage import UsageRow, UsageSummary
 
     summary = UsageSummary(rows=[UsageRow(cost=c) for c in (0.1, 0.2, 0.3) * 5])
-    assert summary.total_cost == 3.0  # a plain sum gives 2.9999999999999996
+    assert summary.total_cost == 3.0  # a plain sum gives 3.0000000000000004
