@@ -9,11 +9,13 @@ import os
 import re
 import socket
 import ssl
+import zlib
 from typing import Any, Iterator, Mapping
 from urllib.parse import urlsplit
 
 from ..core.errors import (
     APIConnectionError,
+    APIResponseValidationError,
     APITimeoutError,
     InvalidArgumentError,
     InvalidArgumentTypeError,
@@ -54,13 +56,11 @@ def describe(exc: BaseException) -> str:
 
 
 def expected_length(method: str, status: int, headers: Mapping[str, str]) -> int | None:
-    """Bytes the body must have when the reply says so (``None``: it does not say, or
-    the body is chunked or content-encoded)."""
+    """Bytes the body must have on the wire when the reply says so (``None``: it does
+    not say, or the body is chunked)."""
     if method == "HEAD" or status in NO_BODY_STATUSES or 100 <= status < 200:
         return None
     if "chunked" in headers.get("transfer-encoding", "").lower():
-        return None
-    if headers.get("content-encoding", "identity").strip().lower() not in ("", "identity"):
         return None
     raw = headers.get("content-length")
     if raw is None:
@@ -79,6 +79,71 @@ def truncated(request: Request, expected: int, received: int) -> APIConnectionEr
     return APIConnectionError(
         f"The connection to {origin(request.url)} closed after {received} of {expected} body bytes",
         request_sent=True,
+    )
+
+
+class ContentDecoder:
+    """Undoes ``Content-Encoding: gzip`` (or ``x-gzip``) and ``deflate`` (zlib-wrapped,
+    or raw as some servers send it) incrementally: ``decode`` takes what arrived,
+    ``finish`` checks the compressed stream ended. Both transports decode here, so a
+    reply reads the same on each. Corrupt data raises ``zlib.error``."""
+
+    __slots__ = ("_fed", "_gzip", "_obj")
+
+    def __init__(self, gzip: bool) -> None:
+        self._gzip = gzip
+        self._obj = zlib.decompressobj(16 + zlib.MAX_WBITS if gzip else zlib.MAX_WBITS)
+        self._fed = False
+
+    def decode(self, data: bytes) -> bytes:
+        obj = self._obj
+        try:
+            out = obj.decompress(data)
+        except zlib.error:
+            if self._gzip or self._fed:
+                raise
+            # deflate without the zlib wrapper (RFC 1951 alone): what some servers send
+            obj = self._obj = zlib.decompressobj(-zlib.MAX_WBITS)
+            out = obj.decompress(data)
+        self._fed = True
+        while self._gzip and obj.eof and obj.unused_data:  # several gzip members
+            rest = obj.unused_data
+            obj = self._obj = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            out += obj.decompress(rest)
+        return out
+
+    def finish(self) -> bytes:
+        if not self._fed:
+            return b""  # an empty body: nothing was compressed
+        out = self._obj.flush()
+        if not self._obj.eof:
+            raise zlib.error("the compressed body ended early")
+        return out
+
+
+def content_decoder(method: str, status: int, headers: Mapping[str, str]) -> ContentDecoder | None:
+    """The decoder a reply's ``Content-Encoding`` needs; ``None`` for identity, for a
+    reply without a body, and for codings we do not decode (never asked for: the body
+    is then passed on as it came)."""
+    coding = headers.get("content-encoding")
+    if coding is None or method == "HEAD" or status in NO_BODY_STATUSES:
+        return None
+    coding = coding.strip().lower()
+    if coding in ("gzip", "x-gzip"):
+        return ContentDecoder(gzip=True)
+    if coding == "deflate":
+        return ContentDecoder(gzip=False)
+    return None
+
+
+def corrupt_body(
+    request: Request, status: int, headers: Headers, exc: BaseException
+) -> APIResponseValidationError:
+    coding = headers.get("content-encoding", "").strip()
+    return APIResponseValidationError(
+        f"The {coding} body of the reply from {origin(request.url)} does not decompress "
+        f"({describe(exc)})",
+        status=status,
     )
 
 
@@ -369,6 +434,7 @@ class SocketResponse:
         self._complete = False
         self._closed = False
         self._body: DechunkedBody | None = None
+        self._decoder = content_decoder(request.method, status, headers)
 
     # -- what each library does -------------------------------------------------------
 
@@ -428,7 +494,14 @@ class SocketResponse:
             raise self._read_error(exc) from exc
         self._received = len(data)
         self._finish(check_length=not enforced)
-        return data
+        decoder = self._decoder
+        if decoder is None:
+            return data
+        self._decoder = None
+        try:
+            return decoder.decode(data) + decoder.finish()
+        except zlib.error as exc:
+            raise corrupt_body(self._request, self._status, self._headers, exc) from exc
 
     def iter_bytes(self) -> Iterator[bytes]:
         while True:
@@ -438,6 +511,28 @@ class SocketResponse:
             yield chunk
 
     def _read_some(self) -> bytes:
+        """What has arrived of the body, decoded (``b""``: its end)."""
+        decoder = self._decoder
+        if decoder is None:
+            return self._read_wire()
+        while True:
+            data = self._read_wire()
+            try:
+                if not data:
+                    self._decoder = None
+                    return decoder.finish()
+                out = decoder.decode(data)
+            except zlib.error as exc:
+                self._decoder = None
+                if not self._complete:
+                    self._discard()
+                self._closed = True
+                raise corrupt_body(self._request, self._status, self._headers, exc) from exc
+            if out:
+                return out
+
+    def _read_wire(self) -> bytes:
+        """What has arrived of the body as sent (``b""``: its end)."""
         if self._complete or self._closed:
             return b""
         try:

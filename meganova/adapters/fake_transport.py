@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 import threading
+import zlib
 from collections import deque
 from typing import Any, Callable, Iterable, Iterator, Mapping, Union
 
-from ..core.errors import APIConnectionError
+from ..core.errors import APIConnectionError, APIResponseValidationError
 from ..core.http import Headers, Request
+from ._http_common import content_decoder
 
 Chunk = Union[bytes, BaseException]
 Reply = Union["FakeResponse", BaseException]
@@ -85,6 +87,27 @@ class FakeResponse:
         return self._reason
 
     def iter_bytes(self) -> Iterator[bytes]:
+        decoder = content_decoder("GET", self._status, self._headers)
+        if decoder is None:
+            yield from self._wire()
+            return
+        # Content-Encoding is undone as the socket transports do.
+        try:
+            for chunk in self._wire():
+                out = decoder.decode(chunk)
+                if out:
+                    yield out
+            tail = decoder.finish()
+        except zlib.error as exc:
+            raise APIResponseValidationError(
+                f"The {self._headers.get('content-encoding')} body of the reply does not "
+                f"decompress ({exc})",
+                status=self._status,
+            ) from exc
+        if tail:
+            yield tail
+
+    def _wire(self) -> Iterator[bytes]:
         if self._consumed:
             return
         self._consumed = True

@@ -97,19 +97,17 @@ class Urllib3Response(SocketResponse):
         return True  # enforce_content_length=True: urllib3 itself raises on a short body
 
     def _read_all(self) -> bytes:
-        return bytes(self._raw.read(decode_content=True) or b"")
+        return bytes(self._raw.read(decode_content=False) or b"")
 
     def _read_error(self, exc: BaseException) -> APIConnectionError:
         return translate(exc, self._request, reading=True)
 
     def _dechunker(self) -> DechunkedBody | None:
-        """Read a chunked, unencoded body off the socket file ourselves: urllib3's
-        ``read1`` returns one HTTP chunk per call through several layers. ``None``
-        when urllib3's private attributes are not as expected (then urllib3 reads)."""
+        """Read a chunked body off the socket file ourselves: urllib3's ``read1``
+        returns one HTTP chunk per call through several layers. ``None`` when urllib3's
+        private attributes are not as expected (then urllib3 reads)."""
         raw = self._raw
-        if not getattr(raw, "chunked", False) or self._headers.get(
-            "content-encoding", "identity"
-        ).strip().lower() not in ("", "identity"):
+        if not getattr(raw, "chunked", False):
             return None
         fp = socket_file(getattr(raw, "_fp", None))
         return None if fp is None else DechunkedBody(fp)
@@ -118,20 +116,20 @@ class Urllib3Response(SocketResponse):
         raw = self._raw
         if hasattr(raw, "read1"):
             # urllib3 >= 2.2: whatever has arrived, for chunked and sized bodies alike.
-            return bytes(raw.read1(READ_SIZE) or b"")
+            return bytes(raw.read1(READ_SIZE, decode_content=False) or b"")
         if raw.chunked and raw.supports_chunked_reads():
             # Older urllib3 yields each HTTP chunk as it arrives.
             if self._chunks is None:
-                self._chunks = iter(raw.read_chunked(READ_SIZE, decode_content=True))
+                self._chunks = iter(raw.read_chunked(READ_SIZE, decode_content=False))
             return bytes(next(self._chunks, b""))
         fp: Any = getattr(raw, "_fp", None)
-        if self._headers.get("content-encoding") is None and hasattr(fp, "read1"):
+        if hasattr(fp, "read1"):
             # Older urllib3's read(amt) waits for amt bytes; http.client's read1 does not.
             data = bytes(fp.read1(READ_SIZE))
             if not data:
                 fp.close()
             return data
-        return bytes(raw.read(READ_SIZE, decode_content=True) or b"")
+        return bytes(raw.read(READ_SIZE, decode_content=False) or b"")
 
     def _recycle(self, in_step: bool) -> None:
         if self._body is not None:
@@ -208,7 +206,7 @@ class Urllib3Transport:
                 retries=False,
                 redirect=False,
                 preload_content=False,
-                decode_content=True,
+                decode_content=False,  # the shared SocketResponse decodes, as for stdlib
                 enforce_content_length=True,
                 timeout=timeout,
             )
