@@ -29,6 +29,7 @@ from .accumulate import ChatAccumulator
 from .errors import (
     APIConnectionError,
     APIError,
+    APIResponseValidationError,
     APITimeoutError,
     IncompleteStreamError,
     StreamConnectionError,
@@ -215,6 +216,10 @@ class ChatCompletionStream(Stream[ChatCompletionChunk]):
                     ) from exc
                 raise self._with_partial(
                     StreamConnectionError, f"The connection broke mid-stream: {exc.message}"
+                ) from exc
+            except APIResponseValidationError as exc:  # e.g. a corrupt compressed body
+                raise StreamDecodeError(
+                    f"The stream's body cannot be read: {exc.message}", **self._partial()
                 ) from exc
             if self._state == _CLOSED:
                 return

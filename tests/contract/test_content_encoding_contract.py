@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterator, List
 import pytest
 
 from meganova import MegaNova
-from meganova.errors import APIResponseValidationError
+from meganova.errors import APIResponseValidationError, StreamDecodeError
 from tests.clock import VirtualClock
 from tests.contract.conftest import Server
 from tests.contract.rawserver import RawConnection, RawRequest, RawServer, chunk, head
@@ -125,8 +125,11 @@ def test_a_corrupt_gzip_stream_is_a_typed_error(server: Server, client: MegaNova
     server.reply(
         "POST", CHAT_PATH, chunks=[gzip_pieces([ev("a")])[0], b"garbage!"], headers=headers
     )
-    with pytest.raises(APIResponseValidationError, match="does not decompress"):
-        list(client.chat.stream(messages=USER, model="m"))
+    received = []
+    with pytest.raises(StreamDecodeError, match="does not decompress") as info:
+        for chunk in client.chat.stream(messages=USER, model="m"):
+            received.append(chunk.delta)
+    assert received == ["a"] and info.value.partial_text == "a"  # what arrived is kept
 
 
 def test_we_ask_for_no_compression(server: Server, client: MegaNova, socket_transport: str) -> None:
