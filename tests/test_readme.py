@@ -150,3 +150,9 @@ def test_the_offline_demo_command_works_as_written() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == luna_answer("Hi Luna, how are you?")
+
+
+def test_readme_benchmark_table_is_the_one_the_last_run_wrote() -> None:
+    results = (README.parent / "benchmarks" / "RESULTS.md").read_text(encoding="utf-8")
+    table = results.split("## Summary (for README)\n\n", 1)[1].split("\n\n", 1)[0].strip()
+    assert table in TEXT, "README's benchmark table differs from benchmarks/RESULTS.md"
