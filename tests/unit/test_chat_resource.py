@@ -4,11 +4,10 @@ guideline's chat examples (sections 1, 4, 8, 10.1, 10.2, 11) run as written."""
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, Iterator
+from typing import Any, Dict
 
 import pytest
 
-import meganova.client
 from meganova import MegaNova, MeganovaError
 from meganova.adapters.fake_transport import FakeResponse, FakeTransport
 from meganova.core.models.chat import ChatMessage, ChatResponse, ChatStreamChunk
@@ -234,123 +233,8 @@ def test_guideline_stream_chunk_shape() -> None:
     assert item.finish_reason is None and item.usage is None and item.tool_calls is None
 
 
-# -- the guideline's examples, as written ---------------------------------------------
-
-
-@pytest.fixture
-def offline(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeTransport]:
-    """``MegaNova(api_key="YOUR_API_KEY")`` gets a fake transport instead of the network."""
-
-    def handler(request: Any) -> FakeResponse:
-        body = json.loads(request.body)
-        if body["stream"]:
-            return FakeResponse.sse(
-                [delta_chunk("Neon "), delta_chunk("Harbor "), delta_chunk("glows.", "stop")]
-            )
-        return FakeResponse.json(REPLY)
-
-    fake = FakeTransport(handler)
-    monkeypatch.setattr(meganova.client, "make_transport", lambda spec, verify=True: fake)
-    monkeypatch.setenv("MEGANOVA_MODEL", "meganova-ai/manta-flash-1.0")
-    yield fake
-
-
-SECTION_1 = """
-from meganova import MegaNova
-
-client = MegaNova(api_key="YOUR_API_KEY")
-
-resp = client.chat.create(
-    session_id="sess_123",
-    messages=[{"role": "user", "content": "Hi!"}],
-)
-print(resp.choices[0].message["content"])
-"""
-
-SECTION_4 = """
-from meganova import MegaNova
-client = MegaNova(api_key="YOUR_API_KEY")
-
-resp = client.chat.create(
-    messages=[
-        {"role": "user", "content": "Hey, how are you?"}
-    ],
-    model="manta-flash",
-    temperature=0.9,
-    max_tokens=512,
-)
-
-print(resp.choices[0].message["content"])
-
-for chunk in client.chat.stream(
-    messages=[{"role": "user", "content": "Describe the city tonight."}],
-    model="manta-flash",
-):
-    print(chunk.delta, end="", flush=True)
-"""
-
-SECTION_10 = """
-from meganova import MegaNova
-
-client = MegaNova(api_key="YOUR_API_KEY")
-
-resp = client.chat.create(
-    messages=[{"role": "user", "content": "Hi Luna, how are you?"}],
-    model="manta-flash"
-)
-
-print(resp.choices[0].message["content"])
-
-for chunk in client.chat.stream(
-    messages=[{"role": "user", "content": "Tell me about Neon Harbor tonight."}],
-    model="manta-flash"
-):
-    print(chunk.delta, end="", flush=True)
-"""
-
-
-@pytest.mark.parametrize(
-    ("code", "expected"),
-    [
-        (SECTION_1, "Hello!\n"),
-        (SECTION_4, "Hello!\nNeon Harbor glows."),
-        (SECTION_10, "Hello!\nNeon Harbor glows."),
-    ],
-    ids=["section-1", "section-4", "section-10"],
-)
-def test_guideline_examples_run_as_written(
-    offline: FakeTransport, capsys: pytest.CaptureFixture[str], code: str, expected: str
-) -> None:
-    exec(compile(code, "guideline", "exec"), {})
-    assert capsys.readouterr().out == expected
-    bodies = [json.loads(r.body or b"") for r in offline.requests]
-    assert all(r.url.endswith("/v1/chat/completions") for r in offline.requests)
-    if code is SECTION_1:
-        assert bodies[0]["session_id"] == "sess_123"
-        assert bodies[0]["model"] == "meganova-ai/manta-flash-1.0"
-    else:
-        assert bodies[0]["model"] == "manta-flash"
-
-
-def test_guideline_section_8_error_handling(
-    offline: FakeTransport, capsys: pytest.CaptureFixture[str]
-) -> None:
-    offline.add(FakeResponse.json({"error": {"message": "slow down"}}, status=429))
-    code = """
-from meganova import MegaNova, MeganovaError
-from meganova.errors import RateLimitError
-
-client = MegaNova(api_key="YOUR_API_KEY", max_retries=0)
-try:
-    resp = client.chat.create(messages=[{"role": "user", "content": "Hi"}], model="manta-flash")
-except RateLimitError as e:
-    print("Rate-limited, retry later:", e)
-except MeganovaError as e:
-    print("Meganova API error:", e)
-"""
-    exec(compile(code, "guideline", "exec"), {})
-    assert capsys.readouterr().out.startswith("Rate-limited, retry later: slow down")
-    assert len(offline.requests) == 1  # max_retries=0: the 429 was not retried
+# -- the guideline's examples (sections 1, 4, 8, 10 run as written in
+# tests/contract/test_guideline_examples.py, through a real local server) ----------
 
 
 def test_guideline_section_11_test_body_decodes(client: MegaNova, transport: FakeTransport) -> None:
