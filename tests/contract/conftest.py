@@ -302,6 +302,19 @@ def make_raw_client(
     )
 
 
+@pytest.fixture
+def build(real_transport: str, raw: RawServer) -> Iterator[Callable[..., MegaNova]]:
+    """Clients on the raw server over each real transport, no retries, a 5 s timeout."""
+    raw.reset_counts()
+    yield from _clients(
+        base_url=raw.url("/v1"),
+        transport=real_transport,
+        max_retries=0,
+        timeout=5,
+        clock=VirtualClock(),
+    )
+
+
 def _clients(**defaults: Any) -> Iterator[Callable[..., MegaNova]]:
     """A fixture body: yields a client factory (``defaults`` under the caller's
     options), then closes every client it made."""

@@ -10,13 +10,12 @@ import json
 import queue
 import threading
 import zlib
-from typing import Any, Callable, Iterator, List
+from typing import Any, Callable, List
 
 import pytest
 
 from meganova import MegaNova
 from meganova.errors import APIResponseValidationError, StreamDecodeError
-from tests.clock import VirtualClock
 from tests.contract.conftest import Server
 from tests.contract.rawserver import RawConnection, RawRequest, RawServer, chunk, head
 from tests.helpers import CHAT_PATH, DONE, SSE, USER, ev
@@ -139,28 +138,6 @@ def test_we_ask_for_no_compression(server: Server, client: MegaNova, socket_tran
 
 
 # -- raw wire: chunk extensions, trailers, framing and coding together --------------------
-
-
-@pytest.fixture
-def build(real_transport: str, raw: RawServer) -> Iterator[Callable[[], MegaNova]]:
-    made: List[MegaNova] = []
-
-    def make() -> MegaNova:
-        client = MegaNova(
-            api_key="sk-test",
-            base_url=raw.url("/v1"),
-            transport=real_transport,
-            max_retries=0,
-            timeout=5,
-            clock=VirtualClock(),
-        )
-        made.append(client)
-        return client
-
-    raw.reset_counts()
-    yield make
-    for client in made:
-        client.close()
 
 
 def test_gzip_chunks_with_extensions_and_trailers_then_reuse(

@@ -4,13 +4,12 @@ cut or malformed framing raising ``APIConnectionError``."""
 
 from __future__ import annotations
 
-from typing import Callable, Iterator, List
+from typing import Callable
 
 import pytest
 
 from meganova import MegaNova
 from meganova.core.errors import APIConnectionError
-from tests.clock import VirtualClock
 from tests.contract.rawserver import (
     SSE_CHUNKED,
     RawConnection,
@@ -19,28 +18,6 @@ from tests.contract.rawserver import (
     chunk,
     head,
 )
-
-
-@pytest.fixture
-def build(real_transport: str, raw: RawServer) -> Iterator[Callable[[], MegaNova]]:
-    made: List[MegaNova] = []
-
-    def make() -> MegaNova:
-        client = MegaNova(
-            api_key="sk-test",
-            base_url=raw.url("/v1"),
-            transport=real_transport,
-            max_retries=0,
-            timeout=5,
-            clock=VirtualClock(),
-        )
-        made.append(client)
-        return client
-
-    raw.reset_counts()
-    yield make
-    for client in made:
-        client.close()
 
 
 def stream_bytes(client: MegaNova, path: str) -> bytes:
