@@ -121,13 +121,18 @@ def test_a_corrupt_compressed_body_is_a_typed_error(
 
 def test_a_corrupt_gzip_stream_is_a_typed_error(server: Server, client: MegaNova) -> None:
     headers = {**SSE, "Content-Encoding": "gzip"}
+    gate = threading.Event()  # the garbage is sent only after the first event arrived
     server.reply(
-        "POST", CHAT_PATH, chunks=[gzip_pieces([ev("a")])[0], b"garbage!"], headers=headers
+        "POST",
+        CHAT_PATH,
+        chunks=[gzip_pieces([ev("a")])[0], gate, b"garbage!"],
+        headers=headers,
     )
     received = []
     with pytest.raises(StreamDecodeError, match="does not decompress") as info:
         for chunk in client.chat.stream(messages=USER, model="m"):
             received.append(chunk.delta)
+            gate.set()
     assert received == ["a"] and info.value.partial_text == "a"  # what arrived is kept
 
 
