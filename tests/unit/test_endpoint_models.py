@@ -176,3 +176,15 @@ def test_any_catalogue_decodes_and_keeps_every_entry_with_an_id(items: list) -> 
     assert {f"org/m{i}" for i in range(0, len(items), 2)} <= kept
     for m in models:
         assert isinstance(m.id, str) and m.id
+
+
+@pytest.mark.parametrize(
+    "items",
+    [
+        [{"id": "org/a"}, {"id": ""}],  # every entry fits the model: the one-pass decode
+        [{"id": "org/a"}, {}, {"id": "  "}],  # some do not: the item-by-item path
+    ],
+)
+def test_entries_without_a_usable_id_are_never_kept(items: list) -> None:  # type: ignore[type-arg]
+    client, _ = make(FakeResponse.json({"data": items}))
+    assert [m.id for m in client.models.list()] == ["org/a"]

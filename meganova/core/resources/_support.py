@@ -121,23 +121,22 @@ def convert_tolerant(
     if not isinstance(item, Mapping):
         logger.warning("Skipped a %s that is not a JSON object: %.200r", what, item)
         return None
-    try:
-        return codec.convert(item, cls)
-    except CodecError as exc:
-        first_error = str(exc)
     kept: dict[str, Any] = {}
     label = "?"
     if key is not None:
         value = item.get(key)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             value = str(value)
-        if not isinstance(value, str) or not value:
-            logger.warning(
-                "Skipped a %s without a usable %r (%s): %.200r", what, key, first_error, item
-            )
+        if not isinstance(value, str) or not value.strip():
+            # An entry without its id cannot be used (or asked for again): never kept.
+            logger.warning("Skipped a %s without a usable %r: %.200r", what, key, item)
             return None
         kept[key] = value
         label = value
+    try:
+        return codec.convert(item, cls)
+    except CodecError as exc:
+        first_error = str(exc)
     dropped: list[str] = []
     for name in field_names(cls):
         if name == key or name not in item:

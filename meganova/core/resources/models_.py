@@ -8,6 +8,7 @@ GitHub SDK (never published) and is unverified, including for ids containing ``/
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any, List, Mapping, Optional
 from urllib.parse import quote
@@ -20,6 +21,7 @@ from ..ports import CodecError
 from ..validation import optional_str, require_str
 from ._support import Envelope, call_options, convert_list, convert_tolerant, envelope_from
 
+logger = logging.getLogger("meganova")
 MODELS_PATH = "/models"
 
 
@@ -67,7 +69,11 @@ class ModelsResource:
         reply: Envelope
         try:
             reply = engine.request("GET", MODELS_PATH, cast_to=_TypedModels, options=options)
-            result = ModelList(reply.data or ())
+            models = reply.data or []
+            if not all(m.id for m in models):  # an entry without an id cannot be used
+                logger.warning("Skipped %d model(s) without an id", sum(not m.id for m in models))
+                models = [m for m in models if m.id]
+            result = ModelList(models)
         except APIResponseValidationError as exc:
             # Some entry (or the shape) is off: go item by item, keeping what fits.
             reply = envelope_from(engine, exc, Envelope)
