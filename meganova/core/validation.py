@@ -82,14 +82,6 @@ def optional_bool(name: str, value: object) -> bool | None:
     return value
 
 
-def require_mapping(name: str, value: object) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise InvalidArgumentTypeError(
-            f"{name} must be a mapping, got {_type_name(value)}", argument=name
-        )
-    return value
-
-
 def drop_none(values: Mapping[str, Any]) -> dict[str, Any]:
     """Request fields left as ``None`` are not sent at all."""
     return {key: value for key, value in values.items() if value is not None}
