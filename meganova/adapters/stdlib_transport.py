@@ -12,7 +12,7 @@ import re
 import select
 import ssl
 import threading
-from typing import Any, Dict, List, Mapping, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Tuple
 from urllib.parse import urlsplit
 
 from ..core.errors import APIConnectionError
@@ -52,6 +52,35 @@ def _idle_and_open(conn: http.client.HTTPConnection) -> bool:
         return not readable
     except (OSError, ValueError):
         return False
+
+
+class _OneSend:
+    """http.client sends the header block and the body in two ``send`` calls: two
+    syscalls that each drop the GIL (a thread hand-off under load). A small bytes body
+    goes out with the headers in one."""
+
+    _buffer: List[bytes]  # http.client's (annotations only: nothing here shadows it)
+    send: Callable[[Any], None]
+
+    def _send_output(self, message_body: Any = None, encode_chunked: bool = False) -> None:
+        if type(message_body) is bytes and len(message_body) <= _ONE_SEND_MAX:
+            self._buffer.extend((b"", message_body))  # joined: headers CRLF CRLF body
+            msg = b"\r\n".join(self._buffer)
+            del self._buffer[:]
+            self.send(msg)
+            return
+        super()._send_output(message_body, encode_chunked)  # type: ignore[misc]
+
+
+_ONE_SEND_MAX = 64 * 1024  # above this, copying the body costs more than a syscall
+
+
+class _HTTPConnection(_OneSend, http.client.HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_OneSend, http.client.HTTPSConnection):
+    pass
 
 
 # Headers http.client writes itself, or that change how it frames the body.
@@ -197,17 +226,20 @@ class UrllibTransport:
             return self._ssl_context
 
     def _checkout(self, key: PoolKey) -> http.client.HTTPConnection | None:
-        with self._lock:
-            if self._guard.forked():
-                # Sockets inherited from the parent are the parent's: forget them.
-                self._idle = {}
-            idle = self._idle.get(key)
-            while idle:
+        while True:
+            with self._lock:
+                if self._guard.forked():
+                    # Sockets inherited from the parent are the parent's: forget them.
+                    self._idle = {}
+                idle = self._idle.get(key)
+                if not idle:
+                    return None
                 conn = idle.pop()
-                if _idle_and_open(conn):
-                    return conn
-                conn.close()
-        return None
+            # Probed outside the lock: poll() drops the GIL, and holding the lock across
+            # it made every other thread's checkout/checkin wait for this one.
+            if _idle_and_open(conn):
+                return conn
+            conn.close()
 
     def _checkin(self, key: PoolKey, conn: http.client.HTTPConnection, *, reusable: bool) -> None:
         with self._lock:
@@ -227,9 +259,9 @@ class UrllibTransport:
         except (OSError, ssl.SSLError) as exc:  # an unreadable CA bundle
             raise translate_socket_error(exc, request, "connect") from exc
         if context is not None:
-            conn = http.client.HTTPSConnection(host, port, timeout=connect_timeout, context=context)
+            conn = _HTTPSConnection(host, port, timeout=connect_timeout, context=context)
         else:
-            conn = http.client.HTTPConnection(host, port, timeout=connect_timeout)
+            conn = _HTTPConnection(host, port, timeout=connect_timeout)
         try:
             conn.connect()
         except Exception as exc:
@@ -269,8 +301,9 @@ class UrllibTransport:
                 conn = self._connect(key, request)
             try:
                 # Connect timeout above; from here on the read timeout bounds each wait.
-                if conn.sock is not None:
-                    conn.sock.settimeout(request.timeout.read)
+                sock = conn.sock
+                if sock is not None and sock.gettimeout() != request.timeout.read:
+                    sock.settimeout(request.timeout.read)  # a syscall: only when it changes
                 _write_request(conn, request.method, target, headers, request.body)
                 raw = conn.getresponse()
             except Exception as exc:

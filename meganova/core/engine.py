@@ -85,6 +85,15 @@ def _check_str_mapping(name: str, value: object, *, allow_none_values: bool) -> 
     return dict(value)
 
 
+# Idempotency keys must be unique, not secret. os.urandom per call is a syscall that
+# drops the GIL (a thread hand-off per call under load); a private generator seeded from
+# it is not, and unlike the global one an app's random.seed(42) cannot repeat our keys.
+_key_rng = random.Random()
+_key_bits = _key_rng.getrandbits
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_key_rng.seed)  # a child never repeats its parent
+
+
 @dataclass(frozen=True)
 class RequestOptions:
     """Per-call overrides. ``extra_headers`` values of ``None`` remove a default header."""
@@ -246,7 +255,7 @@ class Engine:
             headers["Accept"] = "text/event-stream"
         if method == "POST":
             key = options.idempotency_key if options is not None else None
-            headers["Idempotency-Key"] = key or "mn-" + os.urandom(16).hex()
+            headers["Idempotency-Key"] = key or f"mn-{_key_bits(128):032x}"
         if options is not None and options.extra_headers:
             for name, value in options.extra_headers.items():
                 for existing in [h for h in headers if h.lower() == name.lower()]:
