@@ -348,6 +348,9 @@ class StreamError(MeganovaError):
         partial: Any = None,
     ) -> None:
         super().__init__(message, code=code, status=status, request_id=request_id)
+        self._attach(partial_text, chunks, partial)
+
+    def _attach(self, partial_text: str, chunks: Any, partial: Any) -> None:
         self.partial_text = partial_text
         self.chunks: list[Any] = list(chunks)
         self.partial = partial
@@ -386,27 +389,11 @@ class StreamConnectionError(APIConnectionError, StreamError):
         super().__init__(
             message, request_sent=request_sent, request_id=request_id, attempts=attempts
         )
-        self.partial_text = partial_text
-        self.chunks = list(chunks)
-        self.partial = partial
+        self._attach(partial_text, chunks, partial)
 
 
 class StreamTimeoutError(APITimeoutError, StreamConnectionError):
     """No data event arrived within the read timeout (keep-alives do not count)."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        request_id: str | None = None,
-        partial_text: str = "",
-        chunks: Any = (),
-        partial: Any = None,
-    ) -> None:
-        super().__init__(message, request_sent=True, request_id=request_id)
-        self.partial_text = partial_text
-        self.chunks = list(chunks)
-        self.partial = partial
 
 
 def _status_hint(parsed: Any) -> int | None:
