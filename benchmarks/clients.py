@@ -35,26 +35,30 @@ def count_sse(chunks: Iterable[bytes], decode: Callable[[bytes], Any]) -> int:
     return n
 
 
+def _floor_wire() -> tuple[dict[str, str], Callable[[bytes], Any], bytes, bytes]:
+    """What both raw floors send and how they decode: headers, a dict decoder, and the
+    pre-encoded chat and stream bodies (msgspec is imported here, inside the timed run)."""
+    import msgspec
+
+    headers = {
+        "Authorization": "Bearer " + API_KEY,
+        "Content-Type": "application/json",
+        "Accept": "application/json",
+    }
+    encode = msgspec.json.Encoder().encode
+    chat = {"model": MODEL, "messages": MESSAGES, "max_tokens": MAX_TOKENS}
+    return headers, msgspec.json.Decoder().decode, encode(chat), encode({**chat, "stream": True})
+
+
 class RawUrllib3:
     """Floor: one urllib3 PoolManager, msgspec decoding to plain dicts."""
 
     def __init__(self, base: str) -> None:
-        import msgspec
         import urllib3
 
         self.base = base
         self.pool = urllib3.PoolManager(maxsize=8)
-        self.headers = {
-            "Authorization": "Bearer " + API_KEY,
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-        }
-        encode = msgspec.json.Encoder().encode
-        self.decode = msgspec.json.Decoder().decode
-        self.chat_body = encode({"model": MODEL, "messages": MESSAGES, "max_tokens": MAX_TOKENS})
-        self.stream_body = encode(
-            {"model": MODEL, "messages": MESSAGES, "max_tokens": MAX_TOKENS, "stream": True}
-        )
+        self.headers, self.decode, self.chat_body, self.stream_body = _floor_wire()
 
     def chat(self) -> str:
         r = self.pool.request(
@@ -91,23 +95,11 @@ class RawHttpClient:
         import http.client
         from urllib.parse import urlsplit
 
-        import msgspec
-
         parts = urlsplit(base)
         self.host, self.port, self.prefix = parts.hostname, parts.port, parts.path
         self.HTTPConnection = http.client.HTTPConnection
         self.local = threading.local()
-        self.headers = {
-            "Authorization": "Bearer " + API_KEY,
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-        }
-        encode = msgspec.json.Encoder().encode
-        self.decode = msgspec.json.Decoder().decode
-        self.chat_body = encode({"model": MODEL, "messages": MESSAGES, "max_tokens": MAX_TOKENS})
-        self.stream_body = encode(
-            {"model": MODEL, "messages": MESSAGES, "max_tokens": MAX_TOKENS, "stream": True}
-        )
+        self.headers, self.decode, self.chat_body, self.stream_body = _floor_wire()
 
     def _conn(self) -> Any:
         conn = getattr(self.local, "conn", None)
