@@ -164,12 +164,6 @@ class PidGuard:
         return True
 
 
-def socket_of(response: Any) -> socket.socket | None:
-    """The socket under an http.client reply (``None`` when it is not where expected)."""
-    sock = getattr(getattr(getattr(response, "fp", None), "raw", None), "_sock", None)
-    return sock if isinstance(sock, socket.socket) else None
-
-
 def closed_while_reading(request: Request) -> APIConnectionError:
     return APIConnectionError(
         f"The reply from {origin(request.url)} was closed while it was being read",
@@ -399,15 +393,6 @@ class DechunkedBody:
             data = feed(block)
             if data or decoder._state == _DONE:
                 return data
-
-
-def socket_file(response: Any) -> Any:
-    """The buffered socket file under an unread chunked http.client reply, or ``None``
-    when it is not there in the expected state (then the library reads the body)."""
-    if not getattr(response, "chunked", False) or getattr(response, "chunk_left", 0) is not None:
-        return None
-    fp = getattr(response, "fp", None)
-    return fp if hasattr(fp, "read1") else None
 
 
 class SocketResponse:

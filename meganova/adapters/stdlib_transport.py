@@ -1,22 +1,25 @@
 """A transport on the standard library alone (http.client, ssl, socket), for places
 where urllib3 cannot be installed. Keeps its own thread-safe keep-alive pool per
 (scheme, host, port), never follows redirects and never retries a request the server
-may have processed.
+may have processed. Everything that reads http.client's private internals for speed
+is in ``_httpclient_fast`` (``MEGANOVA_NO_FAST_PATH=1`` turns it off); this module
+uses http.client's public API.
 """
 
 from __future__ import annotations
 
 import http.client
 import os
-import re
 import select
+import socket
 import ssl
 import threading
-from typing import Any, Callable, Dict, List, Mapping, Tuple
+from typing import Any, Dict, List, Tuple
 from urllib.parse import urlsplit
 
 from ..core.errors import APIConnectionError
 from ..core.http import Headers, Request
+from . import _httpclient_fast
 from ._http_common import (
     READ_SIZE,
     DechunkedBody,
@@ -24,8 +27,6 @@ from ._http_common import (
     SocketResponse,
     check_options,
     rebuild,
-    socket_file,
-    socket_of,
     translate_socket_error,
 )
 
@@ -54,94 +55,12 @@ def _idle_and_open(conn: http.client.HTTPConnection) -> bool:
         return False
 
 
-class _OneSend:
-    """http.client sends the header block and the body in two ``send`` calls: two
-    syscalls that each drop the GIL (a thread hand-off under load). A small bytes body
-    goes out with the headers in one."""
-
-    _buffer: List[bytes]  # http.client's (annotations only: nothing here shadows it)
-    send: Callable[[Any], None]
-
-    def _send_output(self, message_body: Any = None, encode_chunked: bool = False) -> None:
-        if type(message_body) is bytes and len(message_body) <= _ONE_SEND_MAX:
-            self._buffer.extend((b"", message_body))  # joined: headers CRLF CRLF body
-            msg = b"\r\n".join(self._buffer)
-            del self._buffer[:]
-            self.send(msg)
-            return
-        super()._send_output(message_body, encode_chunked)  # type: ignore[misc]
-
-
-_ONE_SEND_MAX = 64 * 1024  # above this, copying the body costs more than a syscall
-
-
-class _HTTPConnection(_OneSend, http.client.HTTPConnection):
+class _FastHTTPConnection(_httpclient_fast.OneSend, http.client.HTTPConnection):
     pass
 
 
-class _HTTPSConnection(_OneSend, http.client.HTTPSConnection):
+class _FastHTTPSConnection(_httpclient_fast.OneSend, http.client.HTTPSConnection):
     pass
-
-
-# Headers http.client writes itself, or that change how it frames the body.
-_FRAMING = frozenset({"host", "accept-encoding", "content-length", "transfer-encoding"})
-_checked_lines: Dict[Tuple[str, str], bytes] = {}  # (name, value) -> checked line
-_legal_name = re.compile(r"[^:\s][^:\r\n]*").fullmatch  # as http.client checks names
-
-
-def _header_lines(headers: Mapping[str, str]) -> List[bytes] | None:
-    """Our header lines, encoded and checked as ``putheader`` would; ``None`` when
-    anything is unusual (then ``conn.request`` handles, and rejects, it as always)."""
-    lines = []
-    for item in headers.items():
-        try:
-            line = _checked_lines.get(item)
-        except TypeError:  # an unhashable value: http.client decides what to do
-            return None
-        if line is not None:
-            lines.append(line)
-            continue
-        name, value = item
-        if (
-            not isinstance(name, str)
-            or not isinstance(value, str)
-            or "\r" in value
-            or "\n" in value
-            or not _legal_name(name)
-            or name.lower() in _FRAMING
-        ):
-            return None
-        try:
-            line = f"{name}: {value}".encode("latin-1")
-        except UnicodeEncodeError:
-            return None
-        if len(_checked_lines) < 256:  # the client's fixed headers; never unbounded
-            _checked_lines[item] = line
-        lines.append(line)
-    return lines
-
-
-def _write_request(
-    conn: http.client.HTTPConnection,
-    method: str,
-    target: str,
-    headers: Mapping[str, str],
-    body: bytes | None,
-) -> None:
-    """``conn.request`` without one Python ``putheader`` call (and its checks) per
-    header: the same bytes on the wire, in the same order."""
-    lines = _header_lines(headers)
-    buffer = getattr(conn, "_buffer", None)
-    if lines is None or not isinstance(buffer, list):
-        conn.request(method, target, body=body, headers=headers)
-        return
-    conn.putrequest(method, target)  # request line, Host, Accept-Encoding
-    if body is not None:
-        conn.putheader("Content-Length", str(len(body)))
-    elif method.upper() in ("PATCH", "POST", "PUT"):
-        conn.putheader("Content-Length", "0")  # as http.client does for these methods
-    buffer.extend(lines)
-    conn.endheaders(body)
 
 
 class StdlibResponse(SocketResponse):
@@ -155,11 +74,19 @@ class StdlibResponse(SocketResponse):
         key: PoolKey,
         request: Request,
     ) -> None:
-        # The parsed header list as received: getheaders() runs the email policy per header.
-        pairs = getattr(raw.msg, "_headers", None)
-        headers = Headers(pairs if isinstance(pairs, list) else raw.getheaders())
-        super().__init__(request, raw.status, headers, raw.reason or "", socket_of(raw))
+        fast = transport._fast
+        pairs = _httpclient_fast.header_pairs(raw) if fast else None
+        headers = Headers(pairs if pairs is not None else raw.getheaders())
+        sock = conn.sock
+        super().__init__(
+            request,
+            raw.status,
+            headers,
+            raw.reason or "",
+            sock if isinstance(sock, socket.socket) else None,
+        )
         self._raw = raw
+        self._fast = fast
         self._conn: http.client.HTTPConnection | None = conn
         self._transport = transport
         self._key = key
@@ -172,7 +99,9 @@ class StdlibResponse(SocketResponse):
         return self._raw.read()
 
     def _dechunker(self) -> DechunkedBody | None:
-        fp = socket_file(self._raw)
+        if not self._fast:
+            return None
+        fp = _httpclient_fast.chunked_socket_file(self._raw)
         return None if fp is None else DechunkedBody(fp)
 
     def _read_raw(self) -> bytes:
@@ -206,11 +135,18 @@ class UrllibTransport:
         check_options(verify, max_connections)
         self._verify = verify
         self._max_connections = max_connections
+        self._fast = _httpclient_fast.enabled()
         self._lock = threading.Lock()
         self._idle: Dict[PoolKey, List[http.client.HTTPConnection]] = {}
         self._guard = PidGuard()
         self._ssl_context: ssl.SSLContext | None = None
         self._routes: Dict[str, Tuple[PoolKey, str]] = {}
+
+    @property
+    def fast_path(self) -> bool:
+        """Whether this transport reads the library's private internals for speed
+        (off on an untested release, or with ``MEGANOVA_NO_FAST_PATH=1``)."""
+        return self._fast
 
     # -- pool -------------------------------------------------------------------------
 
@@ -258,10 +194,13 @@ class UrllibTransport:
             context = self._context() if scheme == "https" else None
         except (OSError, ssl.SSLError) as exc:  # an unreadable CA bundle
             raise translate_socket_error(exc, request, "connect") from exc
+        fast = self._fast
         if context is not None:
-            conn = _HTTPSConnection(host, port, timeout=connect_timeout, context=context)
+            tls = _FastHTTPSConnection if fast else http.client.HTTPSConnection
+            conn = tls(host, port, timeout=connect_timeout, context=context)
         else:
-            conn = _HTTPConnection(host, port, timeout=connect_timeout)
+            plain = _FastHTTPConnection if fast else http.client.HTTPConnection
+            conn = plain(host, port, timeout=connect_timeout)
         try:
             conn.connect()
         except Exception as exc:
@@ -304,7 +243,13 @@ class UrllibTransport:
                 sock = conn.sock
                 if sock is not None and sock.gettimeout() != request.timeout.read:
                     sock.settimeout(request.timeout.read)  # a syscall: only when it changes
-                _write_request(conn, request.method, target, headers, request.body)
+                if not (
+                    self._fast
+                    and _httpclient_fast.write_request(
+                        conn, request.method, target, headers, request.body
+                    )
+                ):
+                    conn.request(request.method, target, body=request.body, headers=headers)
                 raw = conn.getresponse()
             except Exception as exc:
                 conn.close()

@@ -4,13 +4,10 @@ urllib3 never retries and never follows a redirect here: core decides both. Ever
 urllib3, socket, ssl and http.client failure becomes ``APIConnectionError`` or
 ``APITimeoutError`` with the cause chained.
 
-urllib3 opens, pools and sends; reading a body it hands over. Where urllib3 and
-http.client expose the reply's socket file (private attributes, checked at run time),
-chunked framing and gzip/deflate are undone by ``_http_common`` straight off that file:
-urllib3's own reader returns one HTTP chunk per call through several layers, which cost
-a streamed answer about two thirds of its throughput (benchmarks/PROFILES.md). Without
-those attributes the plain urllib3 path is used. Both paths pass tests/contract, also
-against urllib3 1.26 in CI.
+urllib3 opens, pools and sends; reading a body it hands over. Everything that reads
+urllib3's private internals for speed is in ``_urllib3_fast`` (enabled per urllib3
+release tested, ``MEGANOVA_NO_FAST_PATH=1`` turns it off); this module uses urllib3's
+public API, and both paths pass tests/contract in CI on urllib3 1.26 and the newest.
 """
 
 from __future__ import annotations
@@ -22,8 +19,6 @@ import threading
 from typing import Any, Iterator
 
 import urllib3
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import (
     ConnectTimeoutError,
     HTTPError,
@@ -36,6 +31,7 @@ from urllib3.exceptions import (
 
 from ..core.errors import APIConnectionError, APITimeoutError
 from ..core.http import Headers, Request
+from . import _urllib3_fast
 from ._http_common import (
     READ_SIZE,
     DechunkedBody,
@@ -45,8 +41,6 @@ from ._http_common import (
     finish_message,
     origin,
     rebuild,
-    socket_file,
-    socket_of,
     translate_socket_error,
 )
 
@@ -92,15 +86,14 @@ def _header_pairs(headers: Any) -> list[tuple[str, str]]:
 
 class Urllib3Response(SocketResponse):
     """A urllib3 reply, its body read lazily (the shared state machine is
-    ``SocketResponse``'s)."""
+    ``SocketResponse``'s). ``fast``: the ``_urllib3_fast`` paths may be taken."""
 
-    def __init__(self, raw: Any, request: Request) -> None:
-        # http.client's parsed header list when it is there: urllib3's dict is slower to walk.
-        pairs = getattr(getattr(getattr(raw, "_fp", None), "msg", None), "_headers", None)
-        headers = Headers(pairs if isinstance(pairs, list) else _header_pairs(raw.headers))
-        sock = socket_of(getattr(raw, "_fp", None))
-        super().__init__(request, int(raw.status), headers, str(raw.reason or ""), sock)
+    def __init__(self, raw: Any, request: Request, fast: bool = False) -> None:
+        pairs = _urllib3_fast.header_pairs(raw) if fast else None
+        headers = Headers(pairs if pairs is not None else _header_pairs(raw.headers))
+        super().__init__(request, int(raw.status), headers, str(raw.reason or ""), _socket(raw))
         self._raw = raw
+        self._fast = fast
         self._chunks: Iterator[bytes] | None = None
 
     def _length_enforced(self) -> bool:
@@ -113,13 +106,9 @@ class Urllib3Response(SocketResponse):
         return translate(exc, self._request, reading=True)
 
     def _dechunker(self) -> DechunkedBody | None:
-        """Read a chunked body off the socket file ourselves: urllib3's ``read1``
-        returns one HTTP chunk per call through several layers. ``None`` when urllib3's
-        private attributes are not as expected (then urllib3 reads)."""
-        raw = self._raw
-        if not getattr(raw, "chunked", False):
+        if not self._fast:
             return None
-        fp = socket_file(getattr(raw, "_fp", None))
+        fp = _urllib3_fast.chunked_socket_file(self._raw)
         return None if fp is None else DechunkedBody(fp)
 
     def _read_raw(self) -> bytes:
@@ -132,13 +121,11 @@ class Urllib3Response(SocketResponse):
             if self._chunks is None:
                 self._chunks = iter(raw.read_chunked(READ_SIZE, decode_content=False))
             return bytes(next(self._chunks, b""))
-        fp: Any = getattr(raw, "_fp", None)
-        if hasattr(fp, "read1"):
-            # Older urllib3's read(amt) waits for amt bytes; http.client's read1 does not.
-            data = bytes(fp.read1(READ_SIZE))
-            if not data:
-                fp.close()
-            return data
+        if self._fast:
+            data = _urllib3_fast.read_available(raw, READ_SIZE)
+            if data is not None:
+                return data
+        # Older urllib3's public read(amt) waits for amt bytes (or the end).
         return bytes(raw.read(READ_SIZE, decode_content=False) or b"")
 
     def _recycle(self, in_step: bool) -> None:
@@ -146,9 +133,8 @@ class Urllib3Response(SocketResponse):
             if not in_step:
                 self._discard()  # bytes after the body: the connection is out of step
                 return
-            # urllib3 did not see the end: close http.client's reply (not the socket).
-            with contextlib.suppress(Exception):
-                self._raw._fp.close()
+            # We de-chunked, so urllib3 did not see the end of the body.
+            _urllib3_fast.close_http_response(self._raw)
         self._release()
 
     def _release(self) -> None:
@@ -161,55 +147,11 @@ class Urllib3Response(SocketResponse):
         self._release()
 
 
-_ONE_SEND_MAX = 64 * 1024  # above this, copying the body costs more than a syscall
-
-
-class _OneSend:
-    """urllib3 (through http.client) sends the header block and the body in two
-    ``send`` calls; with a socket timeout each is a poll plus a send, and each of those
-    drops the GIL: a thread hand-off under load. A small bytes body goes out with the
-    headers in one ``send`` (8 threads: +12% calls/s, benchmarks/PROFILES.md)."""
-
-    _corked: list[bytes] | None = None
-
-    def request(
-        self, method: str, url: str, body: Any = None, headers: Any = None, **kw: Any
-    ) -> None:
-        parent: Any = super()
-        if type(body) is not bytes or len(body) > _ONE_SEND_MAX or kw.get("chunked"):
-            parent.request(method, url, body=body, headers=headers, **kw)
-            return
-        corked: list[bytes] = []
-        self._corked = corked
-        try:
-            parent.request(method, url, body=body, headers=headers, **kw)
-        finally:
-            self._corked = None
-        parent.send(b"".join(corked))
-
-    def send(self, data: Any) -> None:
-        corked = self._corked
-        if corked is not None:
-            corked.append(bytes(data))
-            return
-        parent: Any = super()
-        parent.send(data)
-
-
-class _Connection(_OneSend, HTTPConnection):
-    pass
-
-
-class _TLSConnection(_OneSend, HTTPSConnection):
-    pass
-
-
-class _Pool(HTTPConnectionPool):
-    ConnectionCls = _Connection
-
-
-class _TLSPool(HTTPSConnectionPool):
-    ConnectionCls = _TLSConnection
+def _socket(raw: Any) -> socket.socket | None:
+    """The reply's socket, to shut it down from another thread (``None``: not a plain
+    or TLS socket, e.g. TLS inside a TLS proxy tunnel)."""
+    sock = getattr(getattr(raw, "connection", None), "sock", None)
+    return sock if isinstance(sock, socket.socket) else None
 
 
 class Urllib3Transport:
@@ -231,9 +173,16 @@ class Urllib3Transport:
         self._verify = verify
         self._max_connections = max_connections
         self._owned = pool_manager is None
+        self._fast = _urllib3_fast.enabled()
         self._lock = threading.Lock()
         self._guard = PidGuard()
         self._pool: Any = pool_manager if pool_manager is not None else self._new_pool()
+
+    @property
+    def fast_path(self) -> bool:
+        """Whether this transport reads the library's private internals for speed
+        (off on an untested release, or with ``MEGANOVA_NO_FAST_PATH=1``)."""
+        return self._fast
 
     def _new_pool(self) -> Any:
         options: dict[str, Any] = {"maxsize": self._max_connections, "retries": False}
@@ -244,7 +193,8 @@ class Urllib3Transport:
             if isinstance(self._verify, str):
                 options["ca_certs"] = self._verify
         manager = urllib3.PoolManager(**options)
-        manager.pool_classes_by_scheme = {"http": _Pool, "https": _TLSPool}
+        if self._fast:
+            _urllib3_fast.install_one_send(manager)
         return manager
 
     def _manager(self) -> Any:
@@ -275,7 +225,7 @@ class Urllib3Transport:
             )
         except Exception as exc:
             raise translate(exc, request, reading=False) from exc
-        return Urllib3Response(raw, request)
+        return Urllib3Response(raw, request, self._fast)
 
     def close(self) -> None:
         with self._lock:

@@ -8,7 +8,7 @@ from typing import Dict, Optional
 
 import pytest
 
-from meganova.adapters.stdlib_transport import _write_request
+from meganova.adapters._httpclient_fast import write_request
 
 HEADERS = {
     "Authorization": "Bearer sk-test",
@@ -25,7 +25,8 @@ def wire(write: bool, method: str, headers: Dict[str, str], body: Optional[bytes
         conn = http.client.HTTPConnection("api.example.com", 8443)
         conn.sock = ours
         if write:
-            _write_request(conn, method, "/v1/x?a=1", headers, body)
+            if not write_request(conn, method, "/v1/x?a=1", headers, body):
+                conn.request(method, "/v1/x?a=1", body=body, headers=headers)
         else:
             conn.request(method, "/v1/x?a=1", body=body, headers=headers)
         ours.shutdown(socket.SHUT_WR)
