@@ -23,7 +23,7 @@ from .core.config import (
     resolve_config,
 )
 from .core.engine import Clock, Engine, SystemClock
-from .core.errors import InvalidArgumentError, InvalidArgumentTypeError
+from .core.errors import ConfigurationError, InvalidArgumentError, InvalidArgumentTypeError
 from .core.http import Timeout, TimeoutLike
 from .core.ports import Codec, RetryPolicy, Transport
 
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger("meganova")
 
 TransportSpec = Union[Transport, str, None]
-TRANSPORT_NAMES = ("urllib3", "stdlib")
+TRANSPORT_NAMES = ("urllib3", "stdlib", "requests")
 
 # attribute -> (module under meganova.core.resources, class); imported on first use
 _RESOURCES = {
@@ -109,7 +109,8 @@ def make_transport(spec: TransportSpec, *, verify: bool | str = True) -> Transpo
     if spec is not None and not isinstance(spec, str):
         if not callable(getattr(spec, "send", None)):
             raise InvalidArgumentTypeError(
-                "transport must have a send(request) method, or be 'urllib3' or 'stdlib'",
+                "transport must have a send(request) method, or be 'urllib3', 'stdlib' "
+                "or 'requests'",
                 argument="transport",
             )
         return spec
@@ -128,6 +129,14 @@ def make_transport(spec: TransportSpec, *, verify: bool | str = True) -> Transpo
         from .adapters.stdlib_transport import UrllibTransport
 
         return UrllibTransport(verify=verify)
+    if name == "requests":
+        try:
+            from .adapters.requests_transport import RequestsTransport
+        except ImportError as exc:
+            raise ConfigurationError(
+                "transport='requests' needs the requests package: pip install 'meganova[requests]'"
+            ) from exc
+        return RequestsTransport(verify=verify)
     raise InvalidArgumentError(
         f"transport must be one of {TRANSPORT_NAMES} or a Transport, got {name!r}",
         argument="transport",

@@ -30,8 +30,9 @@ from meganova.core.http import Headers, Request
 from tests.clock import VirtualClock
 from tests.contract.rawserver import RawServer, chat_echo
 
-TRANSPORTS = ("urllib3", "stdlib", "fake")
-SOCKET_TRANSPORTS = ("urllib3", "stdlib")
+TRANSPORTS = ("urllib3", "stdlib", "requests", "fake")
+SOCKET_TRANSPORTS = ("urllib3", "stdlib", "requests")
+NO_REQUESTS = "requests is not installed (pip install 'meganova[requests]')"
 NEEDS_SOCKETS = "needs real sockets: the fake transport has no connections to reset, stall or pool"
 GATE_LIMIT = 10.0  # a gate nobody opens still lets the server finish
 FAKE_HOSTS = {"main": "main.test", "other": "other.test"}
@@ -227,9 +228,31 @@ def http_servers() -> Iterator[Tuple[Router, Dict[str, HTTPServer]]]:
         server.stop()
 
 
+def _available(name: str) -> str:
+    """The transport name, or a skip when its optional library is missing."""
+    if name == "requests":
+        pytest.importorskip("requests", reason=NO_REQUESTS)
+    return name
+
+
+def transport_instance(name: str, **options: Any) -> Any:
+    """A socket transport by name, built with options (e.g. ``max_connections``)."""
+    if name == "requests":
+        from meganova.adapters.requests_transport import RequestsTransport
+
+        return RequestsTransport(**options)
+    if name == "urllib3":
+        from meganova.adapters.urllib3_transport import Urllib3Transport
+
+        return Urllib3Transport(**options)
+    from meganova.adapters.stdlib_transport import UrllibTransport
+
+    return UrllibTransport(**options)
+
+
 @pytest.fixture(params=TRANSPORTS)
 def transport_name(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
+    return _available(str(request.param))
 
 
 @pytest.fixture
@@ -280,7 +303,7 @@ def raw() -> Iterator[RawServer]:
 @pytest.fixture(params=SOCKET_TRANSPORTS)
 def real_transport(request: pytest.FixtureRequest) -> str:
     """For modules whose every case needs real sockets: no fake to skip."""
-    return str(request.param)
+    return _available(str(request.param))
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ from meganova.errors import (
     StreamTimeoutError,
 )
 from tests.clock import VirtualClock
-from tests.contract.conftest import Server
+from tests.contract.conftest import Server, transport_instance
 from tests.contract.rawserver import (
     LAST_CHUNK,
     WAIT_LIMIT,
@@ -353,15 +353,7 @@ def test_early_break_on_100_streams_with_a_pool_of_two_never_hangs(
         return finish(conn)
 
     raw.on(PATH, sse_events([ev("first ")], long_stream))
-    if socket_transport == "urllib3":
-        from meganova.adapters.urllib3_transport import Urllib3Transport
-
-        transport: Any = Urllib3Transport(max_connections=2)
-    else:
-        from meganova.adapters.stdlib_transport import UrllibTransport
-
-        transport = UrllibTransport(max_connections=2)
-    client = make_raw_client(transport=transport)
+    client = make_raw_client(transport=transport_instance(socket_transport, max_connections=2))
     outcome: Dict[str, Any] = {}
 
     def run() -> None:

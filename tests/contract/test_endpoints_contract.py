@@ -29,7 +29,6 @@ from meganova.errors import (
 from meganova.testing import endpoints
 from tests.clock import VirtualClock
 
-TRANSPORTS = ("urllib3", "stdlib")
 Handler = Callable[[WRequest], Union[WResponse, Tuple[int, Any]]]
 
 
@@ -103,9 +102,9 @@ def router(httpserver: HTTPServer) -> Iterator[Router]:
     yield r
 
 
-@pytest.fixture(params=TRANSPORTS)
-def transport(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
+@pytest.fixture
+def transport(real_transport: str) -> str:
+    return real_transport
 
 
 @pytest.fixture

@@ -1,11 +1,11 @@
 """The fault matrix: every way the network, the server or the caller can misbehave,
 against every transport, with what a user gets and how many attempts the server saw.
 
-Each case runs for "urllib3" and "stdlib" against a real local server (pytest-httpserver,
-or the raw-socket server for faults a real server will not make) and for "fake" where
-no socket is involved. After each case the same client makes one more call, which must
-succeed at once: the pool is healthy. Retry waits go to a virtual clock (recorded, not
-slept); only a socket or stream timeout, the thing under test, takes real time.
+Each case runs for "urllib3", "stdlib" and "requests" against a real local server
+(pytest-httpserver, or the raw-socket server for faults a real server will not make)
+and for "fake" where no socket is involved. After each case the same client makes one
+more call, which must succeed at once: the pool is healthy. Retry waits go to a virtual
+clock (recorded, not slept); only a socket or stream timeout, the thing under test, takes real time.
 
 The observed outcomes are recorded and ``docs/FAULTS.md`` is generated from them:
 ``MEGANOVA_WRITE_FAULTS=1 pytest tests/contract/test_fault_matrix.py`` rewrites it and
@@ -35,7 +35,7 @@ from meganova.errors import (
 )
 from tests.clock import VirtualClock
 from tests.contract import rawserver
-from tests.contract.conftest import TRANSPORTS, Server
+from tests.contract.conftest import SOCKET_TRANSPORTS, TRANSPORTS, Server
 from tests.contract.rawserver import RawConnection, RawRequest, RawServer, chunk, head
 from tests.helpers import CHAT_PATH as PATH
 from tests.helpers import DONE, SSE, USER, ev
@@ -671,7 +671,7 @@ def render(observed: Dict[Tuple[str, str], Tuple[str, int]]) -> str:
 
 
 def expected_outcomes() -> Dict[Tuple[str, str], Tuple[str, int]]:
-    runs_on = ("urllib3", "stdlib")
+    runs_on = SOCKET_TRANSPORTS
     return {
         (case.id, t): (case.expected, case.attempts)
         for case in CASES

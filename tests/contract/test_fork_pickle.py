@@ -13,9 +13,8 @@ import pytest
 
 from meganova import MegaNova
 from meganova.adapters.fake_transport import FakeTransport
-from meganova.adapters.stdlib_transport import UrllibTransport
 from meganova.adapters.tenacity_retry import TenacityRetryPolicy
-from meganova.adapters.urllib3_transport import Urllib3Transport
+from tests.contract.conftest import transport_instance
 from tests.contract.rawserver import RawServer
 
 KEY = "sk-fork-pickle-0123456789"
@@ -129,17 +128,10 @@ class CountingPolicy(TenacityRetryPolicy):
         self.label = label
 
 
-@pytest.mark.parametrize(
-    "transport",
-    [
-        UrllibTransport(verify=False, max_connections=3),
-        Urllib3Transport(verify=False, max_connections=2),
-    ],
-    ids=["stdlib", "urllib3"],
-)
 def test_pickling_keeps_the_transport_instance_and_retry_policy_chosen(
-    echo_server: RawServer, transport: Any
+    echo_server: RawServer, real_transport: str
 ) -> None:
+    transport = transport_instance(real_transport, verify=False, max_connections=3)
     client = MegaNova(
         api_key=KEY,
         base_url=echo_server.url("/v1"),

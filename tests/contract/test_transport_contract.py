@@ -18,8 +18,6 @@ from typing import Any, Callable, List
 import pytest
 
 from meganova import MegaNova, __version__
-from meganova.adapters.stdlib_transport import UrllibTransport
-from meganova.adapters.urllib3_transport import Urllib3Transport
 from meganova.core.engine import RequestOptions
 from meganova.errors import (
     APIConnectionError,
@@ -35,16 +33,12 @@ from meganova.errors import (
     UnprocessableEntityError,
 )
 from tests.contract import rawserver
-from tests.contract.conftest import Server
+from tests.contract.conftest import Server, transport_instance
 from tests.contract.rawserver import RawServer
 from tests.helpers import run_python
 
 Factory = Callable[..., MegaNova]
 KEY = "sk-test"
-
-
-def real_transport(name: str, **options: Any) -> Any:
-    return Urllib3Transport(**options) if name == "urllib3" else UrllibTransport(**options)
 
 
 def assert_clean(error: BaseException, *, chained: bool = True) -> None:
@@ -420,7 +414,7 @@ def test_abandoned_endless_streams_never_hang_a_small_pool(
     stop = threading.Event()
     raw.on("/v1/endless", rawserver.endless_stream(stop))
     raw.on("/v1/ok", rawserver.json_reply({"ok": True}))
-    client = make_raw_client(transport=real_transport(socket_transport, max_connections=2))
+    client = make_raw_client(transport=transport_instance(socket_transport, max_connections=2))
     started = time.monotonic()
     try:
         for _ in range(200):
@@ -494,7 +488,7 @@ def test_verify_false_and_ca_bundle_over_tls(socket_transport: str) -> None:
         assert "TLS" in str(info.value)
         assert_clean(info.value)
         strict.close()
-        with pytest.warns() if socket_transport == "urllib3" else _nothing():
+        with pytest.warns() if socket_transport in ("urllib3", "requests") else _nothing():
             loose = MegaNova(api_key=KEY, base_url=base, transport=socket_transport, verify=False)
             assert loose.engine.request("GET", "/x", cast_to=dict) == {}
         loose.close()

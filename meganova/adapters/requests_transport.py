@@ -1,0 +1,178 @@
+"""A transport over ``requests`` (``pip install meganova[requests]``), for code whose
+proxies, certificates, sessions and test mocks (requests_mock, responses) are built
+around requests.
+
+requests sends: a ``Session`` (yours, or one of ours) with its environment handling
+(``HTTPS_PROXY``/``NO_PROXY``, ``REQUESTS_CA_BUNDLE``), adapters and mocks. The body is
+read from ``Response.raw`` (requests' documented urllib3 reply for ``stream=True``)
+by the urllib3 transport's reader, so both transports decode, bound and time out a
+body the same way. ``iter_content`` is not used: it decompresses without a bound and
+waits for the whole of a body that has neither a length nor chunks.
+
+requests never retries and never follows a redirect here: core decides both.
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import threading
+from typing import Any
+
+import requests
+import requests.adapters
+import requests.exceptions
+
+from ..core.errors import APIConnectionError, APITimeoutError
+from ..core.http import Request
+from ._http_common import PidGuard, check_options, finish_message, origin, rebuild
+from .urllib3_transport import Urllib3Response, translate
+
+__all__ = ["RequestsResponse", "RequestsTransport"]
+
+
+def translate_requests(exc: BaseException, request: Request) -> APIConnectionError:
+    """Map a requests failure while sending to core's error. requests wraps urllib3's
+    exception as its first argument: that one says best what happened."""
+    inner = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else None
+    if inner is not None and not isinstance(inner, requests.exceptions.RequestException):
+        return translate(inner, request, reading=False)
+    where = origin(request.url)
+    error: APIConnectionError
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        error = APITimeoutError(f"Timed out connecting to {where}", request_sent=False)
+    elif isinstance(exc, requests.exceptions.ReadTimeout):
+        error = APITimeoutError(f"Timed out waiting for a reply from {where}", request_sent=True)
+    elif isinstance(exc, requests.exceptions.SSLError):
+        error = APIConnectionError(f"TLS failed with {where}", request_sent=False)
+    elif isinstance(exc, requests.exceptions.ProxyError):
+        error = APIConnectionError(
+            f"Could not connect to {where} through the proxy", request_sent=False
+        )
+    elif isinstance(exc, requests.exceptions.ConnectionError):
+        # Also requests_mock's NoMockAddress: nothing answered this URL.
+        error = APIConnectionError(f"Could not connect to {where}", request_sent=False)
+    elif isinstance(exc, (ValueError, requests.exceptions.InvalidHeader)):
+        error = APIConnectionError(f"The request to {where} is not valid", request_sent=False)
+    else:
+        error = APIConnectionError(f"The request to {where} failed", request_sent=None)
+    finish_message(error, exc, request)
+    return error
+
+
+class RequestsResponse(Urllib3Response):
+    """A requests reply, its body read from ``Response.raw`` like a urllib3 reply."""
+
+    def __init__(self, response: Any, request: Request) -> None:
+        super().__init__(response.raw, request)
+        self.response = response  # the requests.Response, for hooks and history users
+
+    def _length_enforced(self) -> bool:
+        # requests leaves urllib3's default (on in 2.x, off in 1.26); mocks turn it off.
+        return bool(getattr(self._raw, "enforce_content_length", False))
+
+
+class _Session(requests.Session):
+    """Our own session: no cookies kept, no default headers, redirects left to core
+    (``Session.send`` would otherwise read a redirect's body to look ahead)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.headers.clear()
+        self.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+
+    def get_redirect_target(self, resp: requests.Response) -> str | None:
+        return None
+
+
+def _no_auth(prepared: Any) -> Any:
+    """Keeps a session from replacing our Authorization with ``~/.netrc`` credentials."""
+    return prepared
+
+
+class RequestsTransport:
+    """Sends requests through a ``requests.Session``.
+
+    ``session``: yours (its proxies, certificates, adapters, hooks and headers apply;
+    it is used as given and not closed by us), else one of ours with one pooled adapter
+    per scheme. ``verify``: ``True`` (``REQUESTS_CA_BUNDLE`` or requests' CAs),
+    ``False`` or a CA bundle path. ``max_connections``: connections kept per host by
+    our own session.
+    """
+
+    def __init__(
+        self,
+        *,
+        session: Any = None,
+        verify: bool | str = True,
+        max_connections: int = 10,
+    ) -> None:
+        check_options(verify, max_connections)
+        self._verify = verify
+        self._max_connections = max_connections
+        self._owned = session is None
+        self._lock = threading.Lock()
+        self._guard = PidGuard()
+        self._session: requests.Session = session if session is not None else self._new_session()
+
+    def _new_session(self) -> requests.Session:
+        session = _Session()
+        for scheme in ("http://", "https://"):
+            adapter = requests.adapters.HTTPAdapter(
+                pool_maxsize=self._max_connections, max_retries=0
+            )
+            session.mount(scheme, adapter)
+        return session
+
+    def _current(self) -> requests.Session:
+        if self._guard.pid != os.getpid():
+            with self._lock:
+                if self._guard.forked():
+                    # A forked child must not share its parent's sockets.
+                    if self._owned:
+                        self._session = self._new_session()
+                    else:
+                        self._session.close()
+        return self._session
+
+    def send(self, request: Request) -> RequestsResponse:
+        session = self._current()
+        try:
+            # Accept-Encoding None drops the session's "gzip, deflate": http.client then
+            # asks for identity, as on the other transports.
+            headers: dict[str, Any] = {"Accept-Encoding": None, **request.headers}
+            prepared = session.prepare_request(
+                requests.Request(
+                    request.method, request.url, headers=headers, data=request.body, auth=_no_auth
+                )
+            )
+            # A session of the user's keeps its own verify unless ours says otherwise.
+            verify = None if (self._verify is True and not self._owned) else self._verify
+            settings = session.merge_environment_settings(request.url, {}, True, verify, None)
+            response = session.send(
+                prepared,
+                timeout=(request.timeout.connect, request.timeout.read),
+                allow_redirects=False,
+                **settings,
+            )
+        except (requests.exceptions.RequestException, ValueError) as exc:
+            raise translate_requests(exc, request) from exc
+        except Exception as exc:
+            raise translate(exc, request, reading=False) from exc
+        return RequestsResponse(response, request)
+
+    def close(self) -> None:
+        if self._owned:
+            with self._lock:
+                self._session.close()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickles as a fresh transport with the same options: sockets never travel. A
+        # session of the user's own travels as requests pickles it (without its pools).
+        options: dict[str, Any] = {"verify": self._verify, "max_connections": self._max_connections}
+        if not self._owned:
+            options["session"] = self._session
+        return (rebuild, (type(self), options))
+
+    def __repr__(self) -> str:
+        return f"RequestsTransport(max_connections={self._max_connections})"
