@@ -166,6 +166,57 @@ def test_body_path_and_extra_fields(client: MegaNova, transport: FakeTransport) 
     }
 
 
+# The API fields the typed signatures name (beyond messages/model/temperature/max_tokens).
+NAMED_FIELDS: Dict[str, Any] = {
+    "session_id": "sess_1",
+    "top_p": 0.5,
+    "n": 2,
+    "stop": "\n",
+    "seed": 7,
+    "presence_penalty": 0.1,
+    "frequency_penalty": -0.1,
+    "logit_bias": {"50256": -100},
+    "logprobs": True,
+    "top_logprobs": 3,
+    "tools": [{"type": "function", "function": {"name": "f"}}],
+    "tool_choice": {"type": "function", "function": {"name": "f"}},
+    "parallel_tool_calls": False,
+    "response_format": {"type": "json_schema", "json_schema": {"name": "s", "schema": {}}},
+    "stream_options": {"include_usage": True},
+    "user": "u1",
+    "max_completion_tokens": 64,
+    "reasoning_effort": "low",
+    "include_reasoning": True,
+}
+
+
+@pytest.mark.parametrize("surface", ["create", "stream", "completions"])
+def test_named_fields_and_unknown_keywords_are_sent_as_given(
+    surface: str, client: MegaNova, transport: FakeTransport
+) -> None:
+    """Types name the fields; at run time an unknown keyword still reaches the body and
+    the per-call options never do."""
+    if surface == "stream":
+        transport.add(FakeResponse.sse([delta_chunk("a", "stop")]))
+    call: Any = {
+        "create": client.chat.create,
+        "stream": client.chat.stream,
+        "completions": client.chat.completions.create,
+    }[surface]
+    options = {"max_retries": 0, "deadline": 30, "idempotency_key": "key-1"}
+    result = call(
+        messages=USER, model="m", **NAMED_FIELDS, **options, brand_new_field=[1], top_k=None
+    )
+    if surface == "stream":
+        list(result)
+    body = sent(transport)
+    assert {k: body[k] for k in NAMED_FIELDS} == NAMED_FIELDS
+    assert body["brand_new_field"] == [1]
+    assert "top_k" not in body  # a field left as None is not sent
+    assert not set(options) & set(body)
+    assert transport.requests[-1].headers["Idempotency-Key"] == "key-1"
+
+
 def test_per_call_options(client: MegaNova, transport: FakeTransport) -> None:
     client.chat.completions.create(
         messages=USER,

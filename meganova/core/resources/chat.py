@@ -27,6 +27,14 @@ from ..errors import (
 )
 from ..http import TimeoutLike
 from ..models.chat import ChatMessage, ChatResponse
+from ..params import (
+    ChatCompletionMessageParam,
+    ChatCompletionStreamOptionsParam,
+    ChatCompletionToolChoiceOptionParam,
+    ChatCompletionToolParam,
+    ResponseFormat,
+    StopParam,
+)
 from ..streaming import ChatCompletionStream, ChatStream
 from ..validation import (
     check_json_value,
@@ -44,7 +52,9 @@ __all__ = ["ChatCompletions", "ChatResource"]
 
 PATH = "/chat/completions"
 
-MessageLike = Union[Mapping[str, Any], ChatMessage]
+# A type checker accepts the typed message dicts (and a previous reply's ChatMessage);
+# at run time any mapping with a role is sent as it is.
+MessageLike = Union[ChatCompletionMessageParam, ChatMessage]
 Messages = Sequence[MessageLike]
 
 
@@ -205,11 +215,32 @@ class ChatCompletions:
         temperature: Optional[float] = ...,
         max_tokens: Optional[int] = ...,
         stream: Literal[False] = ...,
+        session_id: Optional[str] = ...,
+        top_p: Optional[float] = ...,
+        n: Optional[int] = ...,
+        stop: Optional[StopParam] = ...,
+        seed: Optional[int] = ...,
+        presence_penalty: Optional[float] = ...,
+        frequency_penalty: Optional[float] = ...,
+        logit_bias: Optional[Mapping[str, int]] = ...,
+        logprobs: Optional[bool] = ...,
+        top_logprobs: Optional[int] = ...,
+        tools: Optional[Sequence[ChatCompletionToolParam]] = ...,
+        tool_choice: Optional[ChatCompletionToolChoiceOptionParam] = ...,
+        parallel_tool_calls: Optional[bool] = ...,
+        response_format: Optional[ResponseFormat] = ...,
+        stream_options: Optional[ChatCompletionStreamOptionsParam] = ...,
+        user: Optional[str] = ...,
+        max_completion_tokens: Optional[int] = ...,
+        reasoning_effort: Optional[str] = ...,
+        include_reasoning: Optional[bool] = ...,
         timeout: TimeoutLike = ...,
+        max_retries: Optional[int] = ...,
+        deadline: Optional[float] = ...,
+        idempotency_key: Optional[str] = ...,
         extra_headers: Optional[Mapping[str, Optional[str]]] = ...,
         extra_query: Optional[Mapping[str, Any]] = ...,
         extra_body: Optional[Mapping[str, Any]] = ...,
-        **kwargs: Any,
     ) -> ChatResponse: ...
 
     @overload
@@ -221,11 +252,32 @@ class ChatCompletions:
         temperature: Optional[float] = ...,
         max_tokens: Optional[int] = ...,
         stream: Literal[True],
+        session_id: Optional[str] = ...,
+        top_p: Optional[float] = ...,
+        n: Optional[int] = ...,
+        stop: Optional[StopParam] = ...,
+        seed: Optional[int] = ...,
+        presence_penalty: Optional[float] = ...,
+        frequency_penalty: Optional[float] = ...,
+        logit_bias: Optional[Mapping[str, int]] = ...,
+        logprobs: Optional[bool] = ...,
+        top_logprobs: Optional[int] = ...,
+        tools: Optional[Sequence[ChatCompletionToolParam]] = ...,
+        tool_choice: Optional[ChatCompletionToolChoiceOptionParam] = ...,
+        parallel_tool_calls: Optional[bool] = ...,
+        response_format: Optional[ResponseFormat] = ...,
+        stream_options: Optional[ChatCompletionStreamOptionsParam] = ...,
+        user: Optional[str] = ...,
+        max_completion_tokens: Optional[int] = ...,
+        reasoning_effort: Optional[str] = ...,
+        include_reasoning: Optional[bool] = ...,
         timeout: TimeoutLike = ...,
+        max_retries: Optional[int] = ...,
+        deadline: Optional[float] = ...,
+        idempotency_key: Optional[str] = ...,
         extra_headers: Optional[Mapping[str, Optional[str]]] = ...,
         extra_query: Optional[Mapping[str, Any]] = ...,
         extra_body: Optional[Mapping[str, Any]] = ...,
-        **kwargs: Any,
     ) -> ChatCompletionStream: ...
 
     @overload
@@ -237,11 +289,32 @@ class ChatCompletions:
         temperature: Optional[float] = ...,
         max_tokens: Optional[int] = ...,
         stream: bool,
+        session_id: Optional[str] = ...,
+        top_p: Optional[float] = ...,
+        n: Optional[int] = ...,
+        stop: Optional[StopParam] = ...,
+        seed: Optional[int] = ...,
+        presence_penalty: Optional[float] = ...,
+        frequency_penalty: Optional[float] = ...,
+        logit_bias: Optional[Mapping[str, int]] = ...,
+        logprobs: Optional[bool] = ...,
+        top_logprobs: Optional[int] = ...,
+        tools: Optional[Sequence[ChatCompletionToolParam]] = ...,
+        tool_choice: Optional[ChatCompletionToolChoiceOptionParam] = ...,
+        parallel_tool_calls: Optional[bool] = ...,
+        response_format: Optional[ResponseFormat] = ...,
+        stream_options: Optional[ChatCompletionStreamOptionsParam] = ...,
+        user: Optional[str] = ...,
+        max_completion_tokens: Optional[int] = ...,
+        reasoning_effort: Optional[str] = ...,
+        include_reasoning: Optional[bool] = ...,
         timeout: TimeoutLike = ...,
+        max_retries: Optional[int] = ...,
+        deadline: Optional[float] = ...,
+        idempotency_key: Optional[str] = ...,
         extra_headers: Optional[Mapping[str, Optional[str]]] = ...,
         extra_query: Optional[Mapping[str, Any]] = ...,
         extra_body: Optional[Mapping[str, Any]] = ...,
-        **kwargs: Any,
     ) -> Union[ChatResponse, ChatCompletionStream]: ...
 
     def create(
@@ -259,9 +332,20 @@ class ChatCompletions:
         **kwargs: Any,
     ) -> Union[ChatResponse, ChatCompletionStream]:
         """Create a chat completion; with ``stream=True`` a stream of
-        ``ChatCompletionChunk``. Other keyword arguments (``tools``, ``top_p``, ...)
-        go into the JSON body unchanged; ``max_retries``, ``deadline`` and
-        ``idempotency_key`` are options of this call and are not sent."""
+        ``ChatCompletionChunk``.
+
+        ``messages`` are dicts shaped like ``meganova.types.ChatCompletionMessageParam``
+        (or a previous reply's ``ChatMessage``). ``model`` defaults to the client's
+        ``default_model``. The API fields ``temperature`` (0 to 2), ``max_tokens``,
+        ``session_id``, ``top_p``, ``n``, ``stop``, ``seed``, ``presence_penalty``,
+        ``frequency_penalty``, ``logit_bias``, ``logprobs``, ``top_logprobs``, ``tools``,
+        ``tool_choice``, ``parallel_tool_calls``, ``response_format``, ``stream_options``,
+        ``user``, ``max_completion_tokens``, ``reasoning_effort`` and ``include_reasoning``
+        are sent when not ``None``, as given. ``timeout``, ``max_retries``, ``deadline``
+        and ``idempotency_key`` act on this call only and are not sent;
+        ``extra_headers``, ``extra_query`` and ``extra_body`` add to the request (a field
+        the API has and this signature lacks goes in ``extra_body``). An unknown keyword
+        argument is still sent in the body, though type checkers report it."""
         engine = self._engine
         body, options = _prepare(
             engine,
@@ -299,11 +383,32 @@ class ChatResource:
         temperature: Optional[float] = ...,
         max_tokens: Optional[int] = ...,
         stream: Literal[False] = ...,
+        session_id: Optional[str] = ...,
+        top_p: Optional[float] = ...,
+        n: Optional[int] = ...,
+        stop: Optional[StopParam] = ...,
+        seed: Optional[int] = ...,
+        presence_penalty: Optional[float] = ...,
+        frequency_penalty: Optional[float] = ...,
+        logit_bias: Optional[Mapping[str, int]] = ...,
+        logprobs: Optional[bool] = ...,
+        top_logprobs: Optional[int] = ...,
+        tools: Optional[Sequence[ChatCompletionToolParam]] = ...,
+        tool_choice: Optional[ChatCompletionToolChoiceOptionParam] = ...,
+        parallel_tool_calls: Optional[bool] = ...,
+        response_format: Optional[ResponseFormat] = ...,
+        stream_options: Optional[ChatCompletionStreamOptionsParam] = ...,
+        user: Optional[str] = ...,
+        max_completion_tokens: Optional[int] = ...,
+        reasoning_effort: Optional[str] = ...,
+        include_reasoning: Optional[bool] = ...,
         timeout: TimeoutLike = ...,
+        max_retries: Optional[int] = ...,
+        deadline: Optional[float] = ...,
+        idempotency_key: Optional[str] = ...,
         extra_headers: Optional[Mapping[str, Optional[str]]] = ...,
         extra_query: Optional[Mapping[str, Any]] = ...,
         extra_body: Optional[Mapping[str, Any]] = ...,
-        **kwargs: Any,
     ) -> ChatResponse: ...
 
     @overload
@@ -315,11 +420,32 @@ class ChatResource:
         temperature: Optional[float] = ...,
         max_tokens: Optional[int] = ...,
         stream: Literal[True],
+        session_id: Optional[str] = ...,
+        top_p: Optional[float] = ...,
+        n: Optional[int] = ...,
+        stop: Optional[StopParam] = ...,
+        seed: Optional[int] = ...,
+        presence_penalty: Optional[float] = ...,
+        frequency_penalty: Optional[float] = ...,
+        logit_bias: Optional[Mapping[str, int]] = ...,
+        logprobs: Optional[bool] = ...,
+        top_logprobs: Optional[int] = ...,
+        tools: Optional[Sequence[ChatCompletionToolParam]] = ...,
+        tool_choice: Optional[ChatCompletionToolChoiceOptionParam] = ...,
+        parallel_tool_calls: Optional[bool] = ...,
+        response_format: Optional[ResponseFormat] = ...,
+        stream_options: Optional[ChatCompletionStreamOptionsParam] = ...,
+        user: Optional[str] = ...,
+        max_completion_tokens: Optional[int] = ...,
+        reasoning_effort: Optional[str] = ...,
+        include_reasoning: Optional[bool] = ...,
         timeout: TimeoutLike = ...,
+        max_retries: Optional[int] = ...,
+        deadline: Optional[float] = ...,
+        idempotency_key: Optional[str] = ...,
         extra_headers: Optional[Mapping[str, Optional[str]]] = ...,
         extra_query: Optional[Mapping[str, Any]] = ...,
         extra_body: Optional[Mapping[str, Any]] = ...,
-        **kwargs: Any,
     ) -> ChatStream: ...
 
     @overload
@@ -331,11 +457,32 @@ class ChatResource:
         temperature: Optional[float] = ...,
         max_tokens: Optional[int] = ...,
         stream: bool,
+        session_id: Optional[str] = ...,
+        top_p: Optional[float] = ...,
+        n: Optional[int] = ...,
+        stop: Optional[StopParam] = ...,
+        seed: Optional[int] = ...,
+        presence_penalty: Optional[float] = ...,
+        frequency_penalty: Optional[float] = ...,
+        logit_bias: Optional[Mapping[str, int]] = ...,
+        logprobs: Optional[bool] = ...,
+        top_logprobs: Optional[int] = ...,
+        tools: Optional[Sequence[ChatCompletionToolParam]] = ...,
+        tool_choice: Optional[ChatCompletionToolChoiceOptionParam] = ...,
+        parallel_tool_calls: Optional[bool] = ...,
+        response_format: Optional[ResponseFormat] = ...,
+        stream_options: Optional[ChatCompletionStreamOptionsParam] = ...,
+        user: Optional[str] = ...,
+        max_completion_tokens: Optional[int] = ...,
+        reasoning_effort: Optional[str] = ...,
+        include_reasoning: Optional[bool] = ...,
         timeout: TimeoutLike = ...,
+        max_retries: Optional[int] = ...,
+        deadline: Optional[float] = ...,
+        idempotency_key: Optional[str] = ...,
         extra_headers: Optional[Mapping[str, Optional[str]]] = ...,
         extra_query: Optional[Mapping[str, Any]] = ...,
         extra_body: Optional[Mapping[str, Any]] = ...,
-        **kwargs: Any,
     ) -> Union[ChatResponse, ChatStream]: ...
 
     def create(
@@ -353,10 +500,8 @@ class ChatResource:
         **kwargs: Any,
     ) -> Union[ChatResponse, ChatStream]:
         """Send a chat and return the whole ``ChatResponse``; ``stream=True`` returns the
-        same stream as ``stream()``. Other keyword arguments (``session_id``, ``tools``,
-        ``top_p``, ``stop``, ``seed``, ...) go into the JSON body unchanged;
-        ``max_retries``, ``deadline`` and ``idempotency_key`` are options of this call and
-        are not sent."""
+        same stream as ``stream()``. The parameters are those of
+        ``client.chat.completions.create``."""
         result = self.completions.create(
             messages=messages,
             model=model,
@@ -373,7 +518,7 @@ class ChatResource:
             return ChatStream(result)
         return result
 
-    def stream(
+    def _stream(
         self,
         *,
         messages: Messages,
@@ -406,3 +551,47 @@ class ChatResource:
                 **kwargs,
             )
         )
+
+    if TYPE_CHECKING:
+        # Type checkers see the named parameters only, so a misspelt keyword is reported;
+        # at run time an unknown keyword still goes into the body, as in ``create``.
+        def stream(
+            self,
+            *,
+            messages: Messages,
+            model: Optional[str] = None,
+            temperature: Optional[float] = None,
+            max_tokens: Optional[int] = None,
+            session_id: Optional[str] = None,
+            top_p: Optional[float] = None,
+            n: Optional[int] = None,
+            stop: Optional[StopParam] = None,
+            seed: Optional[int] = None,
+            presence_penalty: Optional[float] = None,
+            frequency_penalty: Optional[float] = None,
+            logit_bias: Optional[Mapping[str, int]] = None,
+            logprobs: Optional[bool] = None,
+            top_logprobs: Optional[int] = None,
+            tools: Optional[Sequence[ChatCompletionToolParam]] = None,
+            tool_choice: Optional[ChatCompletionToolChoiceOptionParam] = None,
+            parallel_tool_calls: Optional[bool] = None,
+            response_format: Optional[ResponseFormat] = None,
+            stream_options: Optional[ChatCompletionStreamOptionsParam] = None,
+            user: Optional[str] = None,
+            max_completion_tokens: Optional[int] = None,
+            reasoning_effort: Optional[str] = None,
+            include_reasoning: Optional[bool] = None,
+            timeout: TimeoutLike = None,
+            max_retries: Optional[int] = None,
+            deadline: Optional[float] = None,
+            idempotency_key: Optional[str] = None,
+            extra_headers: Optional[Mapping[str, Optional[str]]] = None,
+            extra_query: Optional[Mapping[str, Any]] = None,
+            extra_body: Optional[Mapping[str, Any]] = None,
+        ) -> ChatStream:
+            """Stream a chat: yields ``ChatStreamChunk`` (``chunk.delta`` is the new text);
+            the last item has ``done=True``. Keyword arguments work as in ``create``."""
+            ...
+
+    else:
+        stream = _stream

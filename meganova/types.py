@@ -1,0 +1,344 @@
+"""Every type user code annotates with: response models, stream chunks, streams,
+errors, the typed request parameters (``TypedDict``s) and the transport port.
+
+``from meganova.types import ChatResponse, ChatCompletionMessageParam``. Names load on
+first use, so importing this module costs almost nothing.
+"""
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any, Dict, List
+
+if TYPE_CHECKING:
+    from .core.errors import (
+        APIConnectionError,
+        APIError,
+        APIResponseValidationError,
+        APITimeoutError,
+        AuthenticationError,
+        BadRequestError,
+        ConfigurationError,
+        ConflictError,
+        GenerationFailedError,
+        GenerationTimeoutError,
+        IncompleteStreamError,
+        InternalServerError,
+        InvalidArgumentError,
+        InvalidArgumentTypeError,
+        MeganovaError,
+        NotFoundError,
+        PermissionDeniedError,
+        RateLimitError,
+        StreamConnectionError,
+        StreamDecodeError,
+        StreamError,
+        StreamEventTooLargeError,
+        StreamTimeoutError,
+        UnprocessableEntityError,
+    )
+    from .core.http import (
+        Headers,
+        Request,
+        Timeout,
+        TimeoutLike,
+    )
+    from .core.models.audio import (
+        Transcription,
+    )
+    from .core.models.billing import (
+        BillingBalance,
+        InstanceBilling,
+        InstanceBillings,
+    )
+    from .core.models.chat import (
+        ChatChoice,
+        ChatChunkChoice,
+        ChatCompletionChunk,
+        ChatDelta,
+        ChatMessage,
+        ChatResponse,
+        ChatStreamChunk,
+        ChoiceDelta,
+        DeltaFunctionCall,
+        DeltaToolCall,
+        FunctionCall,
+        TokenUsage,
+        ToolCall,
+    )
+    from .core.models.common import (
+        Model,
+    )
+    from .core.models.embeddings import (
+        Embedding,
+        EmbeddingResponse,
+        EmbeddingUsage,
+    )
+    from .core.models.images import (
+        ImageData,
+        ImageGeneration,
+    )
+    from .core.models.models_ import (
+        ModelInfo,
+        ModelList,
+        ModelPricing,
+    )
+    from .core.models.rerank import (
+        RerankResponse,
+        RerankResult,
+    )
+    from .core.models.serverless import (
+        ServerlessCatalogue,
+        ServerlessModel,
+    )
+    from .core.models.usage import (
+        UsageRow,
+        UsageSummary,
+    )
+    from .core.models.videos import (
+        NativeVideoGeneration,
+        SupportedVideoModels,
+        VideoGeneration,
+    )
+    from .core.params import (
+        ChatCompletionAssistantMessageParam,
+        ChatCompletionContentPartImageParam,
+        ChatCompletionContentPartInputAudioParam,
+        ChatCompletionContentPartParam,
+        ChatCompletionContentPartTextParam,
+        ChatCompletionMessageParam,
+        ChatCompletionMessageToolCallParam,
+        ChatCompletionNamedToolChoiceParam,
+        ChatCompletionStreamOptionsParam,
+        ChatCompletionSystemMessageParam,
+        ChatCompletionToolChoiceOptionParam,
+        ChatCompletionToolMessageParam,
+        ChatCompletionToolParam,
+        ChatCompletionUserMessageParam,
+        FunctionDefinition,
+        FunctionParameters,
+        ImageURL,
+        InputAudio,
+        JSONSchema,
+        ResponseFormat,
+        ResponseFormatJSONObject,
+        ResponseFormatJSONSchema,
+        ResponseFormatText,
+        StopParam,
+    )
+    from .core.ports import (
+        Codec,
+        Response,
+        RetryPolicy,
+        Transport,
+    )
+    from .core.streaming import (
+        ChatCompletionStream,
+        ChatStream,
+        Stream,
+    )
+
+# name -> module under meganova that defines it
+_HOME: Dict[str, str] = {
+    **dict.fromkeys(["Model"], "core.models.common"),
+    **dict.fromkeys(
+        [
+            "ChatChoice",
+            "ChatChunkChoice",
+            "ChatCompletionChunk",
+            "ChatDelta",
+            "ChatMessage",
+            "ChatResponse",
+            "ChatStreamChunk",
+            "ChoiceDelta",
+            "DeltaFunctionCall",
+            "DeltaToolCall",
+            "FunctionCall",
+            "TokenUsage",
+            "ToolCall",
+        ],
+        "core.models.chat",
+    ),
+    **dict.fromkeys(["ChatCompletionStream", "ChatStream", "Stream"], "core.streaming"),
+    **dict.fromkeys(["ModelInfo", "ModelList", "ModelPricing"], "core.models.models_"),
+    **dict.fromkeys(["Embedding", "EmbeddingResponse", "EmbeddingUsage"], "core.models.embeddings"),
+    **dict.fromkeys(["RerankResponse", "RerankResult"], "core.models.rerank"),
+    **dict.fromkeys(["ImageData", "ImageGeneration"], "core.models.images"),
+    **dict.fromkeys(["Transcription"], "core.models.audio"),
+    **dict.fromkeys(
+        ["NativeVideoGeneration", "SupportedVideoModels", "VideoGeneration"], "core.models.videos"
+    ),
+    **dict.fromkeys(["ServerlessCatalogue", "ServerlessModel"], "core.models.serverless"),
+    **dict.fromkeys(["UsageRow", "UsageSummary"], "core.models.usage"),
+    **dict.fromkeys(
+        ["BillingBalance", "InstanceBilling", "InstanceBillings"], "core.models.billing"
+    ),
+    **dict.fromkeys(
+        [
+            "ChatCompletionAssistantMessageParam",
+            "ChatCompletionContentPartImageParam",
+            "ChatCompletionContentPartInputAudioParam",
+            "ChatCompletionContentPartParam",
+            "ChatCompletionContentPartTextParam",
+            "ChatCompletionMessageParam",
+            "ChatCompletionMessageToolCallParam",
+            "ChatCompletionNamedToolChoiceParam",
+            "ChatCompletionStreamOptionsParam",
+            "ChatCompletionSystemMessageParam",
+            "ChatCompletionToolChoiceOptionParam",
+            "ChatCompletionToolMessageParam",
+            "ChatCompletionToolParam",
+            "ChatCompletionUserMessageParam",
+            "FunctionDefinition",
+            "FunctionParameters",
+            "ImageURL",
+            "InputAudio",
+            "JSONSchema",
+            "ResponseFormat",
+            "ResponseFormatJSONObject",
+            "ResponseFormatJSONSchema",
+            "ResponseFormatText",
+            "StopParam",
+        ],
+        "core.params",
+    ),
+    **dict.fromkeys(
+        [
+            "APIConnectionError",
+            "APIError",
+            "APIResponseValidationError",
+            "APITimeoutError",
+            "AuthenticationError",
+            "BadRequestError",
+            "ConfigurationError",
+            "ConflictError",
+            "GenerationFailedError",
+            "GenerationTimeoutError",
+            "IncompleteStreamError",
+            "InternalServerError",
+            "InvalidArgumentError",
+            "InvalidArgumentTypeError",
+            "MeganovaError",
+            "NotFoundError",
+            "PermissionDeniedError",
+            "RateLimitError",
+            "StreamConnectionError",
+            "StreamDecodeError",
+            "StreamError",
+            "StreamEventTooLargeError",
+            "StreamTimeoutError",
+            "UnprocessableEntityError",
+        ],
+        "core.errors",
+    ),
+    **dict.fromkeys(["Headers", "Request", "Timeout", "TimeoutLike"], "core.http"),
+    **dict.fromkeys(["Codec", "Response", "RetryPolicy", "Transport"], "core.ports"),
+}
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIResponseValidationError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "BillingBalance",
+    "ChatChoice",
+    "ChatChunkChoice",
+    "ChatCompletionAssistantMessageParam",
+    "ChatCompletionChunk",
+    "ChatCompletionContentPartImageParam",
+    "ChatCompletionContentPartInputAudioParam",
+    "ChatCompletionContentPartParam",
+    "ChatCompletionContentPartTextParam",
+    "ChatCompletionMessageParam",
+    "ChatCompletionMessageToolCallParam",
+    "ChatCompletionNamedToolChoiceParam",
+    "ChatCompletionStream",
+    "ChatCompletionStreamOptionsParam",
+    "ChatCompletionSystemMessageParam",
+    "ChatCompletionToolChoiceOptionParam",
+    "ChatCompletionToolMessageParam",
+    "ChatCompletionToolParam",
+    "ChatCompletionUserMessageParam",
+    "ChatDelta",
+    "ChatMessage",
+    "ChatResponse",
+    "ChatStream",
+    "ChatStreamChunk",
+    "ChoiceDelta",
+    "Codec",
+    "ConfigurationError",
+    "ConflictError",
+    "DeltaFunctionCall",
+    "DeltaToolCall",
+    "Embedding",
+    "EmbeddingResponse",
+    "EmbeddingUsage",
+    "FunctionCall",
+    "FunctionDefinition",
+    "FunctionParameters",
+    "GenerationFailedError",
+    "GenerationTimeoutError",
+    "Headers",
+    "ImageData",
+    "ImageGeneration",
+    "ImageURL",
+    "IncompleteStreamError",
+    "InputAudio",
+    "InstanceBilling",
+    "InstanceBillings",
+    "InternalServerError",
+    "InvalidArgumentError",
+    "InvalidArgumentTypeError",
+    "JSONSchema",
+    "MeganovaError",
+    "Model",
+    "ModelInfo",
+    "ModelList",
+    "ModelPricing",
+    "NativeVideoGeneration",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "Request",
+    "RerankResponse",
+    "RerankResult",
+    "Response",
+    "ResponseFormat",
+    "ResponseFormatJSONObject",
+    "ResponseFormatJSONSchema",
+    "ResponseFormatText",
+    "RetryPolicy",
+    "ServerlessCatalogue",
+    "ServerlessModel",
+    "StopParam",
+    "Stream",
+    "StreamConnectionError",
+    "StreamDecodeError",
+    "StreamError",
+    "StreamEventTooLargeError",
+    "StreamTimeoutError",
+    "SupportedVideoModels",
+    "Timeout",
+    "TimeoutLike",
+    "TokenUsage",
+    "ToolCall",
+    "Transcription",
+    "Transport",
+    "UnprocessableEntityError",
+    "UsageRow",
+    "UsageSummary",
+    "VideoGeneration",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError(f"module 'meganova.types' has no attribute {name!r}")
+    value = getattr(import_module(f"meganova.{module}"), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> List[str]:
+    return sorted(set(globals()) | set(__all__))
