@@ -12,7 +12,7 @@ a chunk boundary is whole again before anything is decoded.
 
 from __future__ import annotations
 
-from typing import List, Optional, Sequence, Union
+from typing import List, Optional, Sequence, Tuple, Union
 
 from .errors import StreamEventTooLargeError
 
@@ -72,9 +72,12 @@ class SSEDecoder:
     ``feed(chunk)`` returns the events that chunk completed. ``close()`` ends the
     stream: an event not yet closed by a blank line is dropped, as the spec says
     (``pending`` tells whether there was one). Events without any ``data`` line are
-    never dispatched; the fields they carry still update ``last_event_id`` and
-    ``retry``. ``comments`` counts comment lines (keep-alives). An event (or line)
-    longer than ``max_event_size`` bytes raises ``StreamEventTooLargeError``.
+    never dispatched. ``last_event_id`` is the spec's "last event ID string": an ``id``
+    field fills a buffer that only a blank line (the end of an event) commits, so the
+    ``id`` of an event cut off by the end of the stream is never committed. ``retry``
+    takes effect at once. ``comments`` counts comment lines (keep-alives). An event
+    holding more than ``max_event_size`` bytes of memory (its data joined so far plus
+    an unfinished line) raises ``StreamEventTooLargeError``.
     """
 
     __slots__ = (
@@ -82,11 +85,10 @@ class SSEDecoder:
         "_data",
         "_event",
         "_event_retry",
+        "_id",
         "_pending_cr",
-        "_size",
         "_started",
         "_tail",
-        "_tail_size",
         "comments",
         "last_event_id",
         "max_event_size",
@@ -100,12 +102,13 @@ class SSEDecoder:
         self.last_event_id: Optional[str] = None
         self.retry: Optional[int] = None
         self.comments = 0
-        self._data: List[bytes] = []
+        self._id: Optional[str] = None  # the last event ID buffer (committed on dispatch)
+        # The event's data, joined as lines arrive (one copy, no list of small objects
+        # whose overhead would dwarf one-byte lines); None: no data line yet.
+        self._data: Optional[Union[bytes, bytearray]] = None
         self._event: Optional[str] = None
         self._event_retry: Optional[int] = None
-        self._tail: List[bytes] = []  # pieces of the line not yet ended
-        self._tail_size = 0
-        self._size = 0  # data bytes held for the current event
+        self._tail = bytearray()  # the line not yet ended
         self._pending_cr = False  # the last chunk ended in CR: a leading LF is its pair
         self._started = False  # the optional leading BOM has been dealt with
         self._bom_head = b""
@@ -113,28 +116,30 @@ class SSEDecoder:
     @property
     def pending(self) -> bool:
         """Whether an unfinished line or event is held."""
-        return bool(self._tail or self._data or self._event is not None)
+        return bool(self._tail or self._data is not None or self._event is not None)
 
     def feed(self, chunk: bytes) -> List[ServerSentEvent]:
-        payloads = self._fast(chunk)
-        if payloads is None:
+        fast = self._fast(chunk)
+        if fast is None:
             return self._feed_general(chunk)
-        last_id = self.last_event_id
+        payloads, last_id = fast
         return [ServerSentEvent(raw, "message", last_id, None) for raw in payloads]
 
     def feed_data(self, chunk: bytes) -> Sequence[Union[bytes, ServerSentEvent]]:
         """Like ``feed``, for hot loops: a plain ``message`` event may come as its data
-        bytes alone (no event object built; its ``id`` is ``last_event_id``)."""
-        payloads = self._fast(chunk)
-        return self._feed_general(chunk) if payloads is None else payloads
+        bytes alone (no event object built; its ``id`` is ``last_event_id`` as it
+        stands when this call returns)."""
+        fast = self._fast(chunk)
+        return self._feed_general(chunk) if fast is None else fast[0]
 
-    def _fast(self, chunk: bytes) -> Optional[List[bytes]]:
+    def _fast(self, chunk: bytes) -> Optional[Tuple[List[bytes], Optional[str]]]:
         """The data of blocks made of whole one-line ``data: ...\n\n`` events (what chat
         servers send) plus at most the start of the next one, when nothing but a line
-        tail is held; ``None`` (nothing consumed) for anything else."""
+        tail is held, and the id they were dispatched with; ``None`` (nothing
+        consumed) for anything else."""
         if (
             not self._started
-            or self._data
+            or self._data is not None
             or self._pending_cr
             or self._event is not None
             or self._event_retry is not None
@@ -143,23 +148,24 @@ class SSEDecoder:
         end = chunk.rfind(b"\n\n")  # a held tail never has a line end
         if end < 0 or b"\r" in chunk:
             return None
-        if self._tail:  # joined only when an event ends: linear in the stream
-            head = b"".join(self._tail)
-            block = head + chunk
-            end += len(head)
+        tail = self._tail
+        if tail:  # joined only when an event ends: linear in the stream
+            block = bytes(tail) + chunk
+            end += len(tail)
         else:
             block = chunk
         payloads = self._simple_payloads(block[: end + 2])
         if payloads is None:
             return None
-        self._tail = []
-        self._tail_size = 0
+        # Each of these events ended with a blank line: the id buffer is committed.
+        last_id = self.last_event_id = self._id
+        self._tail = bytearray()
         rest = block[end + 2 :]
         if rest:
             # No blank line in rest (the last "\n\n" ended the block), so this only
-            # holds lines: it never completes an event.
+            # holds lines (an id there fills the buffer): it never completes an event.
             self._feed_general(rest)
-        return payloads
+        return payloads, last_id
 
     def _feed_general(self, chunk: bytes) -> List[ServerSentEvent]:
         if not self._started:
@@ -185,10 +191,9 @@ class SSEDecoder:
                 assert rest is not None
                 self._hold(rest)
                 return []
-            tail.append(lines[0])
-            lines[0] = b"".join(tail)
-            self._tail = []
-            self._tail_size = 0
+            tail += lines[0]
+            lines[0] = bytes(tail)
+            self._tail = bytearray()
         events = self._process(lines) if lines else []
         if rest is not None:
             self._hold(rest)
@@ -209,13 +214,13 @@ class SSEDecoder:
         return [part[6:] for part in parts]
 
     def close(self) -> List[ServerSentEvent]:
-        """End of stream: whatever is unfinished is discarded (never dispatched)."""
-        self._tail = []
-        self._tail_size = 0
-        self._data = []
+        """End of stream: whatever is unfinished is discarded (never dispatched, and its
+        ``id`` never committed)."""
+        self._tail = bytearray()
+        self._data = None
         self._event = None
         self._event_retry = None
-        self._size = 0
+        self._id = self.last_event_id
         self._pending_cr = False
         return []
 
@@ -229,14 +234,17 @@ class SSEDecoder:
         return head[len(_BOM) :] if head.startswith(_BOM) else head
 
     def _hold(self, piece: bytes) -> None:
-        self._tail.append(piece)
-        self._tail_size += len(piece)
+        self._tail += piece
         limit = self.max_event_size
-        if limit is not None and self._size + self._tail_size > limit:
+        if limit is not None and self._held() > limit:
             self._too_large()
 
+    def _held(self) -> int:
+        data = self._data
+        return len(self._tail) + (0 if data is None else len(data))
+
     def _too_large(self) -> None:
-        size = self._size + self._tail_size
+        size = self._held()
         self.close()
         raise StreamEventTooLargeError(
             f"A server-sent event is larger than max_event_size ({self.max_event_size} bytes; "
@@ -248,22 +256,22 @@ class SSEDecoder:
         events: List[ServerSentEvent] = []
         data = self._data
         limit = self.max_event_size
-        size = self._size
         for line in lines:
             if not line:
-                if data:
+                # Dispatch: the id buffer is committed even when no event is built.
+                self.last_event_id = self._id
+                if data is not None:
                     events.append(
                         ServerSentEvent(
-                            data[0] if len(data) == 1 else b"\n".join(data),
+                            data if type(data) is bytes else bytes(data),
                             self._event or "message",
-                            self.last_event_id,
+                            self._id,
                             self._event_retry,
                         )
                     )
-                    data = self._data = []
+                    data = self._data = None
                 self._event = None
                 self._event_retry = None
-                size = 0
                 continue
             if line.startswith(b"data:"):  # the hot path
                 value = line[6:] if line[5:6] == b" " else line[5:]
@@ -284,13 +292,16 @@ class SSEDecoder:
                 if name != b"data":
                     self._field(name, value)
                     continue
-            data.append(value)
-            if limit is not None:
-                size += len(value) + 1
-                if size > limit:
-                    self._size = size
-                    self._too_large()
-        self._size = size
+            if data is None:
+                data = value
+            else:
+                if type(data) is bytes:
+                    data = bytearray(data)
+                data += b"\n"
+                data += value
+            self._data = data
+            if limit is not None and len(data) > limit:
+                self._too_large()
         return events
 
     def _field(self, name: bytes, value: bytes) -> None:
@@ -298,7 +309,7 @@ class SSEDecoder:
             self._event = value.decode("utf-8", "replace")
         elif name == b"id":
             if b"\x00" not in value:
-                self.last_event_id = value.decode("utf-8", "replace")
+                self._id = value.decode("utf-8", "replace")
         elif name == b"retry" and value.isdigit():  # ASCII digits only, per the spec
             self.retry = self._event_retry = int(value)
         # any other field is ignored

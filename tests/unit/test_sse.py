@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import time
-from typing import List, Optional, Tuple
+import tracemalloc
+from typing import Callable, List, Optional, Tuple
 
 import pytest
 from hypothesis import given
@@ -25,16 +26,20 @@ def decode(*chunks: bytes, decoder: Optional[SSEDecoder] = None) -> List[Event]:
     return [(e.data, e.event, e.id, e.retry) for e in events]
 
 
-def reference(stream: bytes) -> List[Event]:
-    """The spec's algorithm, written the slow and obvious way."""
+def whatwg(stream: bytes) -> Tuple[List[Event], Optional[str], Optional[int]]:
+    """The spec's algorithm, written the slow and obvious way, line by line: the
+    events, then the last event ID string and the reconnection time at the end."""
     text = stream.decode("utf-8", "replace")
     if text.startswith("\ufeff"):
         text = text[1:]
     lines = re.split(r"\r\n|\r|\n", text)[:-1]  # the last piece never ended
     events: List[Event] = []
-    data, kind, last_id, retry = "", "", None, None
+    data, kind, id_buffer, retry = "", "", None, None
+    last_id: Optional[str] = None  # the last event ID string
+    reconnection: Optional[int] = None
     for line in lines:
         if line == "":
+            last_id = id_buffer  # dispatch step 1, even when nothing is dispatched
             if data:
                 events.append((data[:-1], kind or "message", last_id, retry))
             data, kind, retry = "", "", None
@@ -49,10 +54,14 @@ def reference(stream: bytes) -> List[Event]:
         elif name == "event":
             kind = value
         elif name == "id" and "\0" not in value:
-            last_id = value
+            id_buffer = value
         elif name == "retry" and value and all("0" <= c <= "9" for c in value):
-            retry = int(value)
-    return events
+            retry = reconnection = int(value)
+    return events, last_id, reconnection
+
+
+def reference(stream: bytes) -> List[Event]:
+    return whatwg(stream)[0]
 
 
 # -- WHATWG cases ---------------------------------------------------------------------
@@ -124,6 +133,33 @@ def test_unknown_fields_are_ignored() -> None:
     assert decode(b"foo: bar\nDATA: x\ndata: a\n\n") == [("a", "message", None, None)]
 
 
+def test_an_id_after_an_event_in_the_same_read_is_not_stamped_on_it() -> None:
+    # The fast path used to read last_event_id after the rest of the read was parsed.
+    wire = b"data: a\n\nid: 5\n"
+    decoder = SSEDecoder()
+    decoder.feed(b"data: 0\n\n")  # past the start (where a BOM may be)
+    assert [(e.raw, e.id) for e in decoder.feed(wire)] == [(b"a", None)]
+    assert decoder.last_event_id is None
+    fast = SSEDecoder()
+    fast.feed_data(b"data: 0\n\n")
+    assert list(fast.feed_data(wire)) == [b"a"]
+    assert fast.last_event_id is None  # the id of the bytes item above
+    assert [(e.raw, e.id) for e in fast.feed(b"data: b\n\n")] == [(b"b", "5")]
+    assert fast.last_event_id == "5"
+
+
+def test_an_event_cut_off_by_the_end_does_not_commit_its_id() -> None:
+    decoder = SSEDecoder()
+    decoder.feed(b"id: 1\ndata: a\n\nid: 2\ndata: b\n")
+    assert decoder.last_event_id == "1"
+    decoder.close()
+    assert decoder.last_event_id == "1"
+    bare = SSEDecoder()
+    bare.feed(b"data: a\n\nid: 9\n")
+    bare.close()
+    assert bare.last_event_id is None
+
+
 def test_events_without_data_are_not_dispatched_but_update_state() -> None:
     decoder = SSEDecoder()
     assert decode(
@@ -191,6 +227,43 @@ def test_events_under_the_limit_pass_one_after_another() -> None:
         assert len(decoder.feed(b"data: " + b"z" * 90 + b"\n\n")) == 1
 
 
+def peak_while(run: Callable[[], object]) -> int:
+    tracemalloc.start()
+    try:
+        run()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_the_cap_counts_memory_held_not_payload_many_short_lines() -> None:
+    # One event of two-byte data lines: a list of lines held ~15x the cap (now under 1.5x).
+    cap = 1 << 20
+    block = b"data:ab\n" * 8192
+
+    def run() -> None:
+        decoder = SSEDecoder(max_event_size=cap)
+        with pytest.raises(StreamEventTooLargeError):
+            for _ in range(10_000):
+                decoder.feed(block)
+
+    assert peak_while(run) < 2 * cap
+
+
+def test_the_cap_counts_memory_held_for_a_line_in_tiny_pieces() -> None:
+    # A line dripping in two-byte reads: a list of pieces held ~4x the cap (now under 1.2x).
+    cap = 256 * 1024
+
+    def run() -> None:
+        decoder = SSEDecoder(max_event_size=cap)
+        decoder.feed(b"data: ")
+        with pytest.raises(StreamEventTooLargeError):
+            for _ in range(cap):
+                decoder.feed(b"ab")
+
+    assert peak_while(run) < 2 * cap
+
+
 def test_a_long_line_in_small_chunks_takes_linear_time() -> None:
     # Quadratic re-copying would move ~5 GB here; linear work is a few megabytes.
     payload = b"data: " + b"q" * 400_000 + b"\n\n"
@@ -221,6 +294,7 @@ field_line = st.one_of(
     st.builds(lambda v: ":" + v, value_text),
     st.builds(lambda v: "x-" + v, value_text),
     st.just(""),
+    st.just(""),  # blank lines twice as often: more events end
 )
 endings = st.sampled_from(["\n", "\r", "\r\n"])
 
@@ -251,6 +325,34 @@ def test_any_split_gives_the_same_events(stream: bytes, data: st.DataObject) -> 
     cuts = sorted(data.draw(st.lists(st.integers(0, len(stream)), max_size=12)))
     pieces = [stream[a:b] for a, b in zip([0, *cuts], [*cuts, len(stream)])]
     assert decode(*pieces) == decode(stream)
+
+
+def split(stream: bytes, cuts: List[int]) -> List[bytes]:
+    cuts = sorted(cuts)
+    return [stream[a:b] for a, b in zip([0, *cuts], [*cuts, len(stream)])]
+
+
+@given(event_streams(), st.data())
+def test_any_split_equals_the_whatwg_algorithm(stream: bytes, data: st.DataObject) -> None:
+    """Events, their ids, the committed last event id and retry, at every split; also
+    through ``feed_data``, whose bare payloads carry ``last_event_id`` as it stands."""
+    pieces = split(stream, data.draw(st.lists(st.integers(0, len(stream)), max_size=12)))
+    events, last_id, retry = whatwg(stream)
+    plain, fast = SSEDecoder(), SSEDecoder()
+    got: List[Event] = []
+    got_fast: List[Event] = []
+    for piece in pieces:
+        got += [(e.data, e.event, e.id, e.retry) for e in plain.feed(piece)]
+        for item in fast.feed_data(piece):
+            if isinstance(item, bytes):
+                item = ServerSentEvent(item, "message", fast.last_event_id)
+            got_fast.append((item.data, item.event, item.id, item.retry))
+    plain.close()
+    fast.close()
+    assert got == events
+    assert got_fast == events
+    assert (plain.last_event_id, plain.retry) == (last_id, retry)
+    assert (fast.last_event_id, fast.retry) == (last_id, retry)
 
 
 @given(event_streams())
