@@ -217,12 +217,32 @@ def _certificate_refused(exc: BaseException) -> bool:
     return False
 
 
+def invalid_input(exc: BaseException) -> bool:
+    """An invalid URL or header value (``ValueError``), not a network failure that some
+    libraries also make a ``ValueError`` (ssl's certificate error is both)."""
+    return isinstance(exc, (ValueError, http.client.InvalidURL)) and not isinstance(exc, OSError)
+
+
+def unsendable(exc: BaseException, request: Request) -> APIConnectionError:
+    """An invalid URL or header value, found by the library before anything was sent:
+    the same request would fail the same way, so it is never retried."""
+    error = APIConnectionError(
+        f"The request to {origin(request.url)} cannot be sent: invalid URL or header value",
+        request_sent=False,
+    )
+    error.retryable = False
+    finish_message(error, exc, request)
+    return error
+
+
 def translate_socket_error(exc: BaseException, request: Request, phase: str) -> APIConnectionError:
     """Map a socket/ssl/http.client failure. ``phase``: ``connect`` (nothing sent),
     ``send`` (request written or being written, no reply yet) or ``read`` (body)."""
     where = origin(request.url)
     sent = phase != "connect"
     error: APIConnectionError
+    if phase != "read" and invalid_input(exc):
+        return unsendable(exc, request)
     if isinstance(exc, (socket.timeout, TimeoutError)):
         if phase == "connect":
             error = APITimeoutError(f"Timed out connecting to {where}", request_sent=False)

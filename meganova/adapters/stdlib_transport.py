@@ -195,12 +195,15 @@ class UrllibTransport:
         except (OSError, ssl.SSLError) as exc:  # an unreadable CA bundle
             raise translate_socket_error(exc, request, "connect") from exc
         fast = self._fast
-        if context is not None:
-            tls = _FastHTTPSConnection if fast else http.client.HTTPSConnection
-            conn = tls(host, port, timeout=connect_timeout, context=context)
-        else:
-            plain = _FastHTTPConnection if fast else http.client.HTTPConnection
-            conn = plain(host, port, timeout=connect_timeout)
+        try:  # http.client checks the host here: an invalid one raises InvalidURL
+            if context is not None:
+                tls = _FastHTTPSConnection if fast else http.client.HTTPSConnection
+                conn = tls(host, port, timeout=connect_timeout, context=context)
+            else:
+                plain = _FastHTTPConnection if fast else http.client.HTTPConnection
+                conn = plain(host, port, timeout=connect_timeout)
+        except Exception as exc:
+            raise translate_socket_error(exc, request, "connect") from exc
         try:
             conn.connect()
         except Exception as exc:

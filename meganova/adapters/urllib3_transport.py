@@ -22,6 +22,7 @@ import urllib3
 from urllib3.exceptions import (
     ConnectTimeoutError,
     HTTPError,
+    LocationValueError,
     MaxRetryError,
     NewConnectionError,
     ProtocolError,
@@ -39,9 +40,11 @@ from ._http_common import (
     SocketResponse,
     check_options,
     finish_message,
+    invalid_input,
     origin,
     rebuild,
     translate_socket_error,
+    unsendable,
 )
 
 __all__ = ["Urllib3Response", "Urllib3Transport"]
@@ -54,6 +57,8 @@ def translate(exc: BaseException, request: Request, *, reading: bool) -> APIConn
         exc = exc.reason
     where = origin(request.url)
     error: APIConnectionError
+    if not reading and (isinstance(exc, LocationValueError) or invalid_input(exc)):
+        return unsendable(exc, request)
     if isinstance(exc, NewConnectionError):
         # Subclass of ConnectTimeoutError, but a refusal or DNS failure is no timeout.
         cause = getattr(exc, "__cause__", None) or getattr(exc, "__context__", None)

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from .._version import __version__
 from .errors import ConfigurationError, InvalidArgumentError, InvalidArgumentTypeError
-from .http import Timeout, TimeoutLike
+from .http import MAX_SECONDS, Timeout, TimeoutLike
 from .retry import RetrySettings
 from .validation import check_header, check_header_value, require_str
 
@@ -69,9 +69,11 @@ def check_deadline(value: object, name: str = "deadline") -> float | None:
             f"{name} must be a number of seconds or None, got {type(value).__name__}",
             argument=name,
         )
-    if not math.isfinite(value) or value <= 0:
+    if not math.isfinite(value) or value <= 0 or value > MAX_SECONDS:
         raise InvalidArgumentError(
-            f"{name} must be positive and finite, got {value!r}", argument=name
+            f"{name} must be a number of seconds above 0 and at most {MAX_SECONDS:g} "
+            f"(a week), or None for no limit; got {value!r}",
+            argument=name,
         )
     return float(value)
 
@@ -81,7 +83,10 @@ def normalize_base_url(url: object, name: str = "base_url") -> str:
     if not text or not text.strip():
         raise InvalidArgumentError(f"{name} must not be empty", argument=name)
     text = text.strip().rstrip("/")
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # a malformed [IPv6] host
+        raise InvalidArgumentError(f"{name} is not a valid URL: {text!r}", argument=name) from None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise InvalidArgumentError(
             f"{name} must be an absolute http(s) URL, got {text!r}", argument=name
@@ -93,7 +98,34 @@ def normalize_base_url(url: object, name: str = "base_url") -> str:
         )
     if parts.query or parts.fragment:
         raise InvalidArgumentError(f"{name} must not carry a query or fragment", argument=name)
+    _check_host_and_port(name, text, parts.netloc)
     return text
+
+
+def _check_host_and_port(name: str, url: str, netloc: str) -> None:
+    """A host a connection can be opened to and a port in 1..65535: checked here, so a
+    typo is an argument error at construction, not a connection error on every call."""
+    parts = urlsplit(url)  # checked by the caller: it parses
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if (port is not None and not 0 < port < 65536) or netloc.endswith(":"):
+        raise InvalidArgumentError(
+            f"{name} has an invalid port (1 to 65535), got {url!r}", argument=name
+        )
+    host = parts.hostname or ""
+    if netloc.startswith("["):
+        import ipaddress  # rare: only for an IPv6 literal
+
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            host = ""
+    elif not all(c.isalnum() or c in "-._" for c in host) or ".." in host:
+        host = ""
+    if not host or host.startswith((".", "-")):
+        raise InvalidArgumentError(f"{name} has an invalid host, got {url!r}", argument=name)
 
 
 def check_region(value: object) -> str:

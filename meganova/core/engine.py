@@ -24,7 +24,7 @@ from .errors import (
 from .http import SENSITIVE_HEADERS, Headers, Request, Timeout, TimeoutLike
 from .ports import Codec, CodecError, Response, RetryDecision, RetryPolicy, Transport
 from .retry import decide, parse_retry_after
-from .validation import check_header, check_json_value
+from .validation import check_header, check_header_value, check_json_value
 
 T = TypeVar("T")
 logger = logging.getLogger("meganova")
@@ -137,6 +137,8 @@ class RequestOptions:
             raise InvalidArgumentError(
                 "idempotency_key must be a non-empty string", argument="idempotency_key"
             )
+        if idempotency_key is not None:
+            check_header_value("idempotency_key", idempotency_key)
         return cls(
             timeout=None if timeout is None else Timeout.coerce(timeout),
             max_retries=None if max_retries is None else check_max_retries(max_retries),
@@ -465,9 +467,11 @@ class Engine:
             _read_and_close(response)
             target = urljoin(current.url, location)
             if urlsplit(target).scheme not in ("http", "https"):
-                raise APIConnectionError(
-                    f"Refusing a redirect to a non-HTTP location (status {response.status})",
-                    request_sent=True,
+                raise _final(
+                    APIConnectionError(
+                        f"Refusing a redirect to a non-HTTP location (status {response.status})",
+                        request_sent=True,
+                    )
                 )
             headers = dict(current.headers)
             if _origin(target) != origin:
@@ -487,7 +491,13 @@ class Engine:
                 timeout=current.timeout,
                 stream=current.stream,
             )
-        raise APIConnectionError(f"More than {MAX_REDIRECTS} redirects", request_sent=True)
+        raise _final(APIConnectionError(f"More than {MAX_REDIRECTS} redirects", request_sent=True))
+
+
+def _final(error: MeganovaError) -> MeganovaError:
+    """Mark an error no retry can fix: the same request would fail the same way."""
+    error.retryable = False
+    return error
 
 
 class _LogPath:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any, Mapping
 
+from .http import Headers
+
 __all__ = [
     "MeganovaError",
     "ConfigurationError",
@@ -42,7 +44,15 @@ def _rebuild(cls: type[BaseException], args: tuple[Any, ...], state: dict[str, A
 
 
 class MeganovaError(Exception):
-    """Base class of every error the SDK raises."""
+    """Base class of every error the SDK raises.
+
+    ``retryable``: ``None`` lets the retry rules decide (kind, status, server hints);
+    ``False`` marks a failure no retry can fix (a redirect loop, a reply over a size
+    cap, an invalid URL): it is never retried, whatever the status or hints say. A
+    subclass or an instance may set it.
+    """
+
+    retryable: bool | None = None
 
     def __init__(
         self,
@@ -101,7 +111,9 @@ class APIError(MeganovaError):
         attempts: int = 1,
     ) -> None:
         super().__init__(message, code=code, status=status, request_id=request_id)
-        self.headers: Mapping[str, str] = dict(headers or {})
+        # Case-insensitive, like HTTP: e.headers.get("x-ratelimit-remaining") finds
+        # X-RateLimit-Remaining; its repr redacts credentials.
+        self.headers: Headers = headers if isinstance(headers, Headers) else Headers(headers)
         self.body = body
         self.parsed_body = parsed_body
         self.param = param

@@ -8,21 +8,30 @@ from typing import Any, Iterable, Iterator, Mapping, Optional, Tuple, Union
 
 TimeoutLike = Union[float, int, Tuple[Optional[float], Optional[float]], "Timeout", None]
 
+# Longest timeout (and deadline) accepted: a week. Larger values overflow the
+# millisecond waits inside the socket libraries (poll takes a C int) after the request
+# was sent; no real call needs them (``None`` means no limit).
+MAX_SECONDS = 7 * 24 * 3600.0
+
 
 def _check_seconds(name: str, value: object) -> float | None:
-    from .errors import InvalidArgumentError, InvalidArgumentTypeError
-
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
+        from .errors import InvalidArgumentTypeError  # errors imports this module
+
         raise InvalidArgumentTypeError(
             f"{name} must be a number of seconds or None, got {type(value).__name__}",
             argument=name,
         )
     seconds = float(value)
-    if not math.isfinite(seconds) or seconds <= 0:
+    if not math.isfinite(seconds) or seconds <= 0 or seconds > MAX_SECONDS:
+        from .errors import InvalidArgumentError
+
         raise InvalidArgumentError(
-            f"{name} must be a positive, finite number of seconds, got {value!r}", argument=name
+            f"{name} must be a number of seconds above 0 and at most {MAX_SECONDS:g} "
+            f"(a week), or None for no limit; got {value!r}",
+            argument=name,
         )
     return seconds
 
@@ -96,6 +105,9 @@ class Headers(Mapping[str, str]):
 
     def __len__(self) -> int:
         return len(self._items)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Headers, (list(self._items.values()),))
 
     def __repr__(self) -> str:
         shown = {

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Callable, Mapping
 
 from .errors import APIConnectionError, APIError
+from .http import Headers
 from .ports import RetryDecision
 
 RETRYABLE_STATUSES = frozenset({408, 409, 429})
@@ -30,7 +31,9 @@ class RetrySettings:
 def parse_retry_after(headers: Mapping[str, str], now: float) -> float | None:
     """Seconds the server asks us to wait: ``retry-after-ms``, then ``retry-after`` as
     seconds or as an HTTP date (``now`` is the wall clock, Unix seconds). ``None`` when
-    absent, malformed or not positive."""
+    absent, malformed or not positive. Header names match whatever their case."""
+    if not isinstance(headers, Headers):
+        headers = Headers(headers)
     raw_ms = headers.get("retry-after-ms")
     if raw_ms is not None:
         try:
@@ -46,7 +49,8 @@ def parse_retry_after(headers: Mapping[str, str], now: float) -> float | None:
     try:
         seconds = float(raw)
     except ValueError:
-        from email.utils import parsedate_to_datetime  # rare: only for the date form
+        from datetime import timezone  # rare: only for the date form
+        from email.utils import parsedate_to_datetime
 
         try:
             when = parsedate_to_datetime(raw)
@@ -54,6 +58,9 @@ def parse_retry_after(headers: Mapping[str, str], now: float) -> float | None:
             return None
         if when is None:
             return None
+        if when.tzinfo is None:
+            # asctime and "-0000" dates carry no zone: HTTP dates are UTC, never local.
+            when = when.replace(tzinfo=timezone.utc)
         seconds = when.timestamp() - now
     if not math.isfinite(seconds) or seconds <= 0:
         return None
@@ -80,7 +87,7 @@ def decide(
 ) -> RetryDecision:
     """Core's retry rule. ``attempt`` is the number of the attempt that failed (1-based);
     ``remaining`` is what is left of the call's deadline, if it has one."""
-    if attempt > settings.max_retries:
+    if attempt > settings.max_retries or getattr(error, "retryable", None) is False:
         return RetryDecision(False)
     if isinstance(error, APIError):
         hint = error.headers.get("x-should-retry") if error.headers else None

@@ -174,6 +174,48 @@ def retry_after_beyond_cap(env: Env) -> Outcome:
     return out
 
 
+def retry_after_asctime(env: Env) -> Outcome:
+    """A date without a zone (asctime) is UTC: read as local time in a zone 14 hours
+    ahead, the wait would be 14 hours and not taken."""
+    saved = os.environ.get("TZ")
+    os.environ["TZ"] = "UTC-14"  # POSIX form: 14 hours east of UTC
+    time.tzset()
+    try:
+        when = time.strftime("%a %b %d %H:%M:%S %Y", time.gmtime(env.clock.time() + 3))
+        out = plain(env, {"status": 429, "headers": {"Retry-After": when}}, {"json": CHAT_OK})
+    finally:
+        if saved is None:
+            os.environ.pop("TZ", None)
+        else:
+            os.environ["TZ"] = saved
+        time.tzset()
+    assert len(env.clock.sleeps) == 1 and 2.0 <= env.clock.sleeps[0] <= 3.0
+    return out
+
+
+def should_retry_false(env: Env) -> Outcome:
+    out = plain(env, {"status": 503, "headers": {"X-Should-Retry": "false"}})
+    assert env.clock.sleeps == []
+    return out
+
+
+def redirect_loop(env: Env) -> Outcome:
+    assert env.server is not None
+    loop = env.server.url("/v1/loop", host="other")
+    env.server.reply("POST", PATH, 307, headers={"Location": loop})
+    env.server.reply("POST", "/v1/loop", 307, headers={"Location": loop}, host="other")
+    out = attempt_call(env, env.build(max_retries=MAX_RETRIES), chat)
+    assert len(env.server.received_at("/v1/loop", host="other")) == 5
+    assert env.clock.sleeps == []
+    return out
+
+
+def redirect_to_ftp(env: Env) -> Outcome:
+    out = plain(env, {"status": 302, "headers": {"Location": "ftp://files.example.test/x"}})
+    assert env.clock.sleeps == []
+    return out
+
+
 def unavailable_then_ok(env: Env) -> Outcome:
     out = plain(env, {"status": 503, "json": {"error": {"message": "busy"}}}, {"json": CHAT_OK})
     assert len(env.clock.sleeps) == 1
@@ -484,6 +526,16 @@ CASES: List[Case] = [
          2, retry_after_ms, note="waits 0.25 s; `retry-after-ms` wins"),
     Case("429-over-cap", "429 with `Retry-After: 3600` (above the 60 s cap)", "RateLimitError",
          1, retry_after_beyond_cap, note="not waited; `error.retry_after == 3600`"),
+    Case("429-asctime", "429 with `Retry-After: <asctime date 3 s ahead>` (no zone; local "
+         "time 14 h ahead of UTC)", "success", 2, retry_after_asctime,
+         note="waits 3 s: a date without a zone is UTC"),
+    Case("x-should-retry-false", "503 with `X-Should-Retry: false`", "InternalServerError", 1,
+         should_retry_false, note="not retried; header names match whatever their case"),
+    Case("redirect-loop", "307 to another host that redirects to itself forever",
+         "APIConnectionError", 1, redirect_loop,
+         note="6 requests in all (the call and 5 redirects), never retried"),
+    Case("redirect-non-http", "302 to an `ftp://` location", "APIConnectionError", 1,
+         redirect_to_ftp, note="never retried"),
     Case("503-then-ok", "503, then 200", "success", 2, unavailable_then_ok,
          note="backoff about 0.5 s"),
     Case("500-forever", "500 on every attempt", "InternalServerError", 1 + MAX_RETRIES,
@@ -532,6 +584,11 @@ CASES: List[Case] = [
          bad_argument(temperature=1e308), note="names the argument; nothing sent"),
     Case("arg-timeout", "negative timeout (`timeout=-1`)", "InvalidArgumentError", 0,
          bad_argument(timeout=-1), note="names the argument; nothing sent"),
+    Case("arg-timeout-huge", "huge timeout (`timeout=(1, 1e10)`)", "InvalidArgumentError", 0,
+         bad_argument(timeout=(1, 1e10)), note="at most a week; nothing sent"),
+    Case("arg-idempotency-key", "`idempotency_key` with a line break", "InvalidArgumentError",
+         0, bad_argument(idempotency_key="k\r\nX-Evil: 1"),
+         note="names the argument; nothing sent"),
     Case("arg-header-injection", "header value with a line break", "InvalidArgumentError", 0,
          bad_argument(extra_headers={"X-A": "a\r\nB: b"}), note="names the argument; nothing sent"),
     # sockets

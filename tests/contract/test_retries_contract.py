@@ -121,3 +121,58 @@ def test_connection_refused_is_retried_then_raised(
     assert info.value.attempts == 3
     assert len(clock.sleeps) == 2
     assert info.value.request_sent is False
+
+
+def test_server_hints_and_error_headers_match_whatever_their_case(
+    server: Server, make_client: Factory
+) -> None:
+    hint = {"X-Should-Retry": "false", "X-RateLimit-Remaining": "0"}
+    server.reply("GET", "/v1/no", 503, headers=hint)
+    with pytest.raises(InternalServerError) as info:
+        make_client(max_retries=2).engine.request("GET", "/no", cast_to=dict)
+    assert len(server.received_at("/v1/no")) == 1  # X-Should-Retry: false was honoured
+    assert info.value.headers.get("x-ratelimit-remaining") == "0"
+    assert info.value.headers["X-RATELIMIT-REMAINING"] == "0"
+
+
+def test_a_redirect_loop_is_not_retried(
+    server: Server, make_client: Factory, clock: VirtualClock
+) -> None:
+    server.reply("GET", "/v1/loop", 302, headers={"Location": server.url("/v1/loop")})
+    with pytest.raises(APIConnectionError) as info:
+        make_client(max_retries=2).engine.request("GET", "/loop", cast_to=dict)
+    assert "redirects" in str(info.value) and info.value.retryable is False
+    assert len(server.received_at("/v1/loop")) == 6  # the request and 5 redirects, once
+    assert clock.sleeps == [] and info.value.attempts == 1
+
+
+@pytest.mark.parametrize("location", ["ftp://files.example.test/x", "javascript:alert(1)"])
+def test_a_redirect_to_a_non_http_scheme_is_not_retried(
+    server: Server, make_client: Factory, clock: VirtualClock, location: str
+) -> None:
+    server.reply("GET", "/v1/away", 301, headers={"Location": location})
+    with pytest.raises(APIConnectionError) as info:
+        make_client(max_retries=2).engine.request("GET", "/away", cast_to=dict)
+    assert "non-HTTP" in str(info.value)
+    assert len(server.received_at("/v1/away")) == 1 and clock.sleeps == []
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:99999/v1/r", "http://127.0.0.1:http/v1/r", "http://exa mple/v1/r"]
+)
+def test_an_invalid_url_is_not_retried(
+    socket_transport: str, clock: VirtualClock, url: str
+) -> None:
+    client = MegaNova(
+        api_key="sk-test",
+        base_url="http://127.0.0.1:9/v1",
+        transport=socket_transport,
+        max_retries=2,
+        clock=clock,
+    )
+    with pytest.raises(APIConnectionError) as info:
+        client.engine.request("GET", url, cast_to=dict)
+    client.close()
+    assert info.value.retryable is False and info.value.request_sent is False
+    assert clock.sleeps == [] and info.value.attempts == 1
+    assert "sk-test" not in str(info.value)

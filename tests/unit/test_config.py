@@ -186,3 +186,69 @@ def test_with_options_base_url_to_a_remote_plain_http_host_warns(caplog):
     with caplog.at_level("WARNING", logger="meganova"):
         client.with_options(base_url="http://api.example.test/v1")
     assert "plain http" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:99999/v1",  # port out of range
+        "http://127.0.0.1:0/v1",
+        "http://127.0.0.1:-1/v1",
+        "http://api.example.test:http/v1",  # not a number
+        "http://api.example.test:/v1",  # a colon, no port
+        "http://api exam.test/v1",  # a space in the host
+        "http://api..example.test/v1",
+        "http://.example.test/v1",
+        "http://[::zz]/v1",  # not an IPv6 address
+        "http://api.example.test\\evil/v1",
+        "http://:8080/v1",  # no host at all
+    ],
+)
+def test_a_base_url_with_a_bad_host_or_port_is_refused_at_construction(url):
+    with pytest.raises(InvalidArgumentError) as info:
+        make(api_key="sk-x", base_url=url)
+    assert info.value.argument == "base_url"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8080/v1",
+        "https://api.meganova.ai/v1",
+        "http://[::1]:8000",
+        "http://localhost:65535/v1",
+        "https://my_gateway.internal/v1",
+        "https://bücher.example/v1",  # IDNA host
+    ],
+)
+def test_good_base_urls_are_kept(url):
+    assert make(api_key="sk-x", base_url=url).config.base_url == url
+
+
+@pytest.mark.parametrize(
+    ("timeout", "argument"),
+    [
+        ((1, 1e10), "timeout[1] (read)"),
+        ((1e10, 1), "timeout[0] (connect)"),
+        (8 * 24 * 3600, "timeout"),
+        (float("inf"), "timeout"),
+        (0, "timeout"),
+    ],
+)
+def test_timeouts_must_be_sane(timeout, argument):
+    with pytest.raises(InvalidArgumentError) as info:
+        make(api_key="sk-x", timeout=timeout)
+    assert info.value.argument == argument
+    assert "a week" in str(info.value)
+    with pytest.raises(InvalidArgumentError) as info:
+        make(api_key="sk-x").with_options(timeout=timeout)
+    assert info.value.argument == argument
+
+
+def test_the_longest_timeout_and_deadline_are_a_week():
+    week = 7 * 24 * 3600
+    client = make(api_key="sk-x", timeout=(week, week), deadline=week)
+    assert client.config.timeout == Timeout(week, week) and client.config.deadline == week
+    with pytest.raises(InvalidArgumentError) as info:
+        make(api_key="sk-x", deadline=week + 1)
+    assert info.value.argument == "deadline"

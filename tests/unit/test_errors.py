@@ -127,3 +127,22 @@ def test_any_json_error_body_gives_a_typed_error(value, status):
     error = error_for_status(status, headers={}, body=json.dumps(value).encode(), request_id=None)
     assert isinstance(error, APIError)
     assert isinstance(error.message, str) and error.message
+
+
+def test_error_headers_are_case_insensitive_and_redacted():
+    error = error_for_status(
+        429,
+        headers={"X-RateLimit-Remaining": "0", "Authorization": "Bearer sk-secret"},
+        body=b"{}",
+        request_id=None,
+    )
+    assert error.headers.get("x-ratelimit-remaining") == "0"
+    assert error.headers["X-RATELIMIT-REMAINING"] == "0"
+    assert "x-ratelimit-remaining" in error.headers
+    assert dict(error.headers) == {
+        "X-RateLimit-Remaining": "0",
+        "Authorization": "Bearer sk-secret",
+    }  # still dict-like, names as sent
+    assert "sk-secret" not in repr(error.headers)
+    clone = pickle.loads(pickle.dumps(error))
+    assert clone.headers.get("x-ratelimit-remaining") == "0"

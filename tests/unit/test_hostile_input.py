@@ -31,7 +31,22 @@ COUNT = WRONG_INT + NEGATIVE + [0] + HUGE_INT
 ANY_INT = WRONG_INT + HUGE_INT
 WRONG_NUM: List[Any] = ["1", True, object(), [1.0], b"1", NAN, INF, -INF]
 WRONG_BOOL: List[Any] = ["yes", 1, 0, 1.0, object()]
-TIMEOUTS: List[Any] = [-1, 0, NAN, INF, "10", object(), (1, 2, 3), (-1, 5), (5, NAN), True]
+TIMEOUTS: List[Any] = [
+    -1,
+    0,
+    NAN,
+    INF,
+    "10",
+    object(),
+    (1, 2, 3),
+    (-1, 5),
+    (5, NAN),
+    True,
+    (1, 1e10),
+    (1e10, 1),
+    1e10,
+]  # huge ones overflowed inside urllib3
+HEADER_VALUE: List[Any] = ["a\r\nB: b", "a\nb", "key\x00", "cl\u00e9\u2603"]  # CR/LF, non-Latin-1
 HEADERS: List[Any] = ["x", [("a", "b")], 5, {"X": "a\r\nB: b"}, {"X": 5}, {5: "a"}]
 QUERY: List[Any] = ["x", 5, [1], {5: "a"}]
 BODY: List[Any] = ["x", 5, [1], {5: "a"}, {"x": NAN}, {"x": [1.0, INF]}]
@@ -71,6 +86,8 @@ CHAT_ARGS: Dict[str, List[Any]] = {
     # pass-through options: NaN would silently become null on the wire
     "top_p": [NAN, INF, -INF],
     "tools": [[{"type": "function", "function": {"parameters": {"x": NAN}}}]],
+    "idempotency_key": ["", 5, *HEADER_VALUE],
+    "deadline": [0, -1, NAN, INF, "5", True, 1e10],
     **ALL_OPTIONS,
 }
 SPECS: List[Spec] = [
@@ -103,18 +120,18 @@ SPECS: List[Spec] = [
       **ALL_OPTIONS}),
     ("audio.transcribe", "audio.transcribe", {"file": b"RIFFxxxxWAVE"},
      {"file": [5, None, 1.5, b"", "/no/such/file.wav", ["x"]], "model": STR,
-      "filename": STR, "content_type": STR, **OPTIONS,
+      "filename": STR, "content_type": [*STR, *HEADER_VALUE], **OPTIONS,
       "extra_body": BODY[:4]}),  # multipart form fields: NaN travels as the text "nan"
     ("videos.generate", "videos.generate", {"prompt": "a wave", "model": "m"},
      {"prompt": STR, "model": STR, "size": STR, "n_seconds": COUNT, "image_url": STR,
       "aspect_ratio": STR, "seed": ANY_INT, "wait": WRONG_BOOL, **ALL_OPTIONS}),
     ("videos.generate(wait)", "videos.generate",
      {"prompt": "a wave", "model": "m", "wait": True, "poll_interval": 1, "wait_timeout": 2},
-     {"poll_interval": [*WRONG_NUM, -1], "wait_timeout": [*WRONG_NUM, 0, -1]}),
+     {"poll_interval": [*WRONG_NUM, -1, 0, 0.01, 1e10], "wait_timeout": [*WRONG_NUM, 0, -1]}),
     ("videos.get", "videos.get", {"video_id": "vid_1"},
-     {"video_id": STR, "deadline": [0, -1, NAN, INF, "5", True], **ALL_OPTIONS}),
+     {"video_id": STR, "deadline": [0, -1, NAN, INF, "5", True, 1e10], **ALL_OPTIONS}),
     ("videos.wait", "videos.wait", {"job": "vid_1", "poll_interval": 1, "wait_timeout": 2},
-     {"job": [5, None, "", object()], "poll_interval": [*WRONG_NUM, -1],
+     {"job": [5, None, "", object()], "poll_interval": [*WRONG_NUM, -1, 0, 0.01, 1e10],
       "wait_timeout": [*WRONG_NUM, 0, -1], **OPTIONS}),
     ("videos.generate_native", "videos.generate_native", {"model_name": "m", "prompt": "p"},
      {"model_name": STR, "prompt": STR, **ALL_OPTIONS}),

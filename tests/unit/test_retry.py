@@ -1,5 +1,6 @@
 """Retry decisions, Retry-After parsing and backoff bounds (pure core)."""
 
+import time
 from datetime import datetime, timezone
 from email.utils import format_datetime
 
@@ -8,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from meganova.core.errors import error_for_status
+from meganova.core.http import Headers
 from meganova.core.retry import RetrySettings, backoff_delay, decide, parse_retry_after
 from meganova.errors import (
     APIConnectionError,
@@ -130,3 +132,71 @@ def test_backoff_bounds(retries_taken, r):
 def test_backoff_doubles_from_half_a_second():
     no_jitter = [backoff_delay(n, SETTINGS, lambda: 0.0) for n in range(6)]
     assert no_jitter == [0.5, 1.0, 2.0, 4.0, 8.0, 8.0]
+
+
+@pytest.mark.parametrize("name", ["X-Should-Retry", "x-should-retry", "X-SHOULD-RETRY"])
+def test_the_server_hint_is_read_whatever_its_case(name):
+    assert not decide(status_error(503, **{name: "false"}), 1, SETTINGS, rand=lambda: 0).retry
+    assert decide(status_error(400, **{name: "true"}), 1, SETTINGS, rand=lambda: 0).retry
+
+
+@pytest.mark.parametrize("name", ["Retry-After-Ms", "RETRY-AFTER-MS"])
+def test_retry_after_headers_are_case_insensitive(name):
+    assert parse_retry_after(Headers({name: "250", "Retry-After": "9"}), NOW) == 0.25
+    assert status_error(429, **{name: "250"}).retry_after == 0.25
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        status_error(503),
+        status_error(429, **{"x-should-retry": "true"}),
+        APIConnectionError("redirect loop", request_sent=True),
+        APITimeoutError("slow", request_sent=True),
+    ],
+)
+def test_an_error_marked_not_retryable_is_never_retried(error):
+    assert decide(error, 1, SETTINGS, rand=lambda: 0).retry
+    error.retryable = False
+    assert not decide(error, 1, SETTINGS, rand=lambda: 0).retry
+
+
+def test_a_subclass_can_be_not_retryable_as_a_whole():
+    class TooLarge(APIConnectionError):
+        retryable = False
+
+    assert not decide(TooLarge("over the cap"), 1, SETTINGS, rand=lambda: 0).retry
+
+
+def test_memory_error_is_not_retried():
+    assert not decide(MemoryError(), 1, SETTINGS, rand=lambda: 0).retry
+
+
+@pytest.fixture
+def far_zone(monkeypatch):
+    """Local time 14 hours ahead of UTC: a local reading of a date is off by hours."""
+    if not hasattr(time, "tzset"):
+        pytest.skip("time.tzset is POSIX only")
+    monkeypatch.setenv("TZ", "Pacific/Kiritimati")
+    time.tzset()
+    if time.timezone == 0:
+        monkeypatch.setenv("TZ", "UTC-14")  # no zone database: the POSIX form
+        time.tzset()
+    assert time.timezone == -14 * 3600
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        "%a %b %d %H:%M:%S %Y",  # asctime: no zone at all
+        "%a, %d %b %Y %H:%M:%S -0000",  # RFC 2822's "zone unknown"
+        "%A, %d-%b-%y %H:%M:%S GMT",  # RFC 850
+        "%a, %d %b %Y %H:%M:%S GMT",  # IMF-fixdate
+    ],
+)
+def test_a_retry_after_date_is_utc_whatever_the_local_zone(far_zone, form):
+    with_locale_names = time.strftime(form, time.gmtime(NOW + 40))
+    assert parse_retry_after({"retry-after": with_locale_names}, NOW) == pytest.approx(40.0)

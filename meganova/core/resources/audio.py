@@ -16,7 +16,7 @@ from ..errors import InvalidArgumentError, InvalidArgumentTypeError
 from ..http import Timeout, TimeoutLike
 from ..models.audio import Transcription
 from ..multipart import FilePart, encode_multipart
-from ..validation import optional_str, require_str
+from ..validation import check_header_value, optional_str, require_str
 from ._support import call_options
 
 TRANSCRIPTIONS_PATH = "/audio/transcriptions"
@@ -104,6 +104,8 @@ class AudioResource:
         model = require_str("model", model)
         filename = optional_str("filename", filename)
         content_type = optional_str("content_type", content_type)
+        if content_type is not None:  # a header line of the file's part: no CR/LF
+            check_header_value("content_type", content_type)
         if extra_body is not None and not isinstance(extra_body, Mapping):
             raise InvalidArgumentTypeError("extra_body must be a mapping", argument="extra_body")
         content, name = read_file_argument(file, filename)

@@ -23,7 +23,7 @@ from ..errors import (
     GenerationTimeoutError,
     InvalidArgumentError,
 )
-from ..http import Timeout, TimeoutLike
+from ..http import MAX_SECONDS, Timeout, TimeoutLike
 from ..models.videos import NativeVideoGeneration, SupportedVideoModels, VideoGeneration
 from ..validation import drop_none, optional_int, optional_str, require_number, require_str
 from ._support import call_options
@@ -34,6 +34,7 @@ SUPPORTED_MODELS_PATH = "/videos/models/supported_models"
 DEFAULT_SIZE = "1280x720"  # the GitHub SDK always sends these two
 DEFAULT_SECONDS = 5
 DEFAULT_POLL_INTERVAL = 5.0
+MIN_POLL_INTERVAL = 0.1  # seconds between two polls of a job, at the least
 DEFAULT_WAIT_TIMEOUT = 600.0
 
 Job = Union[str, VideoGeneration]
@@ -118,10 +119,11 @@ class VideosResource:
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> VideoGeneration:
-        """Poll a job (an id or a ``VideoGeneration``) every ``poll_interval`` seconds until
-        it completes, and return it. Raises ``GenerationFailedError`` (with the server's
-        reason) when it fails, ``GenerationTimeoutError`` when ``wait_timeout`` seconds
-        pass first; each poll is itself bounded by what is left of ``wait_timeout``."""
+        """Poll a job (an id or a ``VideoGeneration``) every ``poll_interval`` seconds
+        (0.1 s at the least) until it completes, and return it. Raises
+        ``GenerationFailedError`` (with the server's reason) when it fails,
+        ``GenerationTimeoutError`` when ``wait_timeout`` seconds pass first; each poll is
+        itself bounded by what is left of ``wait_timeout``."""
         _check_wait(poll_interval, wait_timeout)
         if isinstance(job, VideoGeneration):
             current: Optional[VideoGeneration] = job
@@ -221,6 +223,7 @@ class VideosResource:
 
 
 def _check_wait(poll_interval: object, wait_timeout: object) -> None:
-    require_number("poll_interval", poll_interval, minimum=0)
+    # Below MIN_POLL_INTERVAL a wait turns into a flood of GETs (0 meant thousands a second).
+    require_number("poll_interval", poll_interval, minimum=MIN_POLL_INTERVAL, maximum=MAX_SECONDS)
     if require_number("wait_timeout", wait_timeout) <= 0:
         raise InvalidArgumentError("wait_timeout must be positive", argument="wait_timeout")
