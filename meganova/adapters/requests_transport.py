@@ -25,6 +25,7 @@ import requests.exceptions
 
 from ..core.errors import APIConnectionError, APITimeoutError
 from ..core.http import Request
+from . import _urllib3_fast
 from ._http_common import PidGuard, check_options, finish_message, origin, rebuild
 from .urllib3_transport import Urllib3Response, translate
 
@@ -63,8 +64,8 @@ def translate_requests(exc: BaseException, request: Request) -> APIConnectionErr
 class RequestsResponse(Urllib3Response):
     """A requests reply, its body read from ``Response.raw`` like a urllib3 reply."""
 
-    def __init__(self, response: Any, request: Request) -> None:
-        super().__init__(response.raw, request)
+    def __init__(self, response: Any, request: Request, fast: bool = False) -> None:
+        super().__init__(response.raw, request, fast)
         self.response = response  # the requests.Response, for hooks and history users
 
     def _length_enforced(self) -> bool:
@@ -111,9 +112,16 @@ class RequestsTransport:
         self._verify = verify
         self._max_connections = max_connections
         self._owned = session is None
+        self._fast = _urllib3_fast.enabled()
         self._lock = threading.Lock()
         self._guard = PidGuard()
         self._session: requests.Session = session if session is not None else self._new_session()
+
+    @property
+    def fast_path(self) -> bool:
+        """Whether replies are read through urllib3's private internals for speed (as
+        the urllib3 transport does; off with ``MEGANOVA_NO_FAST_PATH=1``)."""
+        return self._fast
 
     def _new_session(self) -> requests.Session:
         session = _Session()
@@ -159,7 +167,7 @@ class RequestsTransport:
             raise translate_requests(exc, request) from exc
         except Exception as exc:
             raise translate(exc, request, reading=False) from exc
-        return RequestsResponse(response, request)
+        return RequestsResponse(response, request, self._fast)
 
     def close(self) -> None:
         if self._owned:
