@@ -26,15 +26,29 @@ import requests.exceptions
 from ..core.errors import APIConnectionError, APITimeoutError
 from ..core.http import Request
 from . import _urllib3_fast
-from ._http_common import PidGuard, check_options, finish_message, origin, rebuild
+from ._http_common import PidGuard, check_options, finish_message, origin, rebuild, unsendable
 from .urllib3_transport import Urllib3Response, translate
 
 __all__ = ["RequestsResponse", "RequestsTransport"]
 
 
+# requests' errors for a URL or header it cannot send (all ValueErrors, and OSErrors too).
+_UNSENDABLE = (
+    requests.exceptions.InvalidURL,
+    requests.exceptions.InvalidHeader,
+    requests.exceptions.InvalidSchema,
+    requests.exceptions.MissingSchema,
+    requests.exceptions.URLRequired,
+)
+
+
 def translate_requests(exc: BaseException, request: Request) -> APIConnectionError:
     """Map a requests failure while sending to core's error. requests wraps urllib3's
     exception as its first argument: that one says best what happened."""
+    if isinstance(exc, _UNSENDABLE) or (
+        isinstance(exc, ValueError) and not isinstance(exc, requests.exceptions.RequestException)
+    ):
+        return unsendable(exc, request)  # the same request would fail the same way
     inner = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else None
     if inner is not None and not isinstance(inner, requests.exceptions.RequestException):
         return translate(inner, request, reading=False)
@@ -53,8 +67,6 @@ def translate_requests(exc: BaseException, request: Request) -> APIConnectionErr
     elif isinstance(exc, requests.exceptions.ConnectionError):
         # Also requests_mock's NoMockAddress: nothing answered this URL.
         error = APIConnectionError(f"Could not connect to {where}", request_sent=False)
-    elif isinstance(exc, (ValueError, requests.exceptions.InvalidHeader)):
-        error = APIConnectionError(f"The request to {where} is not valid", request_sent=False)
     else:
         error = APIConnectionError(f"The request to {where} failed", request_sent=None)
     finish_message(error, exc, request)
