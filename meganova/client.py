@@ -12,11 +12,13 @@ from typing import TYPE_CHECKING, Any, Mapping, Union, cast
 from urllib.parse import urlsplit
 
 from .core.config import (
+    DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_TIMEOUT,
     ClientConfig,
     check_deadline,
     check_default_headers,
     check_default_model,
+    check_max_response_bytes,
     check_max_retries,
     check_region,
     normalize_base_url,
@@ -209,6 +211,7 @@ class MegaNova:
         deadline: float | None = None,
         verify: bool | str = True,
         clock: Clock | None = None,
+        max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         env = os.environ
         _configure_logging(env)
@@ -223,6 +226,7 @@ class MegaNova:
             default_model=default_model,
             deadline=deadline,
             env=env,
+            max_response_bytes=max_response_bytes,
         )
         if not isinstance(verify, (bool, str)):
             raise InvalidArgumentTypeError(
@@ -290,11 +294,13 @@ class MegaNova:
         default_headers: Mapping[str, str | None] | _NotGiven = NOT_GIVEN,
         default_model: str | _NotGiven | None = NOT_GIVEN,
         deadline: float | _NotGiven | None = NOT_GIVEN,
+        max_response_bytes: int | _NotGiven | None = NOT_GIVEN,
     ) -> MegaNova:
         """A client with the given options changed that shares this one's connection
-        pool. ``None`` means what it means in ``MegaNova(...)``: ``timeout=None`` and
-        ``deadline=None`` remove the limit, ``default_model=None`` the default; a header
-        given as ``None`` in ``default_headers`` is removed."""
+        pool. ``None`` means what it means in ``MegaNova(...)``: ``timeout=None``,
+        ``deadline=None`` and ``max_response_bytes=None`` remove the limit,
+        ``default_model=None`` the default; a header given as ``None`` in
+        ``default_headers`` is removed."""
         config = self.config
         changes: dict[str, Any] = {}
         if not isinstance(timeout, _NotGiven):
@@ -303,6 +309,8 @@ class MegaNova:
             changes["retry"] = replace(config.retry, max_retries=check_max_retries(max_retries))
         if not isinstance(deadline, _NotGiven):
             changes["deadline"] = check_deadline(deadline)
+        if not isinstance(max_response_bytes, _NotGiven):
+            changes["max_response_bytes"] = check_max_response_bytes(max_response_bytes)
         if not isinstance(base_url, _NotGiven):
             changes["base_url"] = normalize_base_url(base_url)
             _warn_if_plain_http(changes["base_url"])

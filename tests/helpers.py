@@ -6,13 +6,24 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import zlib
 from typing import Any, Mapping, Optional
 
 from meganova.core.http import Request, Timeout
 from meganova.testing import DEMO_MODEL, FakeMeganova
 from meganova.testing.wire import DONE, ChatShape, sse
 
-__all__ = ["CHAT_PATH", "DONE", "ROOT", "SSE", "USER", "ev", "run_python", "serve_fake"]
+__all__ = [
+    "CHAT_PATH",
+    "DONE",
+    "ROOT",
+    "SSE",
+    "USER",
+    "ev",
+    "gzip_bomb",
+    "run_python",
+    "serve_fake",
+]
 
 CHAT_PATH = "/v1/chat/completions"
 USER = [{"role": "user", "content": "Hi"}]
@@ -71,3 +82,17 @@ def serve_fake(fake: FakeMeganova) -> Any:
         )
 
     return handler
+
+
+MIB = 1024 * 1024
+
+
+def gzip_bomb(size: int) -> bytes:
+    """A gzip body that inflates to ``size`` bytes of zeros (a whole number of MiB)
+    from about a thousandth of that: one MiB compressed once and repeated (a full flush
+    makes every copy independent). Its trailer is left off: no bounded reader gets
+    that far."""
+    obj = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    first = obj.compress(b"\0" * MIB) + obj.flush(zlib.Z_FULL_FLUSH)  # with the gzip header
+    again = obj.compress(b"\0" * MIB) + obj.flush(zlib.Z_FULL_FLUSH)
+    return first + again * (size // MIB - 1)

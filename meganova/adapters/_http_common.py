@@ -24,6 +24,7 @@ from ..core.http import SENSITIVE_HEADERS, Headers, Request
 from ..core.retry import CERTIFICATE_VERIFY_FAILED
 
 READ_SIZE = 65536
+DECODED_PIECE = 262144  # most decompressed bytes one step returns (a bomb's bound per read)
 NO_BODY_STATUSES = frozenset({204, 304})
 MAX_LINE = 65536  # as http.client: a size or trailer line longer than this is hostile
 _HEX = b"0123456789abcdefABCDEF"
@@ -84,35 +85,74 @@ def truncated(request: Request, expected: int, received: int) -> APIConnectionEr
 
 class ContentDecoder:
     """Undoes ``Content-Encoding: gzip`` (or ``x-gzip``) and ``deflate`` (zlib-wrapped,
-    or raw as some servers send it) incrementally: ``decode`` takes what arrived,
-    ``finish`` checks the compressed stream ended. Both transports decode here, so a
+    or raw as some servers send it) incrementally, in bounded steps: ``decode`` returns
+    at most ``DECODED_PIECE`` bytes, keeping the compressed rest; while ``pending``,
+    call it again with ``b""`` before feeding more. So a small compressed block never
+    becomes a huge one in memory (a gzip bomb is cut off by whoever counts the pieces:
+    ``max_response_bytes`` for a whole body, the event cap for a stream). ``finish``
+    checks the compressed stream ended. Both transports and the fake decode here, so a
     reply reads the same on each. Corrupt data raises ``zlib.error``."""
 
-    __slots__ = ("_fed", "_gzip", "_obj")
+    __slots__ = ("_fed", "_gzip", "_more", "_obj", "_seen", "_tail")
 
     def __init__(self, gzip: bool) -> None:
         self._gzip = gzip
         self._obj = zlib.decompressobj(16 + zlib.MAX_WBITS if gzip else zlib.MAX_WBITS)
         self._fed = False
+        self._tail = b""  # compressed input not decoded yet
+        self._more = False  # the last step filled its piece: zlib may hold more output
+        # deflate: what was fed before the first output, to decode again as raw deflate
+        # if the zlib header turns out wrong (it may arrive a byte at a time)
+        self._seen: bytes | None = None if gzip else b""
+
+    @property
+    def pending(self) -> bool:
+        """Whether ``decode(b"")`` may return more without new input."""
+        return self._more or bool(self._tail)
 
     def decode(self, data: bytes) -> bytes:
+        tail = self._tail
+        if tail:
+            data = tail + data if data else tail
+        elif not data and not self._more:
+            return b""
         obj = self._obj
+        seen = self._seen
         try:
-            out = obj.decompress(data)
+            out = obj.decompress(data, DECODED_PIECE)
         except zlib.error:
-            if self._gzip or self._fed:
+            if seen is None:
                 raise
             # deflate without the zlib wrapper (RFC 1951 alone): what some servers send
+            self._seen = None
             obj = self._obj = zlib.decompressobj(-zlib.MAX_WBITS)
-            out = obj.decompress(data)
-        self._fed = True
-        while self._gzip and obj.eof and obj.unused_data:  # several gzip members
-            rest = obj.unused_data
-            obj = self._obj = zlib.decompressobj(16 + zlib.MAX_WBITS)
-            out += obj.decompress(rest)
+            out = obj.decompress(seen + data, DECODED_PIECE)
+        else:
+            if seen is not None:
+                seen += data
+                self._seen = None if out or len(seen) > MAX_LINE else seen
+        if data:
+            self._fed = True
+        self._tail = obj.unconsumed_tail
+        self._more = len(out) == DECODED_PIECE
+        if self._gzip and obj.eof and obj.unused_data:  # another gzip member follows
+            self._tail = obj.unused_data
+            self._obj = zlib.decompressobj(16 + zlib.MAX_WBITS)
         return out
 
+    def pieces(self, data: bytes) -> Iterator[bytes]:
+        """Everything ``data`` decodes to, one bounded piece at a time."""
+        out = self.decode(data)
+        while True:
+            if out:
+                yield out
+            if not self.pending:
+                return
+            out = self.decode(b"")
+
     def finish(self) -> bytes:
+        """The body ended (call when not ``pending``): raises if the compressed
+        stream did not."""
         if not self._fed:
             return b""  # an empty body: nothing was compressed
         out = self._obj.flush()
@@ -488,7 +528,8 @@ class SocketResponse:
         return self._reason
 
     def read(self) -> bytes:
-        if self._started or self._complete or self._closed:
+        if self._started or self._complete or self._closed or self._decoder is not None:
+            # Decoded in bounded steps (whoever needs a cap counts: core's read_capped).
             return b"".join(self.iter_bytes())
         self._started = True
         enforced = self._length_enforced()
@@ -499,14 +540,7 @@ class SocketResponse:
             raise self._read_error(exc) from exc
         self._received = len(data)
         self._finish(check_length=not enforced)
-        decoder = self._decoder
-        if decoder is None:
-            return data
-        self._decoder = None
-        try:
-            return decoder.decode(data) + decoder.finish()
-        except zlib.error as exc:
-            raise corrupt_body(self._request, self._status, self._headers, exc) from exc
+        return data
 
     def iter_bytes(self) -> Iterator[bytes]:
         while True:
@@ -521,12 +555,15 @@ class SocketResponse:
         if decoder is None:
             return self._read_wire()
         while True:
-            data = self._read_wire()
             try:
-                if not data:
-                    self._decoder = None
-                    return decoder.finish()
-                out = decoder.decode(data)
+                if decoder.pending:
+                    out = decoder.decode(b"")
+                else:
+                    data = self._read_wire()
+                    if not data:
+                        self._decoder = None
+                        return decoder.finish()
+                    out = decoder.decode(data)
             except zlib.error as exc:
                 self._decoder = None
                 if not self._complete:

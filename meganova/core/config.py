@@ -15,6 +15,7 @@ from .validation import check_header, check_header_value, require_str
 
 DEFAULT_BASE_URL = "https://api.meganova.ai/v1"
 DEFAULT_TIMEOUT = Timeout(connect=5.0, read=600.0)
+DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024  # far above any real reply; a bound on a hostile one
 ENV_API_KEY = "MEGANOVA_API_KEY"
 ENV_BASE_URL = "MEGANOVA_BASE_URL"
 ENV_MODEL = "MEGANOVA_MODEL"
@@ -76,6 +77,20 @@ def check_deadline(value: object, name: str = "deadline") -> float | None:
             argument=name,
         )
     return float(value)
+
+
+def check_max_response_bytes(value: object, name: str = "max_response_bytes") -> int | None:
+    """Bytes a whole (decompressed) reply body may have; ``None`` lifts the cap."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidArgumentTypeError(
+            f"{name} must be an int number of bytes or None, got {type(value).__name__}",
+            argument=name,
+        )
+    if value < 1:
+        raise InvalidArgumentError(f"{name} must be >= 1, got {value}", argument=name)
+    return value
 
 
 def normalize_base_url(url: object, name: str = "base_url") -> str:
@@ -162,6 +177,7 @@ class ClientConfig:
     default_headers: tuple[tuple[str, str], ...] = ()
     default_model: str | None = None
     deadline: float | None = None
+    max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES
 
     @property
     def max_retries(self) -> int:
@@ -188,6 +204,7 @@ def resolve_config(
     default_model: object,
     deadline: object,
     env: Mapping[str, str],
+    max_response_bytes: object = DEFAULT_MAX_RESPONSE_BYTES,
 ) -> ClientConfig:
     """Arguments win over the environment; errors name the argument at fault."""
     key = _string_option("api_key", api_key)
@@ -223,4 +240,5 @@ def resolve_config(
         default_headers=check_default_headers(default_headers),
         default_model=model,
         deadline=check_deadline(deadline),
+        max_response_bytes=check_max_response_bytes(max_response_bytes),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import random
@@ -10,7 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable, Mapping, Protocol, TypeVar
 from urllib.parse import quote, urlencode, urljoin, urlsplit
 
-from .config import ClientConfig, check_deadline, check_max_retries
+from .config import ClientConfig, check_deadline, check_max_response_bytes, check_max_retries
 from .errors import (
     APIConnectionError,
     APIError,
@@ -19,9 +20,11 @@ from .errors import (
     InvalidArgumentError,
     InvalidArgumentTypeError,
     MeganovaError,
+    ResponseTooLargeError,
     error_for_status,
 )
 from .http import SENSITIVE_HEADERS, Headers, Request, Timeout, TimeoutLike
+from .limits import read_capped
 from .ports import Codec, CodecError, Response, RetryDecision, RetryPolicy, Transport
 from .retry import decide, parse_retry_after
 from .validation import check_header, check_header_value, check_json_value
@@ -33,6 +36,7 @@ logger.addHandler(logging.NullHandler())  # quiet unless the application configu
 REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-mn-request-id")
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 MAX_REDIRECTS = 5
+REDIRECT_BODY_LIMIT = 65536  # a larger redirect body is not drained: its socket is closed
 
 
 class Clock(Protocol):
@@ -94,9 +98,20 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_key_rng.seed)  # a child never repeats its parent
 
 
+class Unset:
+    """An option a call did not give (``None`` is a real value for some)."""
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET = Unset()
+
+
 @dataclass(frozen=True)
 class RequestOptions:
-    """Per-call overrides. ``extra_headers`` values of ``None`` remove a default header."""
+    """Per-call overrides. ``extra_headers`` values of ``None`` remove a default header;
+    ``max_response_bytes=None`` lifts the client's cap for this call."""
 
     timeout: Timeout | None = None
     max_retries: int | None = None
@@ -105,6 +120,7 @@ class RequestOptions:
     extra_body: Mapping[str, Any] | None = None
     idempotency_key: str | None = None
     deadline: float | None = None
+    max_response_bytes: int | Unset | None = UNSET
 
     @classmethod
     def build(
@@ -117,6 +133,7 @@ class RequestOptions:
         extra_body: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
         deadline: float | None = None,
+        max_response_bytes: int | Unset | None = UNSET,
     ) -> RequestOptions | None:
         """Validate per-call options; ``None`` when nothing was given (the fast path)."""
         if (
@@ -127,6 +144,7 @@ class RequestOptions:
             and not extra_body
             and idempotency_key is None
             and deadline is None
+            and max_response_bytes is UNSET
         ):
             return None
         if extra_body:
@@ -149,10 +167,13 @@ class RequestOptions:
             extra_body=_check_str_mapping("extra_body", extra_body, allow_none_values=True) or None,
             idempotency_key=idempotency_key,
             deadline=check_deadline(deadline),
+            max_response_bytes=max_response_bytes
+            if isinstance(max_response_bytes, Unset)
+            else check_max_response_bytes(max_response_bytes),
         )
 
 
-CALL_OPTIONS = ("max_retries", "deadline", "idempotency_key")
+CALL_OPTIONS = ("max_retries", "deadline", "idempotency_key", "max_response_bytes")
 
 
 def pop_call_options(kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -346,6 +367,12 @@ class Engine:
         response, _ = self._execute(request, options, read_body=False)
         return response
 
+    def body_limit(self, options: RequestOptions | None) -> int | None:
+        """The ``max_response_bytes`` of a call: its own, else the client's."""
+        if options is None or isinstance(options.max_response_bytes, Unset):
+            return self.config.max_response_bytes
+        return options.max_response_bytes
+
     def decode(self, body: bytes, cast_to: type[T], status: int, request_id: str | None) -> T:
         try:
             result = self.codec.decode(body, cast_to)
@@ -369,6 +396,7 @@ class Engine:
                 settings = replace(settings, max_retries=options.max_retries)
             if options.deadline is not None:
                 deadline = options.deadline
+        limit = self.body_limit(options)
         clock = self.clock
         started = clock.monotonic()
         ends_at = None if deadline is None else started + deadline
@@ -391,7 +419,9 @@ class Engine:
                 status = response.status
                 request_id = request_id_from(response.headers)
                 if not 200 <= status < 300:
-                    error_body = _read_and_close(response)
+                    error_body = read_capped(
+                        response, limit, method=request.method, request_id=request_id
+                    )
                     error_body = self.scrub(error_body)
                     retry_after = parse_retry_after(response.headers, clock.time())
                     raise error_for_status(
@@ -402,7 +432,11 @@ class Engine:
                         retry_after=retry_after,
                         reason=response.reason,
                     )
-                body = _read_and_close(response) if read_body else b""
+                body = (
+                    read_capped(response, limit, method=request.method, request_id=request_id)
+                    if read_body
+                    else b""
+                )
             except MeganovaError as exc:
                 exc_status = getattr(exc, "status", None)
                 logger.debug(
@@ -464,7 +498,8 @@ class Engine:
             location = response.headers.get("location")
             if response.status not in REDIRECT_STATUSES or not location:
                 return response
-            _read_and_close(response)
+            with contextlib.suppress(ResponseTooLargeError):
+                read_capped(response, REDIRECT_BODY_LIMIT, method=current.method)
             target = urljoin(current.url, location)
             if urlsplit(target).scheme not in ("http", "https"):
                 raise _final(
@@ -524,13 +559,6 @@ def _shorten_timeout(request: Request, remaining: float) -> Request:
         timeout=Timeout(connect=connect, read=read),
         stream=request.stream,
     )
-
-
-def _read_and_close(response: Response) -> bytes:
-    try:
-        return response.read()
-    finally:
-        response.close()
 
 
 def attach_request_id(result: object, request_id: str | None) -> None:

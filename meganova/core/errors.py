@@ -24,6 +24,7 @@ __all__ = [
     "APIConnectionError",
     "APITimeoutError",
     "APIResponseValidationError",
+    "ResponseTooLargeError",
     "StreamError",
     "IncompleteStreamError",
     "StreamDecodeError",
@@ -207,6 +208,29 @@ class APIResponseValidationError(MeganovaError):
     ) -> None:
         super().__init__(message, code="invalid_response", status=status, request_id=request_id)
         self.body = body
+
+
+class ResponseTooLargeError(APIResponseValidationError):
+    """A reply body (decompressed) larger than ``max_response_bytes``: refused before it
+    was held in memory, and never retried (the same request would bring the same body).
+    ``limit`` is the cap; ``size`` the announced ``Content-Length``, or the bytes counted
+    when reading stopped (the body was at least that large)."""
+
+    retryable = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        limit: int,
+        size: int,
+        status: int | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message, status=status, request_id=request_id)
+        self.code = "response_too_large"
+        self.limit = limit
+        self.size = size
 
 
 class GenerationFailedError(MeganovaError):

@@ -124,6 +124,24 @@ def check_header_value(argument: str, value: str, *, what: str | None = None) ->
     return value
 
 
+# Headers that frame the message or manage the connection: the transport writes them.
+# A caller's value would disagree with the body sent (a wrong Content-Length leaves the
+# rest of the body on a kept-alive connection, read as the next reply) or with the pool.
+FRAMING_HEADERS = frozenset(
+    {
+        "content-length",
+        "transfer-encoding",
+        "host",
+        "connection",
+        "keep-alive",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "upgrade",
+    }
+)
+
+
 def check_header(argument: str, name: object, value: object) -> tuple[str, str]:
     """One header given by the caller (``default_headers``, ``extra_headers``)."""
     if not isinstance(name, str) or not isinstance(value, str):
@@ -131,6 +149,12 @@ def check_header(argument: str, name: object, value: object) -> tuple[str, str]:
     if not name or not set(name) <= _TOKEN_CHARS:
         raise InvalidArgumentError(
             f"{argument} has an invalid header name {name!r}", argument=argument
+        )
+    if name.lower() in FRAMING_HEADERS:
+        raise InvalidArgumentError(
+            f"{argument} may not set {name!r}: the transport writes the message framing "
+            "and connection headers itself",
+            argument=argument,
         )
     check_header_value(argument, value, what=f"{argument}[{name!r}]")
     return name, value

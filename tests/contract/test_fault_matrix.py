@@ -38,7 +38,7 @@ from tests.contract import rawserver
 from tests.contract.conftest import SOCKET_TRANSPORTS, TRANSPORTS, Server
 from tests.contract.rawserver import RawConnection, RawRequest, RawServer, chunk, head
 from tests.helpers import CHAT_PATH as PATH
-from tests.helpers import DONE, SSE, USER, ev
+from tests.helpers import DONE, MIB, SSE, USER, ev, gzip_bomb
 
 MAX_RETRIES = 2
 OK = {"ok": True}
@@ -277,6 +277,50 @@ def huge_error(env: Env) -> Outcome:
     out = plain(env, {"status": 500, "body": b"x" * (4 * 1024 * 1024)})
     assert out.error is not None and len(str(out.error)) < 1000  # a preview, not 4 MB
     return out
+
+
+CAP = MIB  # the max_response_bytes of the size cases (256 MiB by default)
+BOMB = gzip_bomb(2048 * MIB)  # about 2 MB that inflate to 2 GiB
+
+
+def over_the_cap(env: Env, reply: Dict[str, Any]) -> Outcome:
+    out = plain(env, reply, {"json": CHAT_OK}, max_response_bytes=CAP)
+    assert env.clock.sleeps == []
+    return out
+
+
+def announced_over_cap(env: Env) -> Outcome:
+    body = b'{"pad": "' + b"x" * CAP + b'"}'
+    return over_the_cap(env, {"body": body, "headers": {"Content-Type": "application/json"}})
+
+
+def gzip_bomb_body(env: Env) -> Outcome:
+    headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+    return over_the_cap(env, {"body": BOMB, "headers": headers})
+
+
+def endless_body(env: Env) -> Outcome:
+    stop = threading.Event()
+
+    def forever(conn: RawConnection, request: RawRequest) -> bool:
+        conn.send(head(200, {"Content-Type": "application/json", "Transfer-Encoding": "chunked"}))
+        piece = chunk(b"x" * 65536)
+        while not stop.is_set() and conn.send(piece):
+            stop.wait(0.001)
+        return False
+
+    try:
+        return raw_case(env, forever, max_response_bytes=CAP)
+    finally:
+        stop.set()
+
+
+def stream_gzip_bomb(env: Env) -> Outcome:
+    pieces = [BOMB[i : i + 65536] for i in range(0, len(BOMB), 65536)]
+    assert env.server is not None
+    env.server.reply("POST", PATH, chunks=pieces, headers={**SSE, "Content-Encoding": "gzip"})
+    client = env.build(max_retries=MAX_RETRIES)
+    return attempt_call(env, client, stream_all)
 
 
 # -- streams from a server that answers 200 and then misbehaves -----------------------------
@@ -554,6 +598,12 @@ CASES: List[Case] = [
     Case("huge-2xx", "200 with an 8 MB body", "success", 1, huge_2xx),
     Case("huge-5xx", "500 with a 4 MB non-JSON body", "InternalServerError", 1 + MAX_RETRIES,
          huge_error, note="message is a 500-character preview"),
+    Case("over-max-response-bytes", "200 whose `Content-Length` is over `max_response_bytes` "
+         "(1 MiB here; 256 MiB by default)", "ResponseTooLargeError", 1, announced_over_cap,
+         note="refused before the body is read; never retried"),
+    Case("gzip-bomb", "200 whose 2 MB gzip body inflates to 2 GiB (`max_response_bytes` 1 MiB)",
+         "ResponseTooLargeError", 1, gzip_bomb_body,
+         note="decoded in bounded pieces, stopped at the cap; never retried"),
     # streams
     Case("stream-429", "429 before a stream opens, then a stream", "success", 2,
          stream_429_before_it_opens, note="retried: no event was handed out yet"),
@@ -563,6 +613,9 @@ CASES: List[Case] = [
          "success", 1, stream_finish_without_done, note="the server said it had finished"),
     Case("stream-huge-event", "one stream event larger than 16 MB", "StreamEventTooLargeError",
          1, stream_huge_event, note="memory stays bounded"),
+    Case("stream-gzip-bomb", "stream whose 2 MB gzip body inflates to 2 GiB",
+         "StreamEventTooLargeError", 1, stream_gzip_bomb,
+         note="decoded in bounded pieces; stopped at the 16 MiB event cap"),
     Case("stream-corrupt", "stream carries an event whose data is not JSON", "StreamDecodeError",
          1, stream_corrupt_event),
     Case("stream-invalid-utf8", "stream carries an event with invalid UTF-8",
@@ -591,6 +644,10 @@ CASES: List[Case] = [
          note="names the argument; nothing sent"),
     Case("arg-header-injection", "header value with a line break", "InvalidArgumentError", 0,
          bad_argument(extra_headers={"X-A": "a\r\nB: b"}), note="names the argument; nothing sent"),
+    Case("arg-framing-header", "a framing header (`extra_headers={\"Content-Length\": \"0\"}`)",
+         "InvalidArgumentError", 0, bad_argument(extra_headers={"Content-Length": "0"}),
+         note="also `Transfer-Encoding`, `Host`, `Connection` (any case, and in "
+         "`default_headers`); nothing sent"),
     # sockets
     Case("refused", "connection refused", "APIConnectionError", 1 + MAX_RETRIES, refused,
          sockets=True, note="counted by the client: nothing listens"),
@@ -616,6 +673,9 @@ CASES: List[Case] = [
          lambda env: raw_case(env, rawserver.truncated_chunked), sockets=True),
     Case("reset-mid-body", "connection reset in the middle of the body", "APIConnectionError",
          1 + MAX_RETRIES, lambda env: raw_case(env, rawserver.reset_mid_body), sockets=True),
+    Case("endless-body", "200 whose chunked body never ends (`max_response_bytes` 1 MiB)",
+         "ResponseTooLargeError", 1, endless_body, sockets=True,
+         note="read once, up to the cap; the socket is closed, never drained"),
     Case("stream-reset", "stream reset after 2 events", "StreamConnectionError", 1,
          stream_reset_after_events, sockets=True,
          note="never retried once events were handed out; `partial_text` kept"),

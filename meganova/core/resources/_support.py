@@ -8,7 +8,7 @@ from dataclasses import dataclass, fields
 from typing import Any, Callable, List, Mapping, Optional, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
-from ..engine import Engine, RequestOptions
+from ..engine import UNSET, Engine, RequestOptions, Unset
 from ..errors import APIResponseValidationError
 from ..http import Timeout, TimeoutLike
 from ..models.common import Model
@@ -28,6 +28,7 @@ def call_options(
     deadline: float | None = None,
     max_retries: int | None = None,
     idempotency_key: str | None = None,
+    max_response_bytes: int | Unset | None = UNSET,
 ) -> RequestOptions | None:
     return RequestOptions.build(
         timeout=timeout,
@@ -37,6 +38,7 @@ def call_options(
         deadline=deadline,
         max_retries=max_retries,
         idempotency_key=idempotency_key,
+        max_response_bytes=max_response_bytes,
     )
 
 

@@ -26,6 +26,7 @@ from ..errors import (
     parse_error_body,
 )
 from ..http import TimeoutLike
+from ..limits import read_capped
 from ..models.chat import ChatMessage, ChatResponse
 from ..params import (
     ChatCompletionMessageParam,
@@ -147,7 +148,7 @@ def _open_stream(
 ) -> ChatCompletionStream:
     response = engine.open_stream("POST", PATH, json=body, options=options)
     if response.headers.get("content-type", "").startswith("application/json"):
-        _refuse_json_instead_of_stream(engine, response)
+        _refuse_json_instead_of_stream(engine, response, engine.body_limit(options))
     timeout = engine.config.timeout
     if options is not None and options.timeout is not None:
         timeout = options.timeout
@@ -161,14 +162,13 @@ def _open_stream(
     )
 
 
-def _refuse_json_instead_of_stream(engine: Engine, response: Response) -> NoReturn:
+def _refuse_json_instead_of_stream(
+    engine: Engine, response: Response, limit: Optional[int]
+) -> NoReturn:
     """A 200 JSON reply to a streamed call: an error payload, or a server that ignored
     ``stream``. Either way the caller must hear about it, not get an empty stream."""
-    try:
-        raw = engine.scrub(response.read())
-    finally:
-        response.close()
     request_id = request_id_from(response.headers)
+    raw = engine.scrub(read_capped(response, limit, request_id=request_id))
     if _is_error_payload(raw):
         raise error_from_payload(
             raw,
@@ -238,6 +238,7 @@ class ChatCompletions:
         max_retries: Optional[int] = ...,
         deadline: Optional[float] = ...,
         idempotency_key: Optional[str] = ...,
+        max_response_bytes: Optional[int] = ...,
         extra_headers: Optional[Mapping[str, Optional[str]]] = ...,
         extra_query: Optional[Mapping[str, Any]] = ...,
         extra_body: Optional[Mapping[str, Any]] = ...,
@@ -275,6 +276,7 @@ class ChatCompletions:
         max_retries: Optional[int] = ...,
         deadline: Optional[float] = ...,
         idempotency_key: Optional[str] = ...,
+        max_response_bytes: Optional[int] = ...,
         extra_headers: Optional[Mapping[str, Optional[str]]] = ...,
         extra_query: Optional[Mapping[str, Any]] = ...,
         extra_body: Optional[Mapping[str, Any]] = ...,
@@ -312,6 +314,7 @@ class ChatCompletions:
         max_retries: Optional[int] = ...,
         deadline: Optional[float] = ...,
         idempotency_key: Optional[str] = ...,
+        max_response_bytes: Optional[int] = ...,
         extra_headers: Optional[Mapping[str, Optional[str]]] = ...,
         extra_query: Optional[Mapping[str, Any]] = ...,
         extra_body: Optional[Mapping[str, Any]] = ...,
@@ -341,8 +344,9 @@ class ChatCompletions:
         ``frequency_penalty``, ``logit_bias``, ``logprobs``, ``top_logprobs``, ``tools``,
         ``tool_choice``, ``parallel_tool_calls``, ``response_format``, ``stream_options``,
         ``user``, ``max_completion_tokens``, ``reasoning_effort`` and ``include_reasoning``
-        are sent when not ``None``, as given. ``timeout``, ``max_retries``, ``deadline``
-        and ``idempotency_key`` act on this call only and are not sent;
+        are sent when not ``None``, as given. ``timeout``, ``max_retries``, ``deadline``,
+        ``idempotency_key`` and ``max_response_bytes`` act on this call only and are not
+        sent;
         ``extra_headers``, ``extra_query`` and ``extra_body`` add to the request (a field
         the API has and this signature lacks goes in ``extra_body``). An unknown keyword
         argument is still sent in the body, though type checkers report it."""
@@ -406,6 +410,7 @@ class ChatResource:
         max_retries: Optional[int] = ...,
         deadline: Optional[float] = ...,
         idempotency_key: Optional[str] = ...,
+        max_response_bytes: Optional[int] = ...,
         extra_headers: Optional[Mapping[str, Optional[str]]] = ...,
         extra_query: Optional[Mapping[str, Any]] = ...,
         extra_body: Optional[Mapping[str, Any]] = ...,
@@ -443,6 +448,7 @@ class ChatResource:
         max_retries: Optional[int] = ...,
         deadline: Optional[float] = ...,
         idempotency_key: Optional[str] = ...,
+        max_response_bytes: Optional[int] = ...,
         extra_headers: Optional[Mapping[str, Optional[str]]] = ...,
         extra_query: Optional[Mapping[str, Any]] = ...,
         extra_body: Optional[Mapping[str, Any]] = ...,
@@ -480,6 +486,7 @@ class ChatResource:
         max_retries: Optional[int] = ...,
         deadline: Optional[float] = ...,
         idempotency_key: Optional[str] = ...,
+        max_response_bytes: Optional[int] = ...,
         extra_headers: Optional[Mapping[str, Optional[str]]] = ...,
         extra_query: Optional[Mapping[str, Any]] = ...,
         extra_body: Optional[Mapping[str, Any]] = ...,
@@ -585,6 +592,7 @@ class ChatResource:
             max_retries: Optional[int] = None,
             deadline: Optional[float] = None,
             idempotency_key: Optional[str] = None,
+            max_response_bytes: Optional[int] = ...,
             extra_headers: Optional[Mapping[str, Optional[str]]] = None,
             extra_query: Optional[Mapping[str, Any]] = None,
             extra_body: Optional[Mapping[str, Any]] = None,

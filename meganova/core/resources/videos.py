@@ -184,7 +184,8 @@ class VideosResource:
     ) -> NativeVideoGeneration:
         """The published SDK's call: ``POST /videos/generation`` with ``model_name`` and
         model-specific keys (``params``, e.g. ``duration``, ``resolution``; ``max_retries``,
-        ``deadline`` and ``idempotency_key`` are taken as options of this call). It answers
+        ``deadline``, ``idempotency_key`` and ``max_response_bytes`` are taken as options
+        of this call). It answers
         when the video is done; give it a long ``timeout`` (the MCP server waits 300 s)."""
         sdk_options = pop_call_options(params)
         body = drop_none(

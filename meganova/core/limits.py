@@ -1,0 +1,78 @@
+"""How much of a whole reply body is read: ``max_response_bytes`` enforced while the
+body arrives, so a huge or endless body (or a decompression bomb) is refused before
+it is held in memory."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from .errors import ResponseTooLargeError
+from .ports import Response
+
+NO_BODY_STATUSES = frozenset({204, 304})
+
+
+def declared_length(headers: Mapping[str, str]) -> int | None:
+    """The body length a reply announces (``None``: it does not, or not sensibly)."""
+    raw = headers.get("content-length")
+    if raw is None:
+        return None
+    if raw.isdigit():  # the usual case
+        return int(raw) if len(raw) < 20 else None
+    values = {v.strip() for v in raw.split(",")}
+    if len(values) != 1:
+        return None
+    value = values.pop()
+    return int(value) if value.isdigit() and len(value) < 20 else None
+
+
+def _identity(headers: Mapping[str, str]) -> bool:
+    coding = headers.get("content-encoding")
+    return coding is None or coding.strip().lower() in ("", "identity")
+
+
+def read_capped(
+    response: Response,
+    limit: int | None,
+    *,
+    method: str = "POST",
+    request_id: str | None = None,
+) -> bytes:
+    """The whole body (decoded), then the response is closed. A body over ``limit``
+    bytes raises ``ResponseTooLargeError``: at once when its ``Content-Length`` says
+    so, otherwise as soon as the count passes the cap (at most one transport read past
+    it is held). The connection of a refused body is discarded, never drained."""
+    try:
+        if limit is None or method == "HEAD" or response.status in NO_BODY_STATUSES:
+            return response.read()
+        headers = response.headers
+        declared = declared_length(headers)
+        if declared is not None:
+            if declared > limit:
+                raise too_large(response, limit, declared, request_id, announced=True)
+            if _identity(headers):
+                return response.read()  # sized, not compressed: no more than declared
+        parts = []
+        total = 0
+        for piece in response.iter_bytes():
+            total += len(piece)
+            if total > limit:
+                raise too_large(response, limit, total, request_id, announced=False)
+            parts.append(piece)
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+    finally:
+        response.close()
+
+
+def too_large(
+    response: Response, limit: int, size: int, request_id: str | None, *, announced: bool
+) -> ResponseTooLargeError:
+    what = f"announces {size} bytes" if announced else f"passed {limit} bytes"
+    return ResponseTooLargeError(
+        f"The reply body {what}, over max_response_bytes={limit}; raise the cap "
+        "(MegaNova(max_response_bytes=...), or per call) or pass None to lift it",
+        limit=limit,
+        size=size,
+        status=response.status,
+        request_id=request_id,
+    )
