@@ -1,23 +1,74 @@
 """Meganova Python SDK.
 
-``from meganova import MegaNova, MeganovaError``. Heavy modules load on first use, so
-``import meganova`` stays fast.
+``from meganova import MegaNova, MeganovaError``. Every name loads on first use, so
+``import meganova`` stays fast (pytest imports the package for its plugin in every
+session). The names 0.4.0 exported resolve too (see MIGRATING.md).
 """
 
-from typing import TYPE_CHECKING, Any
+# ruff: noqa: F401  (the names imported for type checkers are re-exported lazily)
+from __future__ import annotations
 
 from ._version import __version__
-from .core.errors import MeganovaError
 
+TYPE_CHECKING = False  # typing itself costs more to import than this whole module
 if TYPE_CHECKING:
+    from typing import Any
+
+    from ._compat.names import AsyncMegaNova, CloudAgent, ModelTags
     from .client import MegaNova
+    from .core.errors import MeganovaError
+    from .core.models.audio import Transcription as TranscriptionResponse
+    from .core.models.embeddings import Embedding, EmbeddingResponse
+    from .core.models.embeddings import Embedding as EmbeddingData
+    from .core.models.images import ImageData as GeneratedImage
+    from .core.models.images import ImageGeneration as ImageGenerationResponse
+    from .core.models.rerank import RerankResponse, RerankResult
+    from .core.models.serverless import ServerlessCatalogue as ServerlessModelsResponse
+    from .core.models.serverless import ServerlessModel
+    from .core.models.videos import NativeVideoGeneration as VideoGenerationResponse
+    from .core.models.videos import VideoGeneration
 
 __all__ = ["MegaNova", "MeganovaError", "__version__"]
 
+# name -> module that defines it
+_LAZY = {
+    "MegaNova": "meganova.client",
+    "MeganovaError": "meganova.core.errors",
+    # 0.4.0's top-level names that kept their name and meaning
+    "EmbeddingResponse": "meganova.core.models.embeddings",
+    "RerankResponse": "meganova.core.models.rerank",
+    "RerankResult": "meganova.core.models.rerank",
+    "ServerlessModel": "meganova.core.models.serverless",
+    "Embedding": "meganova.core.models.embeddings",
+    "VideoGeneration": "meganova.core.models.videos",
+}
+# 0.4.0's top-level names that were renamed or are not in this release
+_COMPAT = frozenset(
+    {
+        "AsyncMegaNova",
+        "CloudAgent",
+        "EmbeddingData",
+        "GeneratedImage",
+        "ImageGenerationResponse",
+        "ModelTags",
+        "ServerlessModelsResponse",
+        "TranscriptionResponse",
+        "VideoGenerationResponse",
+    }
+)
+
 
 def __getattr__(name: str) -> Any:
-    if name == "MegaNova":
-        from .client import MegaNova
+    import importlib
 
-        return MegaNova
+    module = _LAZY.get(name)
+    if module is not None:
+        value = getattr(importlib.import_module(module), name)
+        globals()[name] = value
+        return value
+    if name in _COMPAT:
+        # not cached: a renamed name warns at every import site
+        from ._compat.names import top_level
+
+        return top_level(name)
     raise AttributeError(f"module 'meganova' has no attribute {name!r}")

@@ -27,6 +27,7 @@ from .core.config import (
 from .core.engine import Clock, Engine, SystemClock
 from .core.errors import ConfigurationError, InvalidArgumentError, InvalidArgumentTypeError
 from .core.http import Timeout, TimeoutLike
+from .core.legacy import legacy_call
 from .core.ports import Codec, RetryPolicy, Transport
 
 if TYPE_CHECKING:
@@ -194,6 +195,12 @@ class MegaNova:
     >>> client.chat.create(messages=[...], model="...")   # doctest: +SKIP
     """
 
+    @legacy_call(
+        after=1,
+        positional=("base_url", "timeout", "max_retries", "region", "user_agent_extra"),
+        old="MegaNova(key, url)",
+        new="MegaNova(key, base_url=url) (every option after the key is a keyword)",
+    )
     def __init__(
         self,
         api_key: str | None = None,

@@ -7,13 +7,47 @@
 
 With pytest, the ``meganova_fake`` fixture (installed with the package) hands out a
 fresh ``FakeMeganova`` per test.
+
+Names load on first use: pytest imports this package for the plugin in every session,
+and a session that uses no fixture should pay nothing for it.
 """
 
-from .clock import VirtualClock
-from .demo import DEMO_CHARACTER, DEMO_MODEL, luna_answer
-from .fake import FakeMeganova
-from .recording import RecordedRequest
-from .script import Corrupt, Delay, Drop, EndEarly, Error, Json, Step, Stream, Text, ToolCall
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .clock import VirtualClock
+    from .demo import DEMO_CHARACTER, DEMO_MODEL, luna_answer
+    from .fake import FakeMeganova
+    from .recording import RecordedRequest
+    from .script import Corrupt, Delay, Drop, EndEarly, Error, Json, Step, Stream, Text, ToolCall
+
+# public name -> submodule that defines it
+_LAZY = {
+    "VirtualClock": "clock",
+    "DEMO_CHARACTER": "demo",
+    "DEMO_MODEL": "demo",
+    "luna_answer": "demo",
+    "FakeMeganova": "fake",
+    "RecordedRequest": "recording",
+    **{
+        name: "script"
+        for name in (
+            "Corrupt",
+            "Delay",
+            "Drop",
+            "EndEarly",
+            "Error",
+            "Json",
+            "Step",
+            "Stream",
+            "Text",
+            "ToolCall",
+        )
+    },
+}
 
 __all__ = [
     "DEMO_CHARACTER",
@@ -33,3 +67,16 @@ __all__ = [
     "VirtualClock",
     "luna_answer",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'meganova.testing' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

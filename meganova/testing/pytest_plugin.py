@@ -2,6 +2,9 @@
 
 ``meganova_fake``: a fresh ``FakeMeganova`` per test (virtual clock, Luna by default).
 ``meganova_client``: a ``MegaNova`` wired to that fake.
+
+pytest imports this module in every session of every project that has the package
+installed, so it imports nothing of the SDK until a test asks for a fixture.
 """
 
 from __future__ import annotations
@@ -10,14 +13,15 @@ from typing import TYPE_CHECKING, Iterator
 
 import pytest
 
-from .fake import FakeMeganova
-
 if TYPE_CHECKING:
     from ..client import MegaNova
+    from .fake import FakeMeganova
 
 
 def _meganova_fake() -> FakeMeganova:
     """A fake Meganova API; script replies with ``meganova_fake.script(...)``."""
+    from .fake import FakeMeganova
+
     return FakeMeganova()
 
 

@@ -16,6 +16,7 @@ from urllib.parse import quote
 from ..engine import Engine
 from ..errors import APIError, APIResponseValidationError, InvalidArgumentError
 from ..http import Timeout, TimeoutLike
+from ..legacy import legacy_call
 from ..models.models_ import ModelInfo, ModelList
 from ..ports import CodecError
 from ..validation import optional_str, require_str
@@ -48,6 +49,11 @@ class ModelsResource:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
+    @legacy_call(
+        renamed={"type": "tag"},
+        old='models.list(type="chat")',
+        new='models.list(tag="chat")',
+    )
     def list(
         self,
         *,

@@ -11,6 +11,7 @@ from typing import Any, Mapping, Optional, Sequence, Union
 from ..engine import Engine
 from ..errors import InvalidArgumentError, InvalidArgumentTypeError
 from ..http import Timeout, TimeoutLike
+from ..legacy import legacy_call
 from ..models.rerank import RerankResponse
 from ..validation import drop_none, optional_bool, optional_int, require_str
 from ._support import call_options
@@ -24,6 +25,11 @@ class RerankResource:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
+    @legacy_call(
+        positional=("query", "documents"),
+        old="rerank.create(query, documents, model=...)",
+        new="rerank.create(query=..., documents=..., model=...)",
+    )
     def create(
         self,
         *,

@@ -15,6 +15,7 @@ from typing import Any, Mapping, Optional, Sequence, Union
 from ..engine import Engine
 from ..errors import InvalidArgumentError, InvalidArgumentTypeError
 from ..http import Timeout, TimeoutLike
+from ..legacy import legacy_call
 from ..models.serverless import ServerlessCatalogue, ServerlessModel
 from ..validation import optional_bool
 from ._support import Envelope, call_options, convert_list, fetch_envelope, platform_url
@@ -61,6 +62,11 @@ class ServerlessResource:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
+    @legacy_call(
+        positional=("modality",),
+        old='serverless.list_models("text_generation")',
+        new='serverless.list_models(modality="text_generation")',
+    )
     def list_models(
         self,
         *,

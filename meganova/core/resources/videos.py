@@ -13,7 +13,7 @@ Which variant is live is unknown.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional, Union
+from typing import Any, List, Mapping, Optional, Union
 from urllib.parse import quote
 
 from ..engine import Engine, pop_call_options
@@ -24,6 +24,7 @@ from ..errors import (
     InvalidArgumentError,
 )
 from ..http import MAX_SECONDS, Timeout, TimeoutLike
+from ..legacy import deprecated, legacy_redirect
 from ..models.videos import NativeVideoGeneration, SupportedVideoModels, VideoGeneration
 from ..validation import drop_none, optional_int, optional_str, require_number, require_str
 from ._support import call_options
@@ -44,6 +45,12 @@ class VideosResource:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
+    @legacy_redirect(
+        keyword="model_name",
+        method="generate_native",
+        old="videos.generate(model_name=...)",
+        new="videos.generate_native(model_name=...)",
+    )
     def generate(
         self,
         prompt: str,
@@ -221,6 +228,12 @@ class VideosResource:
         return self._engine.request(
             "GET", SUPPORTED_MODELS_PATH, cast_to=SupportedVideoModels, options=options
         )
+
+    def list_models(self) -> List[str]:
+        """0.4.0's name: the supported model names. Write
+        ``videos.supported_models().model_names``."""
+        deprecated("videos.list_models()", "videos.supported_models().model_names")
+        return self.supported_models().model_names
 
 
 def _check_wait(poll_interval: object, wait_timeout: object) -> None:

@@ -1,0 +1,47 @@
+"""0.4.0's top-level names that were renamed or are not in this release (``meganova``'s
+``__getattr__`` hands them out from here)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .aliases import Renames, resolve
+from .removed import unavailable
+
+CLOUD_LATER = (
+    "Cloud agents return in a later release; until then keep them on meganova 0.4.0 in a "
+    "separate environment, or call the agent's HTTP API through a MegaNova client."
+)
+
+RENAMES: Renames = {
+    "EmbeddingData": ("meganova.core.models.embeddings", "Embedding"),
+    "GeneratedImage": ("meganova.core.models.images", "ImageData"),
+    "ImageGenerationResponse": ("meganova.core.models.images", "ImageGeneration"),
+    "ServerlessModelsResponse": ("meganova.core.models.serverless", "ServerlessCatalogue"),
+    "TranscriptionResponse": ("meganova.core.models.audio", "Transcription"),
+    "VideoGenerationResponse": ("meganova.core.models.videos", "NativeVideoGeneration"),
+}
+
+CloudAgent = unavailable("meganova", "CloudAgent", "the Cloud agent client", CLOUD_LATER)
+AsyncMegaNova = unavailable(
+    "meganova",
+    "AsyncMegaNova",
+    "the asyncio client",
+    "The async client arrives in a later release; until then run the sync client in "
+    "a thread: await asyncio.to_thread(client.chat.create, messages=..., model=...).",
+)
+ModelTags = unavailable(
+    "meganova",
+    "ModelTags",
+    "a response model",
+    "ServerlessModel.tags is a dict now: model.tags['modality'].",
+)
+STAND_INS = {"CloudAgent": CloudAgent, "AsyncMegaNova": AsyncMegaNova, "ModelTags": ModelTags}
+
+
+def top_level(name: str) -> Any:
+    """``meganova.<name>``: a stand-in as is, a renamed class with a warning at the
+    caller's line (user -> meganova.__getattr__ -> here -> resolve)."""
+    if name in STAND_INS:
+        return STAND_INS[name]
+    return resolve("meganova", name, RENAMES, stacklevel=4)
