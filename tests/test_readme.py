@@ -127,7 +127,7 @@ def _block_under(heading: str, *, right_under: bool = True) -> str:
 
 def test_the_test_command_is_one_line_under_its_heading() -> None:
     lines = [line for line in _block_under("Run the tests").splitlines() if line.strip()]
-    assert lines == ["pip install -e '.[test]' && pytest"]
+    assert lines == ["python -m pip install -U pip && pip install -e . --group test && pytest"]
 
 
 def test_the_offline_demo_command_works_as_written() -> None:

@@ -22,7 +22,7 @@ pytestmark = [
     pytest.mark.skipif(
         shutil.which("pyright", path=str(Path(sys.executable).parent)) is None
         and shutil.which("pyright") is None,
-        reason="pyright not installed (pip install -e '.[dev]')",
+        reason="pyright not installed (pip install -e . --group dev)",
     ),
 ]
 
