@@ -29,6 +29,7 @@ from .core.errors import (
     RateLimitError,
     UnprocessableEntityError,
 )
+from .core.terminal import printable
 
 if TYPE_CHECKING:
     from .client import MegaNova
@@ -310,6 +311,15 @@ def describe(error: MeganovaError) -> str:
     return f"{PROG}: error: {what}{suffix}. {_advice(error)}"
 
 
+def error_line(error: MeganovaError, client: MegaNova | None) -> str:
+    """``describe(error)`` as printed: the client's secrets scrubbed (whatever the
+    server echoed), and no terminal control characters from the server's text."""
+    line = describe(error)
+    if client is not None:
+        line = client.engine.redactor.text(line)
+    return printable(line, newlines=False)
+
+
 # -- the parser ----------------------------------------------------------------------
 
 
@@ -383,7 +393,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except MeganovaError as error:
         out.flush()
-        err.write(describe(error) + "\n")
+        err.write(error_line(error, client) + "\n")
         return EXIT_ERROR
     except KeyboardInterrupt:
         err.write(f"\n{PROG}: interrupted\n")

@@ -15,6 +15,7 @@ import logging
 import os
 import pickle
 import subprocess
+import sys
 import textwrap
 from typing import Any, Callable, List
 
@@ -31,6 +32,7 @@ from tests.contract.conftest import (  # noqa: F401  (fixtures used by name)
     server,
     transport_name,
 )
+from tests.contract.rawserver import RawServer, json_reply
 from tests.contract.test_transport_contract import refused_url
 from tests.helpers import CHAT_PATH as PATH
 from tests.helpers import DONE, ev, run_python
@@ -291,3 +293,30 @@ def test_meganova_log_info_shows_retries_without_the_key_or_bodies() -> None:
     for part in ("INFO", "POST /v1/chat/completions", "attempt=1", "status=503", "elapsed=",
                  "request_id=req_1"):  # fmt: skip
         assert part in retry, retry
+
+
+# -- the CLI's stderr ---------------------------------------------------------------------
+
+
+def test_the_cli_prints_a_server_error_without_the_key_or_terminal_controls() -> None:
+    escaped = "".join(f"\\u{ord(c):04x}" for c in KEY)  # the key, every character escaped
+    message = f"\x1b]0;pwned\x07Bad key {escaped}\x1b[2J\x9b1A, see \u202eexe.txt\r\nmore"
+    raw = RawServer()
+    raw.on("/v1/models", json_reply({"error": {"message": message}}, status=401))
+    try:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MEGANOVA_")}
+        env.update(MEGANOVA_API_KEY=KEY, MEGANOVA_BASE_URL=raw.url("/v1"))
+        result = subprocess.run(
+            [sys.executable, "-m", "meganova", "models"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
+    finally:
+        raw.stop()
+    assert result.returncode == 1, result.stderr
+    err = result.stderr
+    assert "Bad key <redacted>, see exe.txt" in err
+    no_key(err)
+    assert err.isprintable() or err.replace("\n", "").isprintable(), repr(err)

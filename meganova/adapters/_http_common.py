@@ -9,6 +9,7 @@ import os
 import re
 import socket
 import ssl
+import traceback
 import zlib
 from typing import Any, Iterator, Mapping
 from urllib.parse import urlsplit
@@ -21,6 +22,7 @@ from ..core.errors import (
     InvalidArgumentTypeError,
 )
 from ..core.http import SENSITIVE_HEADERS, Headers, Request
+from ..core.redact import redact_text
 from ..core.retry import CERTIFICATE_VERIFY_FAILED
 
 READ_SIZE = 65536
@@ -41,14 +43,24 @@ def origin(url: str) -> str:
 
 def redact(text: str, request: Request) -> str:
     """Remove every credential the request carries from a message."""
-    for name, value in request.headers.items():
-        if name.lower() not in SENSITIVE_HEADERS or not value:
+    return redact_text(text, request.headers, SENSITIVE_HEADERS)
+
+
+def forget_locals(exc: BaseException) -> None:
+    """Clear the local variables of the finished frames a library exception passed
+    through, along its cause/context chain: urllib3's ``headers`` and http.client's
+    ``msg`` hold the request's credentials, and error reporters record locals (Sentry,
+    ``TracebackException(capture_locals=True)``). Frames still running (ours, further
+    up the stack) are left as they are. The exceptions keep their types and text."""
+    seen: set[int] = set()
+    todo = [exc]
+    while todo and len(seen) < 32:
+        item = todo.pop()
+        if id(item) in seen:
             continue
-        text = text.replace(value, "<redacted>")
-        token = value.split(" ", 1)[-1]
-        if len(token) >= 4:
-            text = text.replace(token, "<redacted>")
-    return text
+        seen.add(id(item))
+        traceback.clear_frames(item.__traceback__)
+        todo.extend(e for e in (item.__cause__, item.__context__) if e is not None)
 
 
 def describe(exc: BaseException) -> str:

@@ -94,7 +94,12 @@ class OneSend:
 
 # Headers http.client writes itself, or that change how it frames the body.
 _FRAMING = frozenset({"host", "accept-encoding", "content-length", "transfer-encoding"})
-_checked_lines: Dict[Tuple[str, str], bytes] = {}  # (name, value) -> checked line
+# (name, value) -> checked line, for the client's fixed headers. Never a Sensitive
+# value (the key must not outlive its client in a process-wide table) nor a one-shot
+# value (idempotency keys would fill it): those are encoded per request.
+_checked_lines: Dict[Tuple[str, str], bytes] = {}
+_CACHE_SIZE = 256
+_ONE_SHOT = frozenset({"idempotency-key"})
 _legal_name = re.compile(r"[^:\s][^:\r\n]*").fullmatch  # as http.client checks names
 
 
@@ -121,10 +126,13 @@ def _header_lines(headers: Mapping[str, str]) -> List[bytes] | None:
         ):
             return None
         try:
-            line = f"{name}: {value}".encode("latin-1")
+            # Concatenation, not a format: a Sensitive value formats as "<redacted>".
+            line = (name + ": " + value).encode("latin-1")
         except UnicodeEncodeError:
             return None
-        if len(_checked_lines) < 256:  # the client's fixed headers; never unbounded
+        if type(value) is str and name.lower() not in _ONE_SHOT:
+            if len(_checked_lines) >= _CACHE_SIZE:
+                _checked_lines.clear()  # a bound: unusual values cannot grow it
             _checked_lines[item] = line
         lines.append(line)
     return lines

@@ -26,6 +26,7 @@ from ._http_common import (
     PidGuard,
     SocketResponse,
     check_options,
+    forget_locals,
     rebuild,
     translate_socket_error,
 )
@@ -258,6 +259,7 @@ class UrllibTransport:
                 conn.close()
                 if reused and isinstance(exc, _STALE):
                     continue
+                forget_locals(exc)  # http.client's frames hold the header block
                 raise translate_socket_error(exc, request, "send") from exc
             return StdlibResponse(raw, conn, self, key, request)
 

@@ -40,6 +40,7 @@ from ._http_common import (
     SocketResponse,
     check_options,
     finish_message,
+    forget_locals,
     invalid_input,
     origin,
     rebuild,
@@ -229,6 +230,7 @@ class Urllib3Transport:
                 timeout=timeout,
             )
         except Exception as exc:
+            forget_locals(exc)  # urllib3's and http.client's frames hold the headers
             raise translate(exc, request, reading=False) from exc
         return Urllib3Response(raw, request, self._fast)
 

@@ -9,7 +9,8 @@ from urllib.parse import urlsplit
 
 from .._version import __version__
 from .errors import ConfigurationError, InvalidArgumentError, InvalidArgumentTypeError
-from .http import MAX_SECONDS, Timeout, TimeoutLike
+from .http import MAX_SECONDS, SENSITIVE_HEADERS, Timeout, TimeoutLike
+from .redact import Sensitive
 from .retry import RetrySettings
 from .validation import check_header, check_header_value, require_str
 
@@ -161,7 +162,12 @@ def check_default_headers(value: object) -> tuple[tuple[str, str], ...]:
             f"default_headers must be a mapping of str to str, got {type(value).__name__}",
             argument="default_headers",
         )
-    return tuple(check_header("default_headers", key, item) for key, item in value.items())
+    pairs = (check_header("default_headers", key, item) for key, item in value.items())
+    # A credential among them is Sensitive: the config's repr never shows it.
+    return tuple(
+        (name, Sensitive(item) if name.lower() in SENSITIVE_HEADERS else item)
+        for name, item in pairs
+    )
 
 
 @dataclass(frozen=True)
@@ -187,6 +193,13 @@ class ClientConfig:
     def user_agent(self) -> str:
         agent = f"meganova-python/{__version__}"
         return f"{agent} {self.user_agent_extra}" if self.user_agent_extra else agent
+
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret this configuration holds: what ``Redactor`` scrubs from errors,
+        logs and reprs (add credentials here as options gain them)."""
+        found = [self.api_key.reveal()]
+        found += [v for name, v in self.default_headers if name.lower() in SENSITIVE_HEADERS]
+        return tuple(found)
 
     def with_changes(self, **changes: Any) -> ClientConfig:
         return replace(self, **changes)

@@ -26,6 +26,7 @@ from .errors import (
 from .http import SENSITIVE_HEADERS, Headers, Request, Timeout, TimeoutLike
 from .limits import read_capped
 from .ports import Codec, CodecError, Response, RetryDecision, RetryPolicy, Transport
+from .redact import Redactor, Sensitive
 from .retry import decide, parse_retry_after
 from .validation import check_header, check_header_value, check_json_value
 
@@ -37,6 +38,11 @@ REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-mn-request-id")
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 MAX_REDIRECTS = 5
 REDIRECT_BODY_LIMIT = 65536  # a larger redirect body is not drained: its socket is closed
+# The only headers a redirect carries to another origin: the SDK's own, none secret.
+# One the caller set (default_headers, extra_headers) stays home even under these names.
+CROSS_ORIGIN_HEADERS = frozenset(
+    {"user-agent", "x-mn-sdk", "accept", "content-type", "x-mn-region"}
+)
 
 
 class Clock(Protocol):
@@ -157,11 +163,14 @@ class RequestOptions:
             )
         if idempotency_key is not None:
             check_header_value("idempotency_key", idempotency_key)
+        headers = _check_str_mapping("extra_headers", extra_headers, allow_none_values=True)
+        for name, value in headers.items():
+            if value is not None and name.lower() in SENSITIVE_HEADERS:
+                headers[name] = Sensitive(value)  # hidden from this object's repr too
         return cls(
             timeout=None if timeout is None else Timeout.coerce(timeout),
             max_retries=None if max_retries is None else check_max_retries(max_retries),
-            extra_headers=_check_str_mapping("extra_headers", extra_headers, allow_none_values=True)
-            or None,
+            extra_headers=headers or None,
             extra_query=_check_str_mapping("extra_query", extra_query, allow_none_values=True)
             or None,
             extra_body=_check_str_mapping("extra_body", extra_body, allow_none_values=True) or None,
@@ -205,8 +214,9 @@ class Engine:
         self.retry_policy = retry_policy
         self.clock: Clock = clock or SystemClock()
         self.rand = rand
+        # Sensitive: a repr of these headers (a traceback's locals, a log) never shows it.
         headers = {
-            "Authorization": f"Bearer {config.api_key.reveal()}",
+            "Authorization": Sensitive("Bearer " + config.api_key.reveal()),
             "User-Agent": config.user_agent,
             "X-MN-SDK": "python",
             "Accept": "application/json",
@@ -214,9 +224,10 @@ class Engine:
         if config.region != "auto":
             headers["X-MN-Region"] = config.region
         for name, value in config.default_headers:
-            headers[name] = value
+            headers[name] = Sensitive(value) if name.lower() in SENSITIVE_HEADERS else value
         self._base_headers = headers
-        self._key_bytes = config.api_key.reveal().encode("utf-8", "replace")
+        self._default_names = frozenset(name.lower() for name, _ in config.default_headers)
+        self.redactor = Redactor(config.secrets())
 
     def __repr__(self) -> str:
         return (
@@ -284,7 +295,8 @@ class Engine:
                 for existing in [h for h in headers if h.lower() == name.lower()]:
                     del headers[existing]
                 if value is not None:
-                    headers[name] = value
+                    sensitive = name.lower() in SENSITIVE_HEADERS
+                    headers[name] = Sensitive(value) if sensitive else value
         timeout = self.config.timeout
         if options is not None and options.timeout is not None:
             timeout = options.timeout
@@ -298,12 +310,9 @@ class Engine:
         )
 
     def scrub(self, body: bytes) -> bytes:
-        """Remove the API key from bytes a server sent back: an echoed key must not
-        reach errors and logs."""
-        key = self._key_bytes
-        if key and key in body:
-            return body.replace(key, b"<redacted>")
-        return body
+        """Remove the API key (plain or escaped) from bytes a server sent back: an
+        echoed key must not reach errors and logs."""
+        return self.redactor.bytes(body)
 
     def _encode(self, json: Any) -> bytes:
         try:
@@ -377,12 +386,13 @@ class Engine:
         try:
             result = self.codec.decode(body, cast_to)
         except CodecError as exc:
-            raise APIResponseValidationError(
+            error = APIResponseValidationError(
                 f"The reply does not match {getattr(cast_to, '__name__', cast_to)}: {exc}",
                 status=status,
                 request_id=request_id,
                 body=body,
-            ) from None
+            )
+            raise self.redactor.error(error) from None
         attach_request_id(result, request_id)
         return result
 
@@ -415,14 +425,13 @@ class Engine:
                 current = _shorten_timeout(current, remaining)
             began = clock.monotonic()
             try:
-                response = self._send_following_redirects(current)
+                response = self._send_following_redirects(current, options)
                 status = response.status
                 request_id = request_id_from(response.headers)
                 if not 200 <= status < 300:
                     error_body = read_capped(
                         response, limit, method=request.method, request_id=request_id
                     )
-                    error_body = self.scrub(error_body)
                     retry_after = parse_retry_after(response.headers, clock.time())
                     raise error_for_status(
                         status,
@@ -438,6 +447,7 @@ class Engine:
                     else b""
                 )
             except MeganovaError as exc:
+                self.redactor.error(exc)  # a key echoed in its body, headers or message
                 exc_status = getattr(exc, "status", None)
                 logger.debug(
                     "%s %s attempt=%d failed: %s status=%s elapsed=%.3fs request_id=%s",
@@ -460,7 +470,7 @@ class Engine:
                     number,
                     status,
                     clock.monotonic() - began,
-                    request_id,
+                    request_id if request_id is None else self.redactor.text(request_id),
                 )
             return response, body
 
@@ -486,7 +496,9 @@ class Engine:
 
         return self.retry_policy.run(attempt, decide_retry)
 
-    def _send_following_redirects(self, request: Request) -> Response:
+    def _send_following_redirects(
+        self, request: Request, options: RequestOptions | None = None
+    ) -> Response:
         response = self.transport.send(request)
         if response.status not in REDIRECT_STATUSES:
             return response  # the usual case: no URL parsing on the hot path
@@ -510,8 +522,7 @@ class Engine:
                 )
             headers = dict(current.headers)
             if _origin(target) != origin:
-                # Never carry credentials to another host.
-                headers = {k: v for k, v in headers.items() if k.lower() not in SENSITIVE_HEADERS}
+                headers = self._cross_origin(headers, options)
             method, body = current.method, current.body
             if response.status == 303 or (
                 response.status in (301, 302) and method not in ("GET", "HEAD")
@@ -527,6 +538,20 @@ class Engine:
                 stream=current.stream,
             )
         raise _final(APIConnectionError(f"More than {MAX_REDIRECTS} redirects", request_sent=True))
+
+    def _cross_origin(
+        self, headers: Mapping[str, str], options: RequestOptions | None
+    ) -> dict[str, str]:
+        """What may go to another origin: no credential, cookie or idempotency key, and
+        nothing the caller set (it may identify or authorise them to the first host)."""
+        callers = self._default_names
+        if options is not None and options.extra_headers:
+            callers = callers | {name.lower() for name in options.extra_headers}
+        return {
+            name: value
+            for name, value in headers.items()
+            if name.lower() in CROSS_ORIGIN_HEADERS and name.lower() not in callers
+        }
 
 
 def _final(error: MeganovaError) -> MeganovaError:

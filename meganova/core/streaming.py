@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 from typing import (
     Any,
-    Callable,
     Generator,
     Generic,
     Iterator,
@@ -32,6 +31,7 @@ from .errors import (
     APIResponseValidationError,
     APITimeoutError,
     IncompleteStreamError,
+    MeganovaError,
     StreamConnectionError,
     StreamDecodeError,
     StreamError,
@@ -40,6 +40,7 @@ from .errors import (
 )
 from .models.chat import ChatCompletionChunk, ChatResponse, ChatStreamChunk
 from .ports import Codec, Response, decoder_for
+from .redact import Redactor
 from .sse import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
 
 __all__ = ["ChatCompletionStream", "ChatStream", "Stream"]
@@ -94,10 +95,6 @@ class Stream(Generic[T]):
         self.close()
 
 
-def _unchanged(raw: bytes) -> bytes:
-    return raw
-
-
 class ChatCompletionStream(Stream[ChatCompletionChunk]):
     """A stream of ``ChatCompletionChunk`` (``chunk.choices[0].delta.content``)."""
 
@@ -110,10 +107,10 @@ class ChatCompletionStream(Stream[ChatCompletionChunk]):
         read_timeout: Optional[float],
         request_id: Optional[str] = None,
         max_event_size: Optional[int] = DEFAULT_MAX_EVENT_SIZE,
-        scrub: Optional[Callable[[bytes], bytes]] = None,
+        redactor: Optional[Redactor] = None,
     ) -> None:
         self.response = response
-        self._scrub: Callable[[bytes], bytes] = scrub or _unchanged
+        self._redactor = redactor or Redactor()
         self.request_id = request_id
         # The payloads handed out, as bytes: keeping thousands of decoded objects alive
         # would double the cost of decoding; the slow paths decode these again.
@@ -235,6 +232,8 @@ class ChatCompletionStream(Stream[ChatCompletionChunk]):
                 f"after {len(payloads)} chunks",
             )
         except BaseException as exc:
+            if isinstance(exc, MeganovaError):
+                self._redactor.error(exc)  # a key the server echoed: body, headers, text
             if isinstance(exc, Exception):
                 self._state = _FAILED
                 self._failure = exc
@@ -300,7 +299,7 @@ class ChatCompletionStream(Stream[ChatCompletionChunk]):
         return cls(message, **self._partial())
 
     def _decode_error(self, raw: bytes, exc: Exception) -> StreamError:
-        raw = self._scrub(raw)
+        raw = self._redactor.bytes(raw)  # before the preview cuts an echoed key in two
         preview = raw[:200].decode("utf-8", "replace")
         error = StreamDecodeError(
             f"A stream event is not a valid chat chunk ({exc}): {preview!r}",
@@ -311,7 +310,7 @@ class ChatCompletionStream(Stream[ChatCompletionChunk]):
 
     def _api_error(self, raw: bytes) -> APIError:
         error = error_from_payload(
-            self._scrub(raw),
+            raw,
             headers=self.response.headers,
             request_id=self.request_id,
             default_message="The server reported an error inside the stream",

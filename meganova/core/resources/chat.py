@@ -158,7 +158,7 @@ def _open_stream(
         clock=engine.clock,
         read_timeout=timeout.read,
         request_id=request_id_from(response.headers),
-        scrub=engine.scrub,
+        redactor=engine.redactor,
     )
 
 
@@ -168,20 +168,23 @@ def _refuse_json_instead_of_stream(
     """A 200 JSON reply to a streamed call: an error payload, or a server that ignored
     ``stream``. Either way the caller must hear about it, not get an empty stream."""
     request_id = request_id_from(response.headers)
-    raw = engine.scrub(read_capped(response, limit, request_id=request_id))
+    raw = read_capped(response, limit, request_id=request_id)
+    error: Exception
     if _is_error_payload(raw):
-        raise error_from_payload(
+        error = error_from_payload(
             raw,
             headers=response.headers,
             request_id=request_id,
             default_message="The server answered the stream with an error",
         )
-    raise APIResponseValidationError(
-        "Asked for an event stream, but the server answered with one JSON document",
-        status=response.status,
-        request_id=request_id,
-        body=raw,
-    )
+    else:
+        error = APIResponseValidationError(
+            "Asked for an event stream, but the server answered with one JSON document",
+            status=response.status,
+            request_id=request_id,
+            body=raw,
+        )
+    raise engine.redactor.error(error)
 
 
 def _is_error_payload(raw: bytes) -> bool:
@@ -192,12 +195,13 @@ def _is_error_payload(raw: bytes) -> bool:
 def _raise_if_error(engine: Engine, response: ChatResponse) -> ChatResponse:
     if response.error in (None, False, "", {}):
         return response
-    raise error_from_payload(
-        engine.scrub(engine.codec.encode({"error": response.error})),
+    error = error_from_payload(
+        engine.codec.encode({"error": response.error}),
         headers={},
         request_id=response.request_id,
         default_message="The server answered with an error",
     )
+    raise engine.redactor.error(error)
 
 
 class ChatCompletions:
