@@ -26,7 +26,15 @@ import requests.exceptions
 from ..core.errors import APIConnectionError, APITimeoutError
 from ..core.http import Request
 from . import _urllib3_fast
-from ._http_common import PidGuard, check_options, finish_message, origin, rebuild, unsendable
+from ._http_common import (
+    PidGuard,
+    check_options,
+    finish_message,
+    forget_locals,
+    origin,
+    rebuild,
+    unsendable,
+)
 from .urllib3_transport import Urllib3Response, translate
 
 __all__ = ["RequestsResponse", "RequestsTransport"]
@@ -176,8 +184,10 @@ class RequestsTransport:
                 **settings,
             )
         except (requests.exceptions.RequestException, ValueError) as exc:
+            forget_locals(exc)  # requests', urllib3's and http.client's frames hold headers
             raise translate_requests(exc, request) from exc
         except Exception as exc:
+            forget_locals(exc)
             raise translate(exc, request, reading=False) from exc
         return RequestsResponse(response, request, self._fast)
 
