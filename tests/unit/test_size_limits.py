@@ -177,3 +177,22 @@ def test_a_too_large_reply_is_marked_not_retryable() -> None:
     error = ResponseTooLargeError("big", limit=1, size=2, status=503)
     assert error.retryable is False
     assert decide(error, 1, RetrySettings(), rand=lambda: 0.0).retry is False
+
+
+def test_every_per_call_option_set_takes_the_cap_and_never_sends_it() -> None:
+    def big(request: Any) -> FakeResponse:
+        return FakeResponse.json({"status": "completed", "pad": "x" * 100})
+
+    transport = FakeTransport(handler=big)
+    client = MegaNova(api_key="sk-x", transport=transport)
+    calls = [
+        lambda: client.chat.create(messages=USER, model="m", max_response_bytes=50),
+        lambda: client.chat.completions.create(messages=USER, model="m", max_response_bytes=50),
+        lambda: client.videos.generate_native("m", "p", max_response_bytes=50),
+    ]
+    for call in calls:
+        with pytest.raises(ResponseTooLargeError):
+            call()
+    for request in transport.requests:
+        assert b"max_response_bytes" not in (request.body or b"")
+    assert len(transport.requests) == len(calls)  # one attempt each
