@@ -213,8 +213,9 @@ class APIResponseValidationError(MeganovaError):
 class ResponseTooLargeError(APIResponseValidationError):
     """A reply body (decompressed) larger than ``max_response_bytes``: refused before it
     was held in memory, and never retried (the same request would bring the same body).
-    ``limit`` is the cap; ``size`` the announced ``Content-Length``, or the bytes counted
-    when reading stopped (the body was at least that large)."""
+    ``limit`` is the cap (``None``: lifted); ``size`` the announced ``Content-Length``,
+    or the bytes counted when reading stopped (the body was at least that large), or
+    ``None`` when the body did not fit in memory at all."""
 
     retryable = False
 
@@ -222,8 +223,8 @@ class ResponseTooLargeError(APIResponseValidationError):
         self,
         message: str,
         *,
-        limit: int,
-        size: int,
+        limit: int | None,
+        size: int | None,
         status: int | None = None,
         request_id: str | None = None,
     ) -> None:

@@ -41,27 +41,48 @@ def read_capped(
     """The whole body (decoded), then the response is closed. A body over ``limit``
     bytes raises ``ResponseTooLargeError``: at once when its ``Content-Length`` says
     so, otherwise as soon as the count passes the cap (at most one transport read past
-    it is held). The connection of a refused body is discarded, never drained."""
+    it is held), and so does a body that does not fit in memory (never a bare
+    ``MemoryError``). The connection of a refused body is discarded, never drained."""
     try:
-        if limit is None or method == "HEAD" or response.status in NO_BODY_STATUSES:
-            return response.read()
-        headers = response.headers
-        declared = declared_length(headers)
-        if declared is not None:
-            if declared > limit:
-                raise too_large(response, limit, declared, request_id, announced=True)
-            if _identity(headers):
-                return response.read()  # sized, not compressed: no more than declared
-        parts = []
-        total = 0
-        for piece in response.iter_bytes():
-            total += len(piece)
-            if total > limit:
-                raise too_large(response, limit, total, request_id, announced=False)
-            parts.append(piece)
-        return parts[0] if len(parts) == 1 else b"".join(parts)
+        try:
+            return _read(response, limit, method, request_id)
+        except MemoryError:
+            pass  # raised below, once the frames holding the partial body are gone
+        raise ResponseTooLargeError(
+            "The reply body did not fit in memory; lower max_response_bytes to refuse "
+            "such replies early",
+            limit=limit,
+            size=None,
+            status=response.status,
+            request_id=request_id,
+        )
     finally:
         response.close()
+
+
+def _read(response: Response, limit: int | None, method: str, request_id: str | None) -> bytes:
+    if limit is None or method == "HEAD" or response.status in NO_BODY_STATUSES:
+        return response.read()
+    headers = response.headers
+    declared = declared_length(headers)
+    if declared is not None:
+        if declared > limit:
+            raise too_large(response, limit, declared, request_id, announced=True)
+        if _identity(headers):
+            return response.read()  # sized, not compressed: no more than declared
+    parts = []
+    total = 0
+    for piece in response.iter_bytes():
+        total += len(piece)
+        if total > limit:
+            break
+        parts.append(piece)
+    else:
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+    # The traceback keeps this frame alive as long as the error: hold nothing in it.
+    parts.clear()
+    piece = b""
+    raise too_large(response, limit, total, request_id, announced=False)
 
 
 def too_large(

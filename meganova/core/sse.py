@@ -216,7 +216,10 @@ class SSEDecoder:
     def close(self) -> List[ServerSentEvent]:
         """End of stream: whatever is unfinished is discarded (never dispatched, and its
         ``id`` never committed)."""
-        self._tail = bytearray()
+        # Emptied in place: a frame in an error's traceback may still name them.
+        self._tail.clear()
+        if isinstance(self._data, bytearray):
+            self._data.clear()
         self._data = None
         self._event = None
         self._event_retry = None

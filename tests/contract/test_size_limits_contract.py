@@ -51,12 +51,16 @@ def chat(client: MegaNova, **options: Any) -> Any:
 
 
 def peak_of(call: Callable[[], Any]) -> tuple[BaseException | None, int]:
-    """The exception ``call`` raised and the peak of Python allocations while it ran."""
+    """The exception ``call`` raised and the peak of Python allocations while it ran.
+    A caller that keeps the exception (an error reporter) must not keep the body with
+    it: what is still allocated while it is held is checked here."""
     tracemalloc.start()
     try:
         try:
             call()
         except Exception as exc:
+            held = tracemalloc.get_traced_memory()[0]
+            assert held < 4 * MIB, f"{held} bytes still held with {exc!r}"
             return exc, tracemalloc.get_traced_memory()[1]
         return None, tracemalloc.get_traced_memory()[1]
     finally:

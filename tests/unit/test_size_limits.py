@@ -196,3 +196,18 @@ def test_every_per_call_option_set_takes_the_cap_and_never_sends_it() -> None:
     for request in transport.requests:
         assert b"max_response_bytes" not in (request.body or b"")
     assert len(transport.requests) == len(calls)  # one attempt each
+
+
+@pytest.mark.parametrize("cap", [None, 10**9])
+def test_a_body_that_does_not_fit_in_memory_is_a_typed_error(cap: Any) -> None:
+    def reply(request: Any) -> FakeResponse:
+        return FakeResponse(200, [b'{"id": ', MemoryError()])
+
+    transport = FakeTransport(handler=reply)
+    client = MegaNova(api_key="sk-x", transport=transport, max_response_bytes=cap)
+    with pytest.raises(ResponseTooLargeError) as info:
+        client.chat.create(messages=USER, model="m")
+    error = info.value
+    assert (error.size, error.limit, error.retryable) == (None, cap, False)
+    assert error.__context__ is None  # the frames that held the partial body are gone
+    assert len(transport.requests) == 1
