@@ -94,3 +94,11 @@ def test_todays_calls_do_not_warn(meganova_fake: FakeMeganova) -> None:
         client.serverless.list_models(modality="text_generation")
         client.videos.generate("waves", "google/veo-3.1-fast")
         client.models.list(tag="chat")
+
+
+def test_serverless_tier2_plus_require_reads_tier2_required(meganova_fake: FakeMeganova) -> None:
+    model = meganova_fake.client().serverless.list_models().models[0]
+    with pytest.warns(DeprecationWarning, match="write tier2_required") as seen:
+        old = model.tier2_plus_require
+    assert seen[0].filename == __file__
+    assert old == model.tier2_required

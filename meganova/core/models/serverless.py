@@ -35,6 +35,14 @@ class ServerlessModel(Model):
     def id(self) -> str:
         return self.model_name
 
+    @property
+    def tier2_plus_require(self) -> Optional[bool]:
+        """0.4.0's name of ``tier2_required``."""
+        from ..legacy import deprecated
+
+        deprecated("ServerlessModel.tier2_plus_require", "tier2_required")
+        return self.tier2_required
+
 
 @dataclass
 class ServerlessCatalogue(Model):
