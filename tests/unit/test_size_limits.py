@@ -131,12 +131,18 @@ def test_the_default_cap() -> None:
 
 
 def test_a_redirect_body_is_not_drained_past_a_small_bound() -> None:
-    endless = (b"x" * 4096 for _ in range(10**9))
-    redirect = FakeResponse(307, endless, {"Location": "/v1/other"})
+    pulled = [0]
+
+    def body() -> Iterator[bytes]:  # 64 MiB, as good as endless for a redirect
+        for _ in range(16384):
+            pulled[0] += 1
+            yield b"x" * 4096
+
+    redirect = FakeResponse(307, body(), {"Location": "/v1/other"})
     transport = FakeTransport(replies=[redirect, FakeResponse.json({"ok": True})])
     client = MegaNova(api_key="sk-x", base_url="http://h.test/v1", transport=transport)
     assert client.engine.request("GET", "/x", cast_to=dict) == {"ok": True}
-    assert redirect.closed
+    assert redirect.closed and pulled[0] <= 17  # 64 KiB and the read that passed it
 
 
 # -- framing headers -----------------------------------------------------------------------
