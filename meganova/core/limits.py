@@ -81,7 +81,7 @@ def _read(response: Response, limit: int | None, method: str, request_id: str | 
         return parts[0] if len(parts) == 1 else b"".join(parts)
     # The traceback keeps this frame alive as long as the error: hold nothing in it.
     parts.clear()
-    piece = b""
+    del piece
     raise too_large(response, limit, total, request_id, announced=False)
 
 
