@@ -15,7 +15,9 @@ import pytest
 from tests.typecheck_user_code import Problem, check
 
 ROOT = Path(__file__).resolve().parent.parent
-PATHS = [p for p in (ROOT / "tests" / "user_types", ROOT / "examples") if p.exists()]
+PATHS = [
+    p for p in (ROOT / "README.md", ROOT / "examples", ROOT / "tests" / "user_types") if p.exists()
+]
 
 pytestmark = [
     pytest.mark.skipif(importlib.util.find_spec("mypy") is None, reason="mypy not installed"),

@@ -73,10 +73,12 @@ def python_source(path: Path, name: str) -> Source:
     return Source(name, text, [(str(path), n) for n in range(1, count + 1)])
 
 
-def collect(paths: Sequence[str]) -> List[List[Source]]:
-    """Groups of sources; each group is checked by one mypy run (module names are
-    unique within a group)."""
-    groups: List[List[Source]] = []
+def collect(paths: Sequence[str]) -> List[Tuple[str, List[Source]]]:
+    """(directory name, sources) per argument; each group is checked by one mypy run
+    (module names are unique within a group). The name comes from the argument's own
+    name, so a module is checked at the same path run after run (mypy's cache replays
+    the errors of an unchanged module with the path it saw)."""
+    groups: List[Tuple[str, List[Source]]] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
@@ -97,23 +99,26 @@ def collect(paths: Sequence[str]) -> List[List[Source]]:
                 if line.rstrip().endswith(MARKER)
             }
         if group:
-            groups.append(group)
+            name = base = re.sub(r"[^A-Za-z0-9]", "_", path.resolve().name)
+            while name in {n for n, _ in groups}:
+                name = f"{base}_{len(groups)}"
+            groups.append((name, group))
     return groups
 
 
-def _write(root: Path, index: int, group: List[Source]) -> Dict[str, Source]:
-    """Write a group under root/g<index>/; returns file path -> source."""
+def _write(root: Path, name: str, group: List[Source]) -> Dict[str, Source]:
+    """Write a group under root/<name>/; returns file path -> source."""
     written: Dict[str, Source] = {}
     for source in group:
-        target = root / f"g{index}" / (source.name.replace(".", os.sep) + ".py")
+        target = root / name / (source.name.replace(".", os.sep) + ".py")
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(source.text, encoding="utf-8")
         written[str(target.resolve())] = source
     return written
 
 
-def run_mypy(root: Path, index: int, files: Dict[str, Source]) -> List[Tuple[str, int, str]]:
-    cache = root.parent / "mypy-cache"
+def run_mypy(root: Path, name: str, files: Dict[str, Source]) -> List[Tuple[str, int, str]]:
+    cache = root.parent / "mypy-cache" / name
     config = root / "mypy.ini"
     config.write_text("[mypy]\n", encoding="utf-8")
     env = {**os.environ, "MYPYPATH": str(PACKAGE_ROOT)}
@@ -124,7 +129,7 @@ def run_mypy(root: Path, index: int, files: Dict[str, Source]) -> List[Tuple[str
         *files,
     ]  # fmt: skip
     result = subprocess.run(
-        command, cwd=root / f"g{index}", env=env, capture_output=True, text=True, timeout=TIMEOUT
+        command, cwd=root / name, env=env, capture_output=True, text=True, timeout=TIMEOUT
     )
     if result.returncode not in (0, 1):
         raise CheckerFailed("mypy", result.stdout + result.stderr)
@@ -206,10 +211,10 @@ def check(paths: Sequence[str]) -> List[Problem]:
         root.mkdir()
         every: Dict[str, Source] = {}
         reports: Dict[str, List[Tuple[str, int, str]]] = {"mypy": []}
-        for index, group in enumerate(groups):
-            files = _write(root, index, group)
+        for name, group in groups:
+            files = _write(root, name, group)
             every.update(files)
-            reports["mypy"] += run_mypy(root, index, files)
+            reports["mypy"] += run_mypy(root, name, files)
         reports["pyright"] = run_pyright(root, every) if every else []
         for checker, found in reports.items():
             hit: Dict[str, set] = {}  # type: ignore[type-arg]

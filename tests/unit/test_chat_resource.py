@@ -256,6 +256,39 @@ def test_create_returns_a_typed_response(client: MegaNova) -> None:
     assert response.text == "Hello!"
 
 
+PARTS = [
+    {"type": "thinking", "thinking": "The user greets me."},
+    {"type": "text", "text": "Hello"},
+    {"type": "image_url", "image_url": {"url": "https://x/y.png"}},
+    {"type": "text", "text": " there!"},
+]
+
+
+def test_list_content_is_kept_apart_and_content_stays_text(transport: FakeTransport) -> None:
+    """Some servers answer with a list of content parts: ``content`` is still ``str``
+    (the text parts joined) and the list is in ``content_parts``."""
+    reply = {**REPLY, "choices": [{"index": 0, "message": {"role": "assistant", "content": PARTS}}]}
+    transport.add(FakeResponse.json(reply))
+    client = MegaNova(api_key="sk-test", transport=transport, clock=VirtualClock())
+    message = client.chat.create(messages=USER, model="m").choices[0].message
+    assert message.content == message["content"] == "Hello there!"
+    assert message.content_parts == PARTS
+    no_text = ChatMessage(role="assistant", content=[PARTS[2]])  # type: ignore[arg-type]
+    assert (no_text.content, no_text.content_parts) == (None, [PARTS[2]])
+    # Sent back as history, the message carries its parts as the API takes them.
+    client.chat.create(messages=[*USER, message], model="m")
+    assert sent(transport)["messages"][1] == {"role": "assistant", "content": PARTS}
+
+
+def test_serialised_responses(client: MegaNova) -> None:
+    response = client.chat.create(messages=USER, model="m")
+    wire = REPLY
+    assert response.to_dict() == response.model_dump() == wire
+    assert json.loads(response.to_json()) == json.loads(response.model_dump_json()) == wire
+    assert response.to_dict(exclude_none=False)["system_fingerprint"] is None
+    assert "request_id" not in response.to_dict()
+
+
 def test_create_stream_true_is_the_same_stream_as_stream(
     client: MegaNova, transport: FakeTransport
 ) -> None:

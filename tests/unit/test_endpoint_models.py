@@ -188,3 +188,55 @@ def test_any_catalogue_decodes_and_keeps_every_entry_with_an_id(items: list) -> 
 def test_entries_without_a_usable_id_are_never_kept(items: list) -> None:  # type: ignore[type-arg]
     client, _ = make(FakeResponse.json({"data": items}))
     assert [m.id for m in client.models.list()] == ["org/a"]
+
+
+# -- modalities: the guideline's field, derived from the live architecture -----------------
+
+
+@pytest.mark.parametrize(
+    ("item", "expected"),
+    [
+        ({"architecture": {"modality": "text+image->text"}}, ["text", "image"]),
+        ({"architecture": {"modality": "text->text"}}, ["text"]),
+        (
+            {"architecture": {"modality": " text + audio -> text+image "}},
+            ["text", "audio", "image"],
+        ),
+        (
+            {
+                "architecture": {
+                    "input_modalities": ["text", "image"],
+                    "output_modalities": ["text"],
+                }
+            },
+            ["text", "image"],
+        ),
+        ({"architecture": {"modality": "text->text"}, "modalities": ["vision"]}, ["vision"]),
+        ({"architecture": {"modality": "->"}}, None),
+        ({"architecture": {"tokenizer": "x"}}, None),
+        ({}, None),
+    ],
+)
+@pytest.mark.parametrize("odd", [False, True], ids=["typed", "tolerant"])
+def test_modalities_come_from_architecture_when_not_sent(
+    item: dict,
+    expected: object,
+    odd: bool,  # type: ignore[type-arg]
+) -> None:
+    """On both decode paths (an odd sibling entry sends the list down the tolerant one)."""
+    entries = [{"id": "a/b", **item}] + ([{"id": "c/d", "context_length": "many"}] if odd else [])
+    client, _ = make(FakeResponse.json({"data": entries}))
+    assert client.models.list()[0].modalities == expected
+
+
+def test_the_guideline_example_prints_modalities() -> None:
+    """Guideline 10.3: ``print(m.id, m.modalities, m.context_length)``."""
+    client, _ = make(
+        FakeResponse.json(
+            {"data": [MANTA, {**VISION, "architecture": {"modality": "text+image->text"}}]}
+        )
+    )
+    assert [(m.id, m.modalities) for m in client.models.list()] == [
+        (MANTA["id"], ["text"]),
+        (VISION["id"], ["text", "image"]),
+    ]

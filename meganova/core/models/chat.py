@@ -7,7 +7,7 @@ Roles and finish reasons are open strings: a value added by the server later dec
 """
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Union
 
 from .common import Model
 
@@ -27,8 +27,20 @@ __all__ = [
     "ToolCall",
 ]
 
-# Text, or a list of content parts such as {"type": "image_url", ...}.
+# What the wire may carry as a message's content: text, or a list of content parts such
+# as {"type": "text", "text": ...}. ``ChatMessage`` keeps a list in ``content_parts``.
 Content = Union[str, List[Any], None]
+
+
+def _text_of_parts(parts: List[Any]) -> Optional[str]:
+    texts = [
+        part["text"]
+        for part in parts
+        if isinstance(part, dict)
+        and part.get("type") == "text"
+        and isinstance(part.get("text"), str)
+    ]
+    return "".join(texts) if texts else None
 
 
 @dataclass
@@ -48,14 +60,29 @@ class ToolCall(Model):
 
 @dataclass
 class ChatMessage(Model):
-    """One conversation turn; also accepted as a request message."""
+    """One conversation turn; also accepted as a request message.
+
+    ``content`` is the text (``None`` on a turn that only calls tools). When the server
+    sends a list of content parts instead, the list is kept in ``content_parts`` and
+    ``content`` is the text of its ``text`` parts joined (``None`` when it has none).
+    """
 
     role: str
-    content: Content = None
+    if TYPE_CHECKING:
+        content: Optional[str] = None
+    else:  # the codec decodes either wire form; __post_init__ splits a list off
+        content: Content = None
     name: Optional[str] = None
     tool_calls: Optional[List[ToolCall]] = None
     tool_call_id: Optional[str] = None
     reasoning_content: Optional[str] = None
+    content_parts: Optional[List[Any]] = None
+
+    def __post_init__(self) -> None:
+        content: Any = self.content
+        if isinstance(content, list):
+            self.content_parts = content
+            self.content = _text_of_parts(content)
 
 
 def _assistant() -> ChatMessage:

@@ -1,7 +1,8 @@
 """Base of every response model: attribute access and ``model["field"]`` both work."""
 
+import json
 from dataclasses import fields, is_dataclass
-from typing import Any, Dict, Iterator
+from typing import Any, Dict, Iterator, Optional
 
 
 def _plain(value: Any) -> Any:
@@ -38,7 +39,9 @@ class Model:
         return iter(self._field_names())
 
     def to_dict(self, *, exclude_none: bool = True) -> Dict[str, Any]:
-        """The model as plain Python data (``request_id`` is not a wire field)."""
+        """The model as plain Python data, the way the API sends it: fields left ``None``
+        are omitted unless ``exclude_none=False``; ``request_id`` (from the reply's
+        headers, not its body) is not included."""
         out: Dict[str, Any] = {}
         for name in self._field_names():
             if name == "request_id":
@@ -48,6 +51,21 @@ class Model:
                 continue
             out[name] = _plain(value)
         return out
+
+    def to_json(self, *, indent: Optional[int] = None, exclude_none: bool = True) -> str:
+        """``to_dict()`` as JSON text (non-ASCII kept as is)."""
+        return json.dumps(
+            self.to_dict(exclude_none=exclude_none), ensure_ascii=False, indent=indent
+        )
+
+    # pydantic's names, for code written against pydantic models; same results.
+    def model_dump(self, *, exclude_none: bool = True) -> Dict[str, Any]:
+        """The same as ``to_dict()``."""
+        return self.to_dict(exclude_none=exclude_none)
+
+    def model_dump_json(self, *, indent: Optional[int] = None, exclude_none: bool = True) -> str:
+        """The same as ``to_json()``."""
+        return self.to_json(indent=indent, exclude_none=exclude_none)
 
     @classmethod
     def _field_names(cls) -> "tuple[str, ...]":

@@ -1,7 +1,7 @@
 """``GET /models`` items: every field the live API or the guideline names; only ``id`` required."""
 
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple
 
 from .common import Model
 
@@ -75,9 +75,38 @@ class ModelPricing(Dict[str, Any]):
         return f"ModelPricing({dict.__repr__(self)})"
 
 
+_MODALITY_CACHE: Dict[str, Tuple[str, ...]] = {}
+
+
+def _split_modality(text: str) -> Tuple[str, ...]:
+    cached = _MODALITY_CACHE.get(text)
+    if cached is None:
+        names = text.replace("->", "+").split("+")
+        cached = tuple(dict.fromkeys(n.strip() for n in names if n.strip()))
+        if len(_MODALITY_CACHE) < 256:  # a catalogue has a handful of distinct values
+            _MODALITY_CACHE[text] = cached
+    return cached
+
+
+def modalities_of(architecture: Mapping[str, Any]) -> Optional[List[str]]:
+    """The modalities a model takes or produces, from the live ``architecture``:
+    ``input_modalities`` + ``output_modalities`` when sent, else ``modality``
+    (``"text+image->text"`` gives ``["text", "image"]``). ``None`` when neither is usable."""
+    lists = [architecture.get("input_modalities"), architecture.get("output_modalities")]
+    names = [n for group in lists if isinstance(group, list) for n in group if isinstance(n, str)]
+    if names:
+        return list(dict.fromkeys(names))
+    modality = architecture.get("modality")
+    if isinstance(modality, str):
+        return list(_split_modality(modality)) or None
+    return None
+
+
 @dataclass
 class ModelInfo(Model):
-    """One model. ``pricing`` is a ``ModelPricing`` (a dict with a per-1k view)."""
+    """One model. ``pricing`` is a ``ModelPricing`` (a dict with a per-1k view).
+    ``modalities`` is the guideline's field; when the server does not send it, it is
+    derived from ``architecture`` (see ``modalities_of``)."""
 
     id: str
     name: Optional[str] = None
@@ -86,7 +115,10 @@ class ModelInfo(Model):
     tags: Optional[List[str]] = None
     nsfw_support: Optional[str] = None
     status: Optional[str] = None
-    pricing: Optional[Dict[str, Any]] = None
+    if TYPE_CHECKING:
+        pricing: Optional[ModelPricing] = None
+    else:  # the codec decodes a plain mapping; __post_init__ wraps it
+        pricing: Optional[Dict[str, Any]] = None
     object: Optional[str] = None
     owned_by: Optional[str] = None
     description: Optional[str] = None
@@ -97,7 +129,7 @@ class ModelInfo(Model):
     request_id: Optional[str] = None
 
     def __post_init__(self) -> None:
-        prices = self.pricing
+        prices: Any = self.pricing
         if type(prices) is dict:
             # C-level copy: ModelPricing.__init__ per model cost a fifth of a big list.
             wrapped = _new_dict(ModelPricing)
@@ -105,6 +137,8 @@ class ModelInfo(Model):
             self.pricing = wrapped
         elif prices is not None and not isinstance(prices, ModelPricing):
             self.pricing = ModelPricing(prices)
+        if self.modalities is None and self.architecture:
+            self.modalities = modalities_of(self.architecture)
 
     def has_capability(self, capability: str) -> bool:
         return bool(self.capabilities) and self.capabilities.get(capability) is True  # type: ignore[union-attr]

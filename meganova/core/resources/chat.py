@@ -72,6 +72,9 @@ def _check_messages(messages: object) -> List[Any]:
         if isinstance(message, ChatMessage):
             role: object = message.role
             message = message.to_dict()
+            parts = message.pop("content_parts", None)
+            if parts is not None:  # the parts are the content as the API takes it
+                message["content"] = parts
         elif isinstance(message, Mapping):
             role = message.get("role")
             if not isinstance(message, dict):
