@@ -30,3 +30,8 @@ as_dict: Dict[str, Any] = resp.to_dict()
 as_json: str = resp.to_json(indent=2)
 dumped: Dict[str, Any] = model.model_dump(exclude_none=False)
 dumped_json: str = model.model_dump_json()
+
+vectors = client.embeddings.create(input=["neon"], model="BAAI/bge-m3")
+if vectors.usage is not None:
+    prompt_tokens: int = vectors.usage.prompt_tokens
+first_vector: List[float] = vectors.embeddings[0]

@@ -99,6 +99,9 @@ class ChatChoice(Model):
 
 @dataclass
 class TokenUsage(Model):
+    """Token counts. The API may leave ``usage`` out of a reply (hence
+    ``ChatResponse.usage`` is optional); when it is there, the three counts are."""
+
     prompt_tokens: int = 0
     completion_tokens: int = 0
     total_tokens: int = 0

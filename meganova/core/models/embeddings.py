@@ -42,8 +42,10 @@ class Embedding(Model):
 
 @dataclass
 class EmbeddingUsage(Model):
-    prompt_tokens: Optional[int] = None
-    total_tokens: Optional[int] = None
+    """Token counts, when the reply carries ``usage`` (the API sends both)."""
+
+    prompt_tokens: int = 0
+    total_tokens: int = 0
 
 
 @dataclass
