@@ -14,6 +14,7 @@ import zlib
 from typing import Any, Iterator, Mapping
 from urllib.parse import urlsplit
 
+from ..core.budget import SLACK
 from ..core.errors import (
     APIConnectionError,
     APIResponseValidationError,
@@ -246,6 +247,10 @@ def check_options(verify: object, max_connections: object) -> None:
 
 def finish_message(error: APIConnectionError, exc: BaseException, request: Request) -> None:
     error.message = redact(f"{error.message} ({describe(exc)})", request)
+    budget = request.budget
+    if isinstance(error, APITimeoutError) and budget is not None and budget.remaining() < SLACK:
+        # The socket's wait was cut to what was left: say why it was short.
+        error.message += f": {budget.message()}"
     error.args = (error.message,)
     if _certificate_refused(exc):
         error.code = CERTIFICATE_VERIFY_FAILED  # core does not retry it: it cannot pass later

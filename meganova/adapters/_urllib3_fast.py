@@ -27,6 +27,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from . import _httpclient_fast
 from ._httpclient_fast import ONE_SEND_MAX
+from ._reply import Reply
 
 # urllib3 releases the paths below were tested on (CI: the oldest accepted and the newest).
 TESTED_URLLIB3 = ((1, 26), (2, 8))
@@ -124,11 +125,11 @@ class _OneSend:
 
 
 class _Connection(_OneSend, HTTPConnection):
-    pass
+    response_class = Reply  # as urllib3_transport's: skips 1xx, reads within the deadline
 
 
 class _TLSConnection(_OneSend, HTTPSConnection):
-    pass
+    response_class = Reply
 
 
 class _Pool(HTTPConnectionPool):

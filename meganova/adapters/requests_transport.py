@@ -35,7 +35,8 @@ from ._http_common import (
     rebuild,
     unsendable,
 )
-from .urllib3_transport import Urllib3Response, translate
+from ._reply import release_budget, use_budget
+from .urllib3_transport import POOL_CLASSES, Urllib3Response, translate
 
 __all__ = ["RequestsResponse", "RequestsTransport"]
 
@@ -149,6 +150,8 @@ class RequestsTransport:
             adapter = requests.adapters.HTTPAdapter(
                 pool_maxsize=self._max_connections, max_retries=0
             )
+            # Our connections: 1xx replies skipped, reads within the call's deadline.
+            adapter.poolmanager.pool_classes_by_scheme = dict(POOL_CLASSES)
             session.mount(scheme, adapter)
         return session
 
@@ -165,6 +168,7 @@ class RequestsTransport:
 
     def send(self, request: Request) -> RequestsResponse:
         session = self._current()
+        token = use_budget(request.budget)
         try:
             # Accept-Encoding None drops the session's "gzip, deflate": http.client then
             # asks for identity, as on the other transports.
@@ -189,6 +193,8 @@ class RequestsTransport:
         except Exception as exc:
             forget_locals(exc)
             raise translate(exc, request, reading=False) from exc
+        finally:
+            release_budget(token)
         return RequestsResponse(response, request, self._fast)
 
     def close(self) -> None:

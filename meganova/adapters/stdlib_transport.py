@@ -30,13 +30,11 @@ from ._http_common import (
     rebuild,
     translate_socket_error,
 )
+from ._reply import Reply, release_budget, use_budget
 
 __all__ = ["StdlibResponse", "UrllibTransport"]
 
 PoolKey = Tuple[str, str, int]
-# A reused keep-alive connection that the server had already closed fails like this
-# before any byte of a reply arrived; such a request is sent again on a fresh one.
-_STALE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
 
 
 def _idle_and_open(conn: http.client.HTTPConnection) -> bool:
@@ -56,11 +54,19 @@ def _idle_and_open(conn: http.client.HTTPConnection) -> bool:
         return False
 
 
-class _FastHTTPConnection(_httpclient_fast.OneSend, http.client.HTTPConnection):
+class _HTTPConnection(http.client.HTTPConnection):
+    response_class = Reply  # skips 1xx replies; reads within the call's deadline
+
+
+class _HTTPSConnection(http.client.HTTPSConnection):
+    response_class = Reply
+
+
+class _FastHTTPConnection(_httpclient_fast.OneSend, _HTTPConnection):
     pass
 
 
-class _FastHTTPSConnection(_httpclient_fast.OneSend, http.client.HTTPSConnection):
+class _FastHTTPSConnection(_httpclient_fast.OneSend, _HTTPSConnection):
     pass
 
 
@@ -198,10 +204,10 @@ class UrllibTransport:
         fast = self._fast
         try:  # http.client checks the host here: an invalid one raises InvalidURL
             if context is not None:
-                tls = _FastHTTPSConnection if fast else http.client.HTTPSConnection
+                tls = _FastHTTPSConnection if fast else _HTTPSConnection
                 conn = tls(host, port, timeout=connect_timeout, context=context)
             else:
-                plain = _FastHTTPConnection if fast else http.client.HTTPConnection
+                plain = _FastHTTPConnection if fast else _HTTPConnection
                 conn = plain(host, port, timeout=connect_timeout)
         except Exception as exc:
             raise translate_socket_error(exc, request, "connect") from exc
@@ -237,31 +243,34 @@ class UrllibTransport:
     def send(self, request: Request) -> StdlibResponse:
         key, target = self._route(request)
         headers = request.headers
-        while True:
-            conn = self._checkout(key)
-            reused = conn is not None
-            if conn is None:
-                conn = self._connect(key, request)
-            try:
-                # Connect timeout above; from here on the read timeout bounds each wait.
-                sock = conn.sock
-                if sock is not None and sock.gettimeout() != request.timeout.read:
-                    sock.settimeout(request.timeout.read)  # a syscall: only when it changes
-                if not (
-                    self._fast
-                    and _httpclient_fast.write_request(
-                        conn, request.method, target, headers, request.body
-                    )
-                ):
-                    conn.request(request.method, target, body=request.body, headers=headers)
-                raw = conn.getresponse()
-            except Exception as exc:
-                conn.close()
-                if reused and isinstance(exc, _STALE):
-                    continue
-                forget_locals(exc)  # http.client's frames hold the header block
-                raise translate_socket_error(exc, request, "send") from exc
-            return StdlibResponse(raw, conn, self, key, request)
+        # A pooled connection is used only when the probe found it idle and open, so a
+        # stale one is replaced before anything was sent on it. Once the request may
+        # have been sent, a failure is never resent here: it is an attempt, which core
+        # counts against max_retries.
+        conn = self._checkout(key)
+        if conn is None:
+            conn = self._connect(key, request)
+        token = use_budget(request.budget)
+        try:
+            # Connect timeout above; from here on the read timeout bounds each wait.
+            sock = conn.sock
+            if sock is not None and sock.gettimeout() != request.timeout.read:
+                sock.settimeout(request.timeout.read)  # a syscall: only when it changes
+            if not (
+                self._fast
+                and _httpclient_fast.write_request(
+                    conn, request.method, target, headers, request.body
+                )
+            ):
+                conn.request(request.method, target, body=request.body, headers=headers)
+            raw = conn.getresponse()
+        except Exception as exc:
+            conn.close()
+            forget_locals(exc)  # http.client's frames hold the header block
+            raise translate_socket_error(exc, request, "send") from exc
+        finally:
+            release_budget(token)
+        return StdlibResponse(raw, conn, self, key, request)
 
     def close(self) -> None:
         with self._lock:

@@ -19,6 +19,8 @@ import threading
 from typing import Any, Iterator
 
 import urllib3
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import (
     ConnectTimeoutError,
     HTTPError,
@@ -47,6 +49,7 @@ from ._http_common import (
     translate_socket_error,
     unsendable,
 )
+from ._reply import Reply, release_budget, use_budget
 
 __all__ = ["Urllib3Response", "Urllib3Transport"]
 
@@ -160,6 +163,25 @@ def _socket(raw: Any) -> socket.socket | None:
     return sock if isinstance(sock, socket.socket) else None
 
 
+class _Connection(HTTPConnection):
+    response_class = Reply  # skips 1xx replies; reads within the call's deadline
+
+
+class _TLSConnection(HTTPSConnection):
+    response_class = Reply
+
+
+class _Pool(HTTPConnectionPool):
+    ConnectionCls = _Connection
+
+
+class _TLSPool(HTTPSConnectionPool):
+    ConnectionCls = _TLSConnection
+
+
+POOL_CLASSES = {"http": _Pool, "https": _TLSPool}
+
+
 class Urllib3Transport:
     """Sends requests through one pooled, thread-safe ``urllib3.PoolManager``.
 
@@ -201,6 +223,8 @@ class Urllib3Transport:
         manager = urllib3.PoolManager(**options)
         if self._fast:
             _urllib3_fast.install_one_send(manager)
+        else:
+            manager.pool_classes_by_scheme = dict(POOL_CLASSES)
         return manager
 
     def _manager(self) -> Any:
@@ -216,6 +240,9 @@ class Urllib3Transport:
 
     def send(self, request: Request) -> Urllib3Response:
         timeout = urllib3.Timeout(connect=request.timeout.connect, read=request.timeout.read)
+        # urllib3 never resends here (retries=False; a pooled connection it finds dropped
+        # is replaced before anything is sent on it): a failure is one attempt for core.
+        token = use_budget(request.budget)
         try:
             raw = self._manager().urlopen(
                 request.method,
@@ -232,6 +259,8 @@ class Urllib3Transport:
         except Exception as exc:
             forget_locals(exc)  # urllib3's and http.client's frames hold the headers
             raise translate(exc, request, reading=False) from exc
+        finally:
+            release_budget(token)
         return Urllib3Response(raw, request, self._fast)
 
     def close(self) -> None:

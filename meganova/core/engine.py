@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable, Mapping, Protocol, TypeVar
 from urllib.parse import quote, urlencode, urljoin, urlsplit
 
+from .budget import TimeBudget
 from .config import ClientConfig, check_deadline, check_max_response_bytes, check_max_retries
 from .errors import (
     APIConnectionError,
@@ -367,13 +368,16 @@ class Engine:
         json: Any = None,
         query: Mapping[str, Any] | None = None,
         options: RequestOptions | None = None,
+        budget: TimeBudget | None = None,
     ) -> Response:
         """Send a call and return its 2xx response unread. Retries happen only here,
-        before the caller has seen a byte of the body."""
+        before the caller has seen a byte of the body. The call's deadline also bounds
+        reading the body; pass ``budget`` (from ``budget_for``) to share it with the
+        stream that reads it."""
         request = self.build_request(
             method, path, query=query, json=json, options=options, stream=True
         )
-        response, _ = self._execute(request, options, read_body=False)
+        response, _ = self._execute(request, options, read_body=False, budget=budget)
         return response
 
     def body_limit(self, options: RequestOptions | None) -> int | None:
@@ -381,6 +385,13 @@ class Engine:
         if options is None or isinstance(options.max_response_bytes, Unset):
             return self.config.max_response_bytes
         return options.max_response_bytes
+
+    def budget_for(self, options: RequestOptions | None) -> TimeBudget | None:
+        """The time budget of a call starting now (``None``: it has no deadline)."""
+        deadline = self.config.deadline
+        if options is not None and options.deadline is not None:
+            deadline = options.deadline
+        return None if deadline is None else TimeBudget(deadline, self.clock.monotonic)
 
     def decode(self, body: bytes, cast_to: type[T], status: int, request_id: str | None) -> T:
         try:
@@ -397,32 +408,35 @@ class Engine:
         return result
 
     def _execute(
-        self, request: Request, options: RequestOptions | None, *, read_body: bool
+        self,
+        request: Request,
+        options: RequestOptions | None,
+        *,
+        read_body: bool,
+        budget: TimeBudget | None = None,
     ) -> tuple[Response, bytes]:
         settings = self.config.retry
-        deadline = self.config.deadline
-        if options is not None:
-            if options.max_retries is not None:
-                settings = replace(settings, max_retries=options.max_retries)
-            if options.deadline is not None:
-                deadline = options.deadline
+        if options is not None and options.max_retries is not None:
+            settings = replace(settings, max_retries=options.max_retries)
+        if budget is None:
+            budget = self.budget_for(options)
         limit = self.body_limit(options)
         clock = self.clock
         started = clock.monotonic()
-        ends_at = None if deadline is None else started + deadline
         path = _LogPath(request.url)
 
         def attempt(number: int) -> tuple[Response, bytes]:
             current = request
-            if ends_at is not None:
-                remaining = ends_at - clock.monotonic()
+            if budget is not None:
+                remaining = budget.remaining()
                 if remaining <= 0:
                     raise APITimeoutError(
-                        f"The call's deadline of {deadline:g}s passed before attempt {number}",
+                        f"The call's deadline of {budget.seconds:g}s passed before attempt "
+                        f"{number}",
                         request_sent=number > 1,
                         attempts=number - 1,
                     )
-                current = _shorten_timeout(current, remaining)
+                current = _shorten_timeout(current, remaining, budget)
             began = clock.monotonic()
             try:
                 response = self._send_following_redirects(current, options)
@@ -475,7 +489,7 @@ class Engine:
             return response, body
 
         def decide_retry(error: BaseException, number: int) -> RetryDecision:
-            remaining = None if ends_at is None else ends_at - clock.monotonic()
+            remaining = None if budget is None else budget.remaining()
             verdict = decide(error, number, settings, rand=self.rand, remaining=remaining)
             if verdict.retry:
                 logger.info(
@@ -536,6 +550,7 @@ class Engine:
                 body=body,
                 timeout=current.timeout,
                 stream=current.stream,
+                budget=current.budget,
             )
         raise _final(APIConnectionError(f"More than {MAX_REDIRECTS} redirects", request_sent=True))
 
@@ -572,7 +587,7 @@ class _LogPath:
         return urlsplit(self.url).path
 
 
-def _shorten_timeout(request: Request, remaining: float) -> Request:
+def _shorten_timeout(request: Request, remaining: float, budget: TimeBudget) -> Request:
     timeout = request.timeout
     connect = remaining if timeout.connect is None else min(timeout.connect, remaining)
     read = remaining if timeout.read is None else min(timeout.read, remaining)
@@ -583,6 +598,7 @@ def _shorten_timeout(request: Request, remaining: float) -> Request:
         body=request.body,
         timeout=Timeout(connect=connect, read=read),
         stream=request.stream,
+        budget=budget,
     )
 
 

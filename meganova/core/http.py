@@ -6,6 +6,8 @@ import math
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Mapping, Optional, Tuple, Union
 
+from .budget import TimeBudget
+
 TimeoutLike = Union[float, int, Tuple[Optional[float], Optional[float]], "Timeout", None]
 
 # Longest timeout (and deadline) accepted: a week. Larger values overflow the
@@ -131,6 +133,8 @@ class Request:
     body: bytes | None = None
     timeout: Timeout = Timeout()
     stream: bool = False
+    # What is left of the call's deadline: transports bound every read by it.
+    budget: Optional[TimeBudget] = None
 
     def __repr__(self) -> str:
         size = "none" if self.body is None else f"{len(self.body)} bytes"

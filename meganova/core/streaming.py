@@ -25,6 +25,7 @@ from typing import (
 )
 
 from .accumulate import ChatAccumulator
+from .budget import TimeBudget
 from .errors import (
     APIConnectionError,
     APIError,
@@ -108,6 +109,7 @@ class ChatCompletionStream(Stream[ChatCompletionChunk]):
         request_id: Optional[str] = None,
         max_event_size: Optional[int] = DEFAULT_MAX_EVENT_SIZE,
         redactor: Optional[Redactor] = None,
+        budget: Optional[TimeBudget] = None,
     ) -> None:
         self.response = response
         self._redactor = redactor or Redactor()
@@ -118,6 +120,7 @@ class ChatCompletionStream(Stream[ChatCompletionChunk]):
         self._codec = codec
         self._clock = clock
         self._read_timeout = read_timeout
+        self._budget = budget  # the call's deadline bounds the whole stream
         self._decoder = SSEDecoder(max_event_size=max_event_size)
         self._acc = ChatAccumulator()
         self._state = _OPEN
@@ -148,6 +151,7 @@ class ChatCompletionStream(Stream[ChatCompletionChunk]):
         append = payloads.append
         monotonic = self._clock.monotonic
         limit = self._read_timeout
+        budget = self._budget
         request_id = self.request_id
         last = monotonic()
         try:
@@ -201,6 +205,12 @@ class ChatCompletionStream(Stream[ChatCompletionChunk]):
                             StreamTimeoutError,
                             f"No data event for more than {limit:g}s (read timeout); "
                             "keep-alives do not count",
+                        )
+                    if budget is not None and budget.expired():
+                        # Checked between reads too: the transport bounds each wait by
+                        # what is left (min(read timeout, time left)), this the total.
+                        raise self._with_partial(
+                            StreamTimeoutError, f"The stream did not finish: {budget.message()}"
                         )
             except StreamError:
                 raise

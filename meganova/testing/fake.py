@@ -8,6 +8,7 @@ from collections import deque
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 from ..adapters.fake_transport import FakeResponse, FakeTransport
+from ..core.budget import TimeBudget
 from ..core.errors import APIConnectionError
 from ..core.http import Request
 from . import endpoints
@@ -146,8 +147,8 @@ class FakeMeganova:
             step = self._take(seen.path)
         read_timeout = request.timeout.read
         if step is not None:
-            wait(self.clock, step_delay(step), read_timeout)
-        reply = _Reply(request_id, self.clock, read_timeout)
+            wait(self.clock, step_delay(step), read_timeout, request.budget)
+        reply = _Reply(request_id, self.clock, read_timeout, request.budget)
         if step is not None and not isinstance(step, Delay):
             return self._scripted(step, seen, reply)
         return self._default(seen, reply)
@@ -429,10 +430,17 @@ class FakeMeganova:
 class _Reply:
     """Builds replies carrying the request id and the read timeout of one request."""
 
-    def __init__(self, request_id: str, clock: Any, read_timeout: float | None) -> None:
+    def __init__(
+        self,
+        request_id: str,
+        clock: Any,
+        read_timeout: float | None,
+        budget: TimeBudget | None = None,
+    ) -> None:
         self.request_id = request_id
         self.clock = clock
         self.read_timeout = read_timeout
+        self.budget = budget
 
     def _headers(self, content_type: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         return {"Content-Type": content_type, "x-request-id": self.request_id, **(extra or {})}
@@ -463,6 +471,7 @@ class _Reply:
             self._headers("text/event-stream"),
             clock=self.clock,
             read_timeout=self.read_timeout,
+            budget=self.budget,
         )
 
     def broken_body(self) -> FakeResponse:
@@ -476,6 +485,7 @@ class _Reply:
             self._headers("application/json"),
             clock=self.clock,
             read_timeout=self.read_timeout,
+            budget=self.budget,
         )
 
 

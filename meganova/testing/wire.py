@@ -6,6 +6,7 @@ import json
 from typing import Any, Iterable, Iterator, Mapping, Sequence, Union
 
 from ..adapters.fake_transport import FakeResponse
+from ..core.budget import TimeBudget
 from ..core.errors import APITimeoutError
 from .clock import VirtualClock
 
@@ -34,11 +35,13 @@ class ScriptedResponse(FakeResponse):
         *,
         clock: Any,
         read_timeout: float | None,
+        budget: TimeBudget | None = None,
     ) -> None:
         super().__init__(status, b"", headers)
         self._pieces = list(pieces)
         self._clock = clock
         self._read_timeout = read_timeout
+        self._budget = budget
         self._started = False
 
     def iter_bytes(self) -> Iterator[bytes]:
@@ -49,20 +52,27 @@ class ScriptedResponse(FakeResponse):
             if self.closed:
                 return
             if isinstance(piece, Pause):
-                wait(self._clock, piece.seconds, self._read_timeout)
+                wait(self._clock, piece.seconds, self._read_timeout, self._budget)
             elif isinstance(piece, BaseException):
                 raise piece
             elif piece:
                 yield piece
 
 
-def wait(clock: Any, seconds: float, read_timeout: float | None) -> None:
+def wait(
+    clock: Any, seconds: float, read_timeout: float | None, budget: TimeBudget | None = None
+) -> None:
+    """Wait as a socket read would: at most the read timeout, or what is left of the
+    call's deadline when that is less (then the error says so)."""
     if seconds <= 0:
         return
-    if read_timeout is not None and seconds > read_timeout:
-        advance(clock, read_timeout)
+    limit = read_timeout if budget is None else budget.wait_limit(read_timeout)
+    if limit is not None and seconds > limit:
+        advance(clock, max(limit, 0.0))
+        why = budget.message() if budget is not None and limit != read_timeout else None
         raise APITimeoutError(
-            f"Read timed out after {read_timeout:g}s (the fake was told to wait {seconds:g}s)",
+            f"Read timed out after {max(limit, 0.0):g}s (the fake was told to wait "
+            f"{seconds:g}s){': ' + why if why else ''}",
             request_sent=True,
         )
     advance(clock, seconds)

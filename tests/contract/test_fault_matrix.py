@@ -542,6 +542,76 @@ def keep_alives_forever(env: Env) -> Outcome:
     return out
 
 
+def early_hints(env: Env) -> Outcome:
+    body = b'{"id": "c", "object": "chat.completion", "choices": []}'
+    reply = head(200, {"Content-Type": "application/json", "Content-Length": str(len(body))})
+    hints = b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n"
+    return raw_case(env, lambda conn, request: conn.send(hints + reply + body))
+
+
+def drip(stop: threading.Event, prefix: bytes, data: bytes) -> rawserver.Script:
+    """``prefix``, then ``data`` one byte every 0.15 s: inside the 0.6 s read timeout."""
+
+    def script(conn: RawConnection, request: RawRequest) -> bool:
+        conn.send(prefix)
+        for byte in data[:60]:
+            if stop.wait(0.15) or not conn.send(bytes([byte])):
+                return False
+        return False
+
+    return script
+
+
+def dripping_body(env: Env) -> Outcome:
+    body = b'{"id": "c", "object": "chat.completion", "choices": [], "p": "xxxxxxxxxx"}'
+    sized = head(200, {"Content-Type": "application/json", "Content-Length": str(len(body))})
+    stop = threading.Event()
+    started = time.monotonic()
+    try:
+        out = raw_case(env, drip(stop, sized, body), deadline=1.0, timeout=(2.0, 0.6))
+    finally:
+        stop.set()
+    assert time.monotonic() - started < 2.0
+    return out
+
+
+def dripping_stream(env: Env) -> Outcome:
+    stop = threading.Event()
+
+    def steady(conn: RawConnection) -> bool:
+        for _ in range(60):
+            if stop.wait(0.15) or not conn.send(chunk(ev("a"))):
+                return False
+        return False
+
+    started = time.monotonic()
+    try:
+        out = raw_case(
+            env,
+            rawserver.sse_events([ev("a")], steady),
+            stream_all,
+            deadline=1.0,
+            timeout=(2.0, 0.6),
+        )
+    finally:
+        stop.set()
+    assert time.monotonic() - started < 2.0
+    assert isinstance(out.error, StreamError) and out.error.partial_text.startswith("aa")
+    return out
+
+
+def pooled_resets(env: Env) -> Outcome:
+    from tests.contract.test_resend_contract import fill_the_pool
+
+    assert env.raw is not None
+    client = env.build(max_retries=MAX_RETRIES)
+    fill_the_pool(client, env.raw)
+    env.raw.on(PATH, reset_after_request)
+    out = attempt_call(env, client, chat)
+    assert env.clock.sleeps and len(env.clock.sleeps) == MAX_RETRIES
+    return out
+
+
 def slow_first_event(env: Env) -> Outcome:
     def script(conn: RawConnection, request: RawRequest) -> bool:
         head_ = head(200, rawserver.SSE_CHUNKED)
@@ -688,6 +758,17 @@ CASES: List[Case] = [
          note="fires after about 0.5 s: comments are not data"),
     Case("slow-first-event", "first event after 0.25 s (read timeout 1 s)", "success", 1,
          slow_first_event, sockets=True),
+    Case("103-early-hints", "`103 Early Hints` before the real reply", "success", 1,
+         early_hints, sockets=True, note="interim 1xx replies are skipped"),
+    Case("drip-body", "body dripped one byte per 0.15 s (read timeout 0.6 s, `deadline=1`)",
+         "APITimeoutError", 1, dripping_body, sockets=True,
+         note="ends at the deadline, not when the body does"),
+    Case("drip-stream", "events every 0.15 s, forever (read timeout 0.6 s, `deadline=1`)",
+         "StreamTimeoutError", 1, dripping_stream, sockets=True,
+         note="the deadline bounds the whole stream; `partial_text` kept"),
+    Case("pooled-reset", "10 idle pooled connections; each reset after the request arrives",
+         "APIConnectionError", 1 + MAX_RETRIES, pooled_resets, sockets=True,
+         note="a request is sent at most `max_retries + 1` times, pool or not"),
 ]  # fmt: skip
 
 # (case id, transport) -> (outcome, attempts), filled in as the matrix runs
@@ -761,6 +842,11 @@ How the timeouts are defined:
   comments (`: ...`) and control events (`ping`, `heartbeat`) keep the socket busy but do
   not count, so a generation that only sends keep-alives ends with `StreamTimeoutError`
   after about `read` seconds.
+- `deadline` bounds everything a call does: every attempt and wait, the reply headers,
+  the body and a whole stream. Each wait for bytes lasts at most the read timeout or
+  what is left of the deadline, whichever is less, so a server dripping bytes just
+  inside the read timeout cannot stretch a call. Timeouts and deadlines are above 0 and
+  at most a week.
 - Retries happen only before a stream has handed out its first event; once events were
   delivered, a broken stream raises with the partial content attached (`partial_text`,
   `chunks`, `partial`) and is never silently resent.

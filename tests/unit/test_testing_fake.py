@@ -376,3 +376,24 @@ def test_old_test_clock_import_is_the_public_clock() -> None:
     from tests.clock import VirtualClock as Old
 
     assert Old is VirtualClock
+
+
+def test_the_fakes_waits_end_at_the_calls_deadline() -> None:
+    """Each gap is inside the read timeout; the deadline ends the stream, in virtual time."""
+    fake = FakeMeganova().script(Stream(["a"] * 50, gap=0.5))
+    client = fake.client(timeout=(1, 1), deadline=2)
+    started = fake.clock.monotonic()
+    stream = client.chat.stream(messages=[{"role": "user", "content": "hi"}], model="m")
+    with pytest.raises(APITimeoutError) as info:
+        list(stream)
+    assert fake.clock.monotonic() - started == pytest.approx(2.0)
+    assert "deadline" in str(info.value)
+
+
+def test_a_delay_longer_than_what_is_left_of_the_deadline_times_out_there() -> None:
+    fake = FakeMeganova().script(Delay(5), Text("late"))
+    client = fake.client(timeout=(10, 10), deadline=3, max_retries=0)
+    started = fake.clock.monotonic()
+    with pytest.raises(APITimeoutError):
+        client.chat.create(messages=[{"role": "user", "content": "hi"}], model="m")
+    assert fake.clock.monotonic() - started == pytest.approx(3.0)

@@ -149,7 +149,8 @@ def _prepare(
 def _open_stream(
     engine: Engine, body: Dict[str, Any], options: Optional[RequestOptions]
 ) -> ChatCompletionStream:
-    response = engine.open_stream("POST", PATH, json=body, options=options)
+    budget = engine.budget_for(options)
+    response = engine.open_stream("POST", PATH, json=body, options=options, budget=budget)
     if response.headers.get("content-type", "").startswith("application/json"):
         _refuse_json_instead_of_stream(engine, response, engine.body_limit(options))
     timeout = engine.config.timeout
@@ -162,6 +163,7 @@ def _open_stream(
         read_timeout=timeout.read,
         request_id=request_id_from(response.headers),
         redactor=engine.redactor,
+        budget=budget,
     )
 
 
