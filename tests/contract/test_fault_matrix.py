@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import math
 import os
+import pickle
 import threading
 import time
+import traceback
 from dataclasses import dataclass
 from email.utils import formatdate
 from pathlib import Path
@@ -52,6 +54,7 @@ CHAT_OK = {
     ],
 }
 DOC = Path(__file__).resolve().parents[2] / "docs" / "FAULTS.md"
+TESTS = Path(__file__).resolve().parents[1]
 WRITE_ENV = "MEGANOVA_WRITE_FAULTS"
 
 
@@ -236,6 +239,57 @@ def status_once(status: int) -> Callable[[Env], Outcome]:
         return out
 
     return run
+
+
+# The fixtures' key ("sk-test") as a server may echo it: JSON-escaped, percent-encoded.
+ECHOED_KEY = "sk\\u002Dtest"
+
+
+def assert_key_hidden(error: Optional[BaseException]) -> None:
+    assert error is not None
+    shown = repr(vars(error)) + repr(error.args) + str(error)
+    pickled = pickle.dumps(error)
+    for form in ("sk-test", ECHOED_KEY, "sk%2dtest"):
+        assert form not in shown and form.encode() not in pickled, form
+    assert "<redacted>" in shown
+
+
+def key_echoed_in_error(env: Env) -> Outcome:
+    body = b'{"error": {"message": "Incorrect API key: %s"}}' % ECHOED_KEY.encode()
+    echo = {"X-Echo": "Bearer sk-test", "x-request-id": "req-sk%2dtest"}
+    out = plain(env, {"status": 401, "body": body, "headers": echo})
+    assert_key_hidden(out.error)
+    return out
+
+
+def key_echoed_in_2xx(env: Env) -> Outcome:
+    page = b"<html>signed in as sk-test (" + ECHOED_KEY.encode() + b")</html>"
+    out = plain(env, {"body": page, "headers": {"Content-Type": "text/html"}})
+    assert_key_hidden(out.error)
+    return out
+
+
+def key_echoed_in_stream(env: Env) -> Outcome:
+    payload = b'data: {"error": {"message": "key %s revoked"}}\n\n' % ECHOED_KEY.encode()
+    out = streamed(env, ev("a"), payload)
+    assert_key_hidden(out.error)
+    return out
+
+
+def redirect_cross_origin(env: Env) -> Outcome:
+    assert env.server is not None
+    away = env.server.url("/v1/away", host="other")
+    env.server.reply("POST", PATH, 307, headers={"Location": away})
+    env.server.reply("POST", "/v1/away", json=CHAT_OK, host="other")
+    client = env.build(max_retries=MAX_RETRIES, default_headers={"X-Team": "blue"})
+    mine = {"Cookie": "s=1", "Proxy-Authorization": "Basic dTpw", "X-Trace": "t"}
+    out = attempt_call(env, client, lambda c: c.chat.create(messages=USER, model="m",
+                                                             extra_headers=mine))  # fmt: skip
+    (landed,) = env.server.received_at("/v1/away", host="other")
+    for name in ("authorization", "proxy-authorization", "cookie", "idempotency-key",
+                 "x-team", "x-trace"):  # fmt: skip
+        assert name not in landed.headers, name
+    return out
 
 
 def not_json(env: Env) -> Outcome:
@@ -465,6 +519,27 @@ def reset_after_request(conn: RawConnection, request: RawRequest) -> bool:
     return False
 
 
+def reset_then_report_locals(env: Env) -> Outcome:
+    out = raw_case(env, reset_after_request)
+    assert out.error is not None
+    # What an error reporter records: each frame's locals along the chain (the test's
+    # own frames, which hold the server's record of the request, aside) and the text.
+    chain, todo = [], [out.error]
+    while todo:
+        item = todo.pop()
+        chain.append(item)
+        todo += [e for e in (item.__cause__, item.__context__) if e is not None and e not in chain]
+    for item in chain:
+        for frame, _ in traceback.walk_tb(item.__traceback__):
+            if Path(frame.f_code.co_filename).is_relative_to(TESTS):
+                continue
+            for name, value in frame.f_locals.items():
+                assert "sk-test" not in repr(value), (frame.f_code.co_name, name)
+    error = out.error
+    assert "sk-test" not in "".join(traceback.format_exception(type(error), error, None))
+    return out
+
+
 def with_release(
     env: Env, make: Callable[[threading.Event], rawserver.Script], **options: Any
 ) -> Outcome:
@@ -659,6 +734,15 @@ CASES: List[Case] = [
     Case("403", "403", "PermissionDeniedError", 1, status_once(403)),
     Case("404", "404", "NotFoundError", 1, status_once(404)),
     Case("422", "422", "UnprocessableEntityError", 1, status_once(422)),
+    Case("redirect-cross-origin", "307 to another origin", "success", 1, redirect_cross_origin,
+         note="`Authorization`, `Proxy-Authorization`, `Cookie`, `Idempotency-Key` and every "
+         "`default_headers`/`extra_headers` header stay with the first origin"),
+    Case("key-echoed-4xx", "401 echoing the key JSON-escaped (`\\u002D`), in a header and "
+         "percent-encoded in the request id", "AuthenticationError", 1, key_echoed_in_error,
+         note="`<redacted>` in message, `body`, `parsed_body`, `headers`, `request_id`, pickle"),
+    Case("key-echoed-2xx", "200 HTML page echoing the key, plain and JSON-escaped",
+         "APIResponseValidationError", 1, key_echoed_in_2xx,
+         note="`<redacted>` in message and `body`"),
     Case("2xx-not-json", "200 whose body is HTML, not JSON", "APIResponseValidationError", 1,
          not_json, note="never retried"),
     Case("2xx-invalid-utf8", "200 whose JSON holds invalid UTF-8", "APIResponseValidationError",
@@ -692,6 +776,8 @@ CASES: List[Case] = [
          "StreamDecodeError", 1, stream_invalid_utf8),
     Case("stream-error-event", "`event: error` inside a 200 stream", "APIError", 1,
          stream_error_event),
+    Case("stream-key-echoed", "error event inside a 200 stream echoing the key JSON-escaped",
+         "APIError", 1, key_echoed_in_stream, note="`<redacted>` in message, `body`, pickle"),
     Case("stream-error-429", "`data: {\"error\": {\"code\": 429}}` inside a 200 stream",
          "RateLimitError", 1, stream_error_payload, note="typed by the status in the payload"),
     # caller mistakes
@@ -731,6 +817,10 @@ CASES: List[Case] = [
          "APIConnectionError", 1 + MAX_RETRIES,
          lambda env: raw_case(env, reset_after_request), sockets=True,
          note="retried with the same Idempotency-Key"),
+    Case("reset-key-in-locals", "connection reset after the request arrived, the error "
+         "reported with its frames' locals (`capture_locals=True`, as Sentry does)",
+         "APIConnectionError", 1 + MAX_RETRIES, reset_then_report_locals, sockets=True,
+         note="no frame of the error or its cause chain holds the key"),
     Case("headers-never-come", "reply headers never come (read timeout 0.2 s)",
          "APITimeoutError", 1 + MAX_RETRIES, headers_never_come, sockets=True),
     Case("slow-headers", "status line, then the headers never finish (read timeout 0.2 s)",
