@@ -5,10 +5,14 @@ errors, the typed request parameters (``TypedDict``s) and the transport port.
 first use, so importing this module costs almost nothing.
 """
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any, Dict, List
+from __future__ import annotations
 
+from importlib import import_module
+
+TYPE_CHECKING = False  # as in meganova/__init__.py: importing typing costs more than this module
 if TYPE_CHECKING:
+    from typing import Any, Dict, List
+
     from .core.errors import (
         APIConnectionError,
         APIError,
