@@ -131,12 +131,21 @@ def test_native_variant_and_supported_models() -> None:
         FakeResponse.json({"status": "failed", "message": "quota"}),
         FakeResponse.json({"data": ["Byteplus/seedance-1-0-pro-250528", {"model_name": "x"}]}),
     )
-    r = client.videos.generate_native("Byteplus/seedance-1-0-pro-250528", "waves", duration=5)
+    r = client.videos.generate_native(
+        "Byteplus/seedance-1-0-pro-250528",
+        "waves",
+        duration=5,
+        resolution="720p",
+        camera_fixed=True,  # not a named parameter: still sent, as before
+        max_retries=0,
+    )
     assert transport.requests[0].url.endswith("/v1/videos/generation")
     assert json.loads(transport.requests[0].body or b"") == {
         "model_name": "Byteplus/seedance-1-0-pro-250528",
         "prompt": "waves",
         "duration": 5,
+        "resolution": "720p",
+        "camera_fixed": True,
     }
     assert r.data == {"url": "u"}
     with pytest.raises(GenerationFailedError, match="quota"):
