@@ -1,3 +1,4 @@
+# PYTHON_ARGCOMPLETE_OK
 """``python -m meganova``: the same as the ``meganova`` command."""
 
 import sys

@@ -17,8 +17,19 @@ from meganova.testing import luna_answer
 GREETING = "Hi Luna, how are you?"
 
 
+@pytest.fixture(autouse=True)
+def state_home(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The chat's saved session and history go to a directory of this test's own."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    return tmp_path / "state" / "meganova"
+
+
 def env(**extra: str) -> dict[str, str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("MEGANOVA_")}
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        base.pop(name, None)
+        base.pop(name.lower(), None)
     base.update({"MEGANOVA_DEMO_DELAY": "0", "PYTHONUNBUFFERED": "1"})
     base.update(extra)
     return base
@@ -64,11 +75,30 @@ def test_offline_flag_also_works_before_the_command() -> None:
     assert result.returncode == 0 and result.stdout.startswith("I'm doing wonderfully")
 
 
-def test_without_a_key_it_goes_offline_with_a_notice() -> None:
-    result = run("chat", GREETING)
-    assert result.returncode == 0
-    assert "no API key configured" in result.stderr and "offline" in result.stderr
+@pytest.mark.parametrize("args", [("balance",), ("chat", GREETING), ("models", "--json")])
+def test_without_a_key_nothing_is_made_up(args: tuple[str, ...]) -> None:
+    result = run(*args)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert "MEGANOVA_API_KEY" in line and "--offline" in line
+
+
+def test_offline_before_the_command_wins_over_a_configured_key() -> None:
+    # Nothing listens at this base URL: any request sent would fail the command.
+    configured = {"MEGANOVA_API_KEY": "sk-billable", "MEGANOVA_BASE_URL": "http://127.0.0.1:9/v1"}
+    result = run("--offline", "chat", GREETING, **configured)
+    assert result.returncode == 0, result.stderr
     assert result.stdout == luna_answer(GREETING) + "\n"
+    as_json = run("--json", "--offline", "balance", **configured)
+    assert as_json.returncode == 0, as_json.stderr
+    assert json.loads(as_json.stdout)["currency"] == "USD"
+
+
+def test_global_options_after_the_command() -> None:
+    result = run("balance", "--json", "--offline")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["request_id"].startswith("req_fake_")
 
 
 def test_prompt_from_stdin() -> None:
@@ -118,8 +148,9 @@ def test_models_table_and_json() -> None:
     header, *rows = table.stdout.splitlines()
     assert header.split()[:2] == ["ID", "NAME"]
     assert any(row.startswith("meganova-ai/manta-flash-1.0") for row in rows)
-    listed: list[dict[str, Any]] = json.loads(run("models", "--offline", "--json").stdout)
-    assert "meganova-ai/manta-flash-1.0" in {m["id"] for m in listed}
+    listed: dict[str, Any] = json.loads(run("models", "--offline", "--json").stdout)
+    assert listed["object"] == "list" and listed["request_id"].startswith("req_fake_")
+    assert "meganova-ai/manta-flash-1.0" in {m["id"] for m in listed["data"]}
 
 
 def test_models_get() -> None:
