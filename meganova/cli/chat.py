@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable, TextIO
 from ..core.errors import MeganovaError
 from . import state
 from .errors import UsageProblem
-from .output import plain, print_json, text
+from .output import StreamText, plain, print_json, text
 
 if TYPE_CHECKING:
     from ..client import MegaNova
@@ -74,6 +74,7 @@ def turn(client: MegaNova, session: state.Session, args: argparse.Namespace, out
             out.write(text(answer) + "\n")
         return str(answer)
     pieces: list[str] = []
+    shown = StreamText()
     stream = client.chat.stream(**params)
     try:
         for chunk in stream:
@@ -82,12 +83,12 @@ def turn(client: MegaNova, session: state.Session, args: argparse.Namespace, out
             if args.json:
                 out.write(json.dumps(plain(chunk), ensure_ascii=True, default=str) + "\n")
             elif chunk.delta:
-                out.write(text(chunk.delta))
+                out.write(shown.feed(chunk.delta))
             out.flush()
     finally:
         stream.close()
         if pieces and not args.json:
-            out.write("\n")
+            out.write(shown.finish() + "\n")
             out.flush()
     return "".join(pieces)
 

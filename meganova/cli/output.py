@@ -33,10 +33,10 @@ def plain(value: Any) -> Any:
         return data
     if isinstance(value, (list, tuple)):
         items = [plain(v) for v in value]
-        request_id = getattr(value, "request_id", None)
-        if request_id is None:
+        if not hasattr(value, "request_id"):
             return items
-        return {"object": "list", "data": items, "request_id": request_id}
+        # A reply that is a list (``models``): the API's own envelope, with the id.
+        return {"object": "list", "data": items, "request_id": value.request_id}
     if isinstance(value, dict):
         return _rename(value)
     return value
@@ -94,3 +94,36 @@ def print_fields(pairs: Iterable[tuple[str, Any]], out: TextIO) -> None:
 def text(value: str) -> str:
     """Server text as printed: lines kept, control sequences gone."""
     return printable(value)
+
+
+# A control sequence cut off by the end of a piece of a stream: a CSI without its final
+# byte, a string (OSC, DCS, ...) without its terminator, an ESC and its intermediates.
+_UNFINISHED = re.compile(
+    r"(?:(?:\x1b\[|\x9b)[0-?]*[ -/]*"
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*\x1b?"
+    r"|\x1b[ -/]*)\Z"
+)
+MAX_HELD = 4096  # a sequence longer than this is garbage: printed (cleaned) anyway
+
+
+class StreamText:
+    """Server text that arrives in pieces, made printable piece by piece: a control
+    sequence split between two pieces is held back until it is whole, so none of it
+    (say, a window title) leaks out as text."""
+
+    def __init__(self) -> None:
+        self._held = ""
+
+    def feed(self, piece: str) -> str:
+        value = self._held + piece
+        cut = _UNFINISHED.search(value)
+        if cut is not None and len(value) - cut.start() <= MAX_HELD:
+            self._held = value[cut.start() :]
+            value = value[: cut.start()]
+        else:
+            self._held = ""
+        return printable(value)
+
+    def finish(self) -> str:
+        value, self._held = self._held, ""
+        return printable(value)
