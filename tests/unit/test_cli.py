@@ -264,3 +264,27 @@ def test_a_bad_environment_variable_is_named() -> None:
     result = run("models", MEGANOVA_API_KEY="sk-test", MEGANOVA_BASE_URL="ftp://nowhere")
     assert result.returncode == 1
     assert "MEGANOVA_BASE_URL environment variable" in result.stderr
+
+
+def test_shell_completion_through_argcomplete(tmp_path: Any) -> None:
+    pytest.importorskip("argcomplete")
+    out = tmp_path / "completions"
+
+    def complete(line: str) -> set[str]:
+        subprocess.run(
+            [sys.executable, "-m", "meganova"],
+            env=env(
+                _ARGCOMPLETE="1",
+                _ARGCOMPLETE_IFS="\n",
+                COMP_LINE=line,
+                COMP_POINT=str(len(line)),
+                _ARGCOMPLETE_STDOUT_FILENAME=str(out),
+            ),
+            capture_output=True,
+            timeout=60,
+        )
+        return set(out.read_text().split())
+
+    assert {"models", "serverless"} <= complete("meganova ")
+    assert complete("meganova mo") == {"models"}
+    assert {"--continue", "--system-file", "--offline"} <= complete("meganova chat --")
