@@ -36,7 +36,7 @@ def plain(value: Any) -> Any:
         if not hasattr(value, "request_id"):
             return items
         # A reply that is a list (``models``): the API's own envelope, with the id.
-        return {"object": "list", "data": items, "request_id": value.request_id}
+        return {"object": "list", "data": items, "request_id": getattr(value, "request_id", None)}
     if isinstance(value, dict):
         return _rename(value)
     return value
