@@ -177,14 +177,21 @@ def test_a_bad_cap_is_refused_naming_it(
     assert server.received == []  # nothing sent
 
 
-def endless_body(sent: List[int]) -> Callable[[RawConnection, RawRequest], bool]:
-    """A 200 whose chunked body never ends (until the client goes, or WAIT_LIMIT)."""
+def endless_body(sent: List[int], framing: str) -> Callable[[RawConnection, RawRequest], bool]:
+    """A 200 whose body never ends (until the client goes, or 640 MiB / 10 s): chunked,
+    or delimited by the connection's close."""
 
     def script(conn: RawConnection, request: RawRequest) -> bool:
-        conn.send(head(200, {"Content-Type": "application/json", "Transfer-Encoding": "chunked"}))
-        piece = chunk(b"x" * 65536)
+        if framing == "chunked":
+            conn.send(
+                head(200, {"Content-Type": "application/json", "Transfer-Encoding": "chunked"})
+            )
+            piece = chunk(b"x" * 65536)
+        else:
+            conn.send(head(200, {"Content-Type": "application/json", "Connection": "close"}))
+            piece = b"x" * 65536
         stop = threading.Event()
-        for _ in range(int(WAIT_LIMIT * 1000)):  # ~64 GB at most, or 10 s of waiting
+        for _ in range(int(WAIT_LIMIT * 1000)):
             if not conn.send(piece):
                 return False
             sent[0] += len(piece)
@@ -194,16 +201,18 @@ def endless_body(sent: List[int]) -> Callable[[RawConnection, RawRequest], bool]
     return script
 
 
+@pytest.mark.parametrize("framing", ["chunked", "until-close"])
 def test_an_endless_body_is_downloaded_once_up_to_the_cap(
-    raw: RawServer, make_raw_client: Callable[..., MegaNova]
+    raw: RawServer, make_raw_client: Callable[..., MegaNova], framing: str
 ) -> None:
     sent = [0]
-    raw.on(CHAT_PATH, endless_body(sent))
+    raw.on(CHAT_PATH, endless_body(sent, framing))
     client = make_raw_client(max_retries=2, max_response_bytes=4 * MIB)
     error, peak = peak_of(lambda: chat(client))
     assert isinstance(error, ResponseTooLargeError), error
     assert sum(1 for r in raw.requests if r.path == CHAT_PATH) == 1
     assert peak < 16 * MIB, peak  # what was read, not what was sent
+    assert sent[0] < 48 * MIB, sent  # the cap and socket buffers: the socket was closed
     raw.on("/v1/ok", lambda conn, request: send_json(conn, {"ok": True}))
     assert client.engine.request("GET", "/ok", cast_to=dict) == {"ok": True}
 
