@@ -17,13 +17,18 @@ def declared_length(headers: Mapping[str, str]) -> int | None:
     raw = headers.get("content-length")
     if raw is None:
         return None
-    if raw.isdigit():  # the usual case
-        return int(raw) if len(raw) < 20 else None
+    if _digits(raw):  # the usual case
+        return int(raw)
     values = {v.strip() for v in raw.split(",")}
     if len(values) != 1:
         return None
     value = values.pop()
-    return int(value) if value.isdigit() and len(value) < 20 else None
+    return int(value) if _digits(value) else None
+
+
+def _digits(text: str) -> bool:
+    # ASCII only: str.isdigit() also accepts "²", which int() refuses.
+    return text.isascii() and text.isdigit() and len(text) < 20
 
 
 def _identity(headers: Mapping[str, str]) -> bool:

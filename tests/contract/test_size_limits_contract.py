@@ -276,3 +276,19 @@ def test_a_stream_hands_out_bounded_pieces(
         response.close()
     assert sum(sizes) == 8 * MIB
     assert max(sizes) <= 256 * 1024
+
+
+def test_a_content_length_of_non_ascii_digits_is_no_length(
+    raw: RawServer, make_raw_client: Callable[..., MegaNova]
+) -> None:
+    """``Content-Length: ²`` (byte 0xB2: a digit to ``str.isdigit``, not to ``int``) is
+    read as no length, as http.client does: never a bare ValueError."""
+    body = json.dumps(REPLY).encode()
+
+    def script(conn: RawConnection, request: RawRequest) -> bool:
+        headers = b"Content-Type: application/json\r\nContent-Length: \xb2\r\nConnection: close"
+        conn.send(b"HTTP/1.1 200 OK\r\n" + headers + b"\r\n\r\n" + body)
+        return False
+
+    raw.on(CHAT_PATH, script)
+    assert chat(make_raw_client()).choices[0].message.content == "fits"

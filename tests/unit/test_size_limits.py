@@ -94,7 +94,16 @@ def test_declared_length_never_raises(raw: str) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("10", 10), ("10, 10", 10), ("10,11", None), ("-1", None), ("1e3", None), ("9" * 30, None)],
+    [
+        ("10", 10),
+        ("10, 10", 10),
+        ("10,11", None),
+        ("-1", None),
+        ("1e3", None),
+        ("9" * 30, None),
+        ("\u00b2", None),  # a digit to str.isdigit(), not to int()
+        ("1, \u00b2", None),
+    ],
 )
 def test_declared_length(raw: str, expected: Any) -> None:
     assert declared_length(Headers({"Content-Length": raw})) == expected
@@ -217,3 +226,12 @@ def test_a_body_that_does_not_fit_in_memory_is_a_typed_error(cap: Any) -> None:
     assert (error.size, error.limit, error.retryable) == (None, cap, False)
     assert error.__context__ is None  # the frames that held the partial body are gone
     assert len(transport.requests) == 1
+
+
+def test_the_cap_survives_pickling_and_with_options() -> None:
+    import pickle
+
+    client = MegaNova(api_key="sk-x", max_response_bytes=5000, transport="stdlib")
+    assert pickle.loads(pickle.dumps(client)).config.max_response_bytes == 5000
+    assert client.with_options(max_retries=0).config.max_response_bytes == 5000
+    assert client.with_options(max_response_bytes=None).config.max_response_bytes is None
