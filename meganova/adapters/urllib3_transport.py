@@ -61,6 +61,10 @@ def translate(exc: BaseException, request: Request, *, reading: bool) -> APIConn
         exc = exc.reason
     where = origin(request.url)
     error: APIConnectionError
+    if not reading and isinstance(exc, ProtocolError) and len(exc.args) > 1:
+        inner = exc.args[1]  # some urllib3 2.x wrap http.client's InvalidURL this way
+        if isinstance(inner, BaseException) and invalid_input(inner):
+            exc = inner
     if not reading and (isinstance(exc, LocationValueError) or invalid_input(exc)):
         return unsendable(exc, request)
     if isinstance(exc, NewConnectionError):

@@ -163,6 +163,10 @@ def test_a_redirect_to_a_non_http_scheme_is_not_retried(
 def test_an_invalid_url_is_not_retried(
     socket_transport: str, clock: VirtualClock, url: str
 ) -> None:
+    if socket_transport == "requests" and " " in url:
+        pytest.skip(
+            "some requests releases percent-encode the host: a DNS failure, not a URL error"
+        )
     client = MegaNova(
         api_key="sk-test",
         base_url="http://127.0.0.1:9/v1",
