@@ -7,8 +7,6 @@ first use, so importing this module costs almost nothing.
 
 from __future__ import annotations
 
-from importlib import import_module
-
 TYPE_CHECKING = False  # as in meganova/__init__.py: importing typing costs more than this module
 if TYPE_CHECKING:
     from typing import Any, Dict, List
@@ -342,6 +340,9 @@ def __getattr__(name: str) -> Any:
     module = _HOME.get(name)
     if module is None:
         raise AttributeError(f"module 'meganova.types' has no attribute {name!r}")
+    # imported here: importlib is not loaded at start-up when no .pth file needs it
+    from importlib import import_module
+
     value = getattr(import_module(f"meganova.{module}"), name)
     globals()[name] = value  # later look-ups skip this function
     return value
