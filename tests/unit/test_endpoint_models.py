@@ -240,3 +240,15 @@ def test_the_guideline_example_prints_modalities() -> None:
         (MANTA["id"], ["text"]),
         (VISION["id"], ["text", "image"]),
     ]
+
+
+def test_a_repeated_modality_string_still_yields_what_each_entry_says() -> None:
+    """The second sight of a modality string takes a cached path: same answers, and each
+    model gets its own list."""
+    arch = {"modality": "audio+text->text"}
+    with_lists = {**arch, "input_modalities": ["image"], "output_modalities": ["text"]}
+    entries = [{"id": f"m/{i}", "architecture": a} for i, a in enumerate([arch, with_lists] * 2)]
+    client, _ = make(FakeResponse.json({"data": entries}))
+    models = client.models.list()
+    assert [m.modalities for m in models] == [["audio", "text"], ["image", "text"]] * 2
+    assert models[0].modalities is not models[2].modalities

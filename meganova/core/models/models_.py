@@ -75,7 +75,7 @@ class ModelPricing(Dict[str, Any]):
         return f"ModelPricing({dict.__repr__(self)})"
 
 
-_MODALITY_CACHE: Dict[str, Tuple[str, ...]] = {}
+_MODALITY_CACHE: Dict[Any, Tuple[str, ...]] = {}  # modality string -> names
 
 
 def _split_modality(text: str) -> Tuple[str, ...]:
@@ -137,8 +137,23 @@ class ModelInfo(Model):
             self.pricing = wrapped
         elif prices is not None and not isinstance(prices, ModelPricing):
             self.pricing = ModelPricing(prices)
-        if self.modalities is None and self.architecture:
-            self.modalities = modalities_of(self.architecture)
+        if self.modalities is None:
+            arch = self.architecture
+            if arch:
+                # Fast path (a big catalogue decodes thousands): a "modality" string seen
+                # before, no modality lists beside it.
+                try:
+                    cached = _MODALITY_CACHE.get(arch.get("modality"))
+                except TypeError:  # an unhashable "modality": the slow path says None
+                    cached = None
+                if (
+                    cached is not None
+                    and "input_modalities" not in arch
+                    and "output_modalities" not in arch
+                ):
+                    self.modalities = [*cached] if cached else None
+                else:
+                    self.modalities = modalities_of(arch)
 
     def has_capability(self, capability: str) -> bool:
         return bool(self.capabilities) and self.capabilities.get(capability) is True  # type: ignore[union-attr]
