@@ -67,7 +67,8 @@ def turn(client: MegaNova, session: state.Session, args: argparse.Namespace, out
     params = _params(session, args)
     if args.no_stream:
         response = client.chat.create(**params)
-        answer = response.choices[0].message.content or ""
+        choices = response.choices
+        answer = (choices[0].message.content if choices else None) or ""
         if args.json:
             print_json(response, out)
         else:

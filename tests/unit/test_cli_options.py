@@ -277,3 +277,14 @@ def test_serverless_catalogue(capsys: Any) -> None:
 def test_the_readme_demo_command(capsys: Any) -> None:
     code, out, err = run(capsys, "chat", "--offline", "Hi Luna, how are you?")
     assert (code, out, err) == (0, luna_answer("Hi Luna, how are you?") + "\n", "")
+
+
+def test_a_reply_without_choices_prints_no_traceback(
+    httpserver: HTTPServer, capsys: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    httpserver.expect_request("/v1/chat/completions").respond_with_json({"id": "c", "choices": []})
+    monkeypatch.setenv("MEGANOVA_API_KEY", KEY)
+    code, out, err = run(
+        capsys, "chat", "--no-stream", "hi", "--base-url", httpserver.url_for("/v1")
+    )
+    assert (code, out, err) == (0, "\n", "")
