@@ -246,3 +246,19 @@ def test_requests_mock_errors_streams_and_unmatched_urls(
     # A URL nobody mocked: requests_mock's NoMockAddress, as our typed error.
     with pytest.raises(APIConnectionError, match="No mock address"):
         client.with_options(max_retries=0).models.list()
+
+
+def test_responses_intercepts_calls_too() -> None:
+    responses = pytest.importorskip("responses")
+    reply = {"choices": [{"index": 0, "message": {"role": "assistant", "content": "Hello!"}}]}
+    with responses.RequestsMock() as mocked:
+        mocked.post(
+            "https://api.meganova.ai/v1/chat/completions",
+            json=reply,
+            headers={"x-request-id": "req_r"},
+        )
+        with MegaNova(api_key=KEY, transport="requests") as client:
+            resp = client.chat.create(messages=[{"role": "user", "content": "Hi"}], model="m")
+        (call,) = mocked.calls
+    assert (resp.choices[0].message.content, resp.request_id) == ("Hello!", "req_r")
+    assert call.request.headers["Authorization"] == f"Bearer {KEY}"
