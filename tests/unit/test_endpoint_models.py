@@ -252,3 +252,23 @@ def test_a_repeated_modality_string_still_yields_what_each_entry_says() -> None:
     models = client.models.list()
     assert [m.modalities for m in models] == [["audio", "text"], ["image", "text"]] * 2
     assert models[0].modalities is not models[2].modalities
+
+
+@pytest.mark.parametrize("exclude_none", [True, False])
+def test_a_model_list_serialises_to_the_reply_form_and_back(exclude_none: bool) -> None:
+    client, transport = make(FakeResponse.json({"object": "list", "data": [MANTA, VISION]}))
+    models = client.models.list()
+    text = models.to_json(exclude_none=exclude_none)
+    assert models.model_dump_json(exclude_none=exclude_none) == text
+    assert (
+        models.to_dict()
+        == models.model_dump()
+        == {
+            "object": "list",
+            "data": [m.to_dict() for m in models],
+        }
+    )
+    transport.add(FakeResponse(200, text.encode("utf-8"), {"Content-Type": "application/json"}))
+    again = client.models.list()
+    assert again == models and again.object == "list"
+    assert again[0].pricing == MANTA["pricing"] and again[0].modalities == ["text"]

@@ -35,3 +35,7 @@ vectors = client.embeddings.create(input=["neon"], model="BAAI/bge-m3")
 if vectors.usage is not None:
     prompt_tokens: int = vectors.usage.prompt_tokens
 first_vector: List[float] = vectors.embeddings[0]
+
+catalogue = client.models.list()
+catalogue_json: str = catalogue.to_json()
+first_model: ModelInfo = catalogue[0]

@@ -1,5 +1,6 @@
 """``GET /models`` items: every field the live API or the guideline names; only ``id`` required."""
 
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple
 
@@ -163,7 +164,28 @@ class ModelInfo(Model):
 
 
 class ModelList(List[ModelInfo]):
-    """A plain ``list`` of ``ModelInfo`` that also carries the reply's ``request_id``."""
+    """A plain ``list`` of ``ModelInfo`` that also carries the reply's ``request_id``.
+    ``to_dict()`` / ``to_json()`` give the reply's form, ``{"object": ..., "data": [...]}``."""
 
     request_id: Optional[str] = None
     object: Optional[str] = None
+
+    def to_dict(self, *, exclude_none: bool = True) -> Dict[str, Any]:
+        out: Dict[str, Any] = (
+            {} if self.object is None and exclude_none else {"object": self.object}
+        )
+        out["data"] = [model.to_dict(exclude_none=exclude_none) for model in self]
+        return out
+
+    def to_json(self, *, indent: Optional[int] = None, exclude_none: bool = True) -> str:
+        return json.dumps(
+            self.to_dict(exclude_none=exclude_none), ensure_ascii=False, indent=indent
+        )
+
+    def model_dump(self, *, exclude_none: bool = True) -> Dict[str, Any]:
+        """The same as ``to_dict()``."""
+        return self.to_dict(exclude_none=exclude_none)
+
+    def model_dump_json(self, *, indent: Optional[int] = None, exclude_none: bool = True) -> str:
+        """The same as ``to_json()``."""
+        return self.to_json(indent=indent, exclude_none=exclude_none)
