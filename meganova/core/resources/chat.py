@@ -355,10 +355,9 @@ class ChatCompletions:
         ``user``, ``max_completion_tokens``, ``reasoning_effort`` and ``include_reasoning``
         are sent when not ``None``, as given. ``timeout``, ``max_retries``, ``deadline``,
         ``idempotency_key`` and ``max_response_bytes`` act on this call only and are not
-        sent;
-        ``extra_headers``, ``extra_query`` and ``extra_body`` add to the request (a field
-        the API has and this signature lacks goes in ``extra_body``). An unknown keyword
-        argument is still sent in the body, though type checkers report it."""
+        sent; ``extra_headers``, ``extra_query`` and ``extra_body`` add to the request (a
+        field the API has and this signature lacks goes in ``extra_body``). An unknown
+        keyword argument is still sent in the body, though type checkers report it."""
         engine = self._engine
         body, options = _prepare(
             engine,
