@@ -6,6 +6,7 @@ import importlib
 import logging
 import os
 import threading
+import traceback
 import warnings
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Mapping, Union, cast
@@ -25,10 +26,16 @@ from .core.config import (
     resolve_config,
 )
 from .core.engine import Clock, Engine, SystemClock
-from .core.errors import ConfigurationError, InvalidArgumentError, InvalidArgumentTypeError
+from .core.errors import (
+    ConfigurationError,
+    InvalidArgumentError,
+    InvalidArgumentTypeError,
+    MeganovaError,
+)
 from .core.http import Timeout, TimeoutLike
 from .core.legacy import legacy_call
 from .core.ports import Codec, RetryPolicy, Transport
+from .core.redact import Sensitive
 
 if TYPE_CHECKING:
     from .core.resources.audio import AudioResource
@@ -220,21 +227,29 @@ class MegaNova:
         clock: Clock | None = None,
         max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
-        env = os.environ
-        _configure_logging(env)
-        config = resolve_config(
-            api_key=api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            region=region,
-            user_agent_extra=user_agent_extra,
-            default_headers=default_headers,
-            default_model=default_model,
-            deadline=deadline,
-            env=env,
-            max_response_bytes=max_response_bytes,
-        )
+        # No local of this frame may show the key or the environment holding it in an
+        # error report (it records locals): the key is Sensitive from here on, and the
+        # frames that read the environment are cleared if they raise.
+        if isinstance(api_key, str):
+            api_key = Sensitive(api_key)
+        _configure_logging(os.environ)
+        try:
+            config = resolve_config(
+                api_key=api_key,
+                base_url=base_url,
+                timeout=timeout,
+                max_retries=max_retries,
+                region=region,
+                user_agent_extra=user_agent_extra,
+                default_headers=default_headers,
+                default_model=default_model,
+                deadline=deadline,
+                env=os.environ,
+                max_response_bytes=max_response_bytes,
+            )
+        except MeganovaError as exc:
+            traceback.clear_frames(exc.__traceback__)
+            raise
         if not isinstance(verify, (bool, str)):
             raise InvalidArgumentTypeError(
                 "verify must be True, False or a CA bundle path", argument="verify"
@@ -407,6 +422,8 @@ class MegaNova:
         self.close()
 
     def __repr__(self) -> str:
+        if "_engine" not in vars(self):  # a constructor that raised (an error report's locals)
+            return f"{type(self).__name__}(<not configured>)"
         return (
             f"MegaNova(base_url={self.config.base_url!r}, region={self.config.region!r}, "
             f"transport={type(self._engine.transport).__name__}, api_key=<redacted>)"

@@ -17,10 +17,12 @@ import pickle
 import subprocess
 import sys
 import textwrap
+import traceback
 from typing import Any, Callable, List
 
 import pytest
 
+import meganova
 from meganova import MegaNova, MeganovaError
 from meganova.adapters.fake_transport import FakeResponse, FakeTransport
 from meganova.core.http import Headers, Request
@@ -320,3 +322,46 @@ def test_the_cli_prints_a_server_error_without_the_key_or_terminal_controls() ->
     assert "Bad key <redacted>, see exe.txt" in err
     no_key(err)
     assert err.isprintable() or err.replace("\n", "").isprintable(), repr(err)
+
+
+# -- a configuration error: no frame of ours holds the key ---------------------------------
+
+PACKAGE = os.path.dirname(os.path.abspath(meganova.__file__))
+
+
+def our_frame_locals(error: BaseException) -> List[str]:
+    """``function: name=repr`` for each local of every SDK frame along the error's
+    traceback and chain (an error reporter records these)."""
+    shown, todo, seen = [], [error], set()
+    while todo:
+        item = todo.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        for frame, _ in traceback.walk_tb(item.__traceback__):
+            if os.path.abspath(frame.f_code.co_filename).startswith(PACKAGE):
+                for name, value in frame.f_locals.items():
+                    shown.append(f"{frame.f_code.co_name}: {name}={value!r}")  # never fails
+        todo += [e for e in (item.__cause__, item.__context__) if e is not None]
+    return shown
+
+
+@pytest.mark.parametrize("how", ["keyword", "environment", "positional"])
+@pytest.mark.parametrize("mistake", [{"base_url": "ftp://nowhere"}, {"timeout": -1}])
+def test_a_configuration_error_leaves_no_key_in_our_frames(
+    monkeypatch: pytest.MonkeyPatch, how: str, mistake: dict
+) -> None:
+    monkeypatch.setenv("MEGANOVA_API_KEY", KEY if how == "environment" else "sk-other-env")
+    with pytest.raises(MeganovaError) as caught:
+        if how == "keyword":
+            MegaNova(api_key=KEY, **mistake)
+        elif how == "positional":  # 0.4.0's call shape
+            with pytest.warns(DeprecationWarning):
+                MegaNova(KEY, mistake.get("base_url", "https://api.example.test/v1"),
+                         **{k: v for k, v in mistake.items() if k != "base_url"})  # fmt: skip
+        else:
+            MegaNova(**mistake)
+    shown = our_frame_locals(caught.value)
+    assert shown  # the SDK's frames are there...
+    leaks = [line for line in shown if KEY in line or KEY[10:] in line]
+    assert not leaks, leaks  # ...without the key (nor the environment that holds it)

@@ -46,34 +46,40 @@ def legacy_call(
 
         @functools.wraps(func)
         def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
-            legacy = False
-            if len(args) > after:
-                if len(args) > limit:
-                    # as Python would say it for the 0.4.0 signature
-                    raise TypeError(
-                        f"{func.__qualname__}() takes at most {limit} positional "
-                        f"arguments ({len(args)} given)"
-                    )
-                for name, value in zip(positional, args[after:]):
-                    if name in kwargs:
+            try:
+                legacy = False
+                if len(args) > after:
+                    if len(args) > limit:
+                        # as Python would say it for the 0.4.0 signature
                         raise TypeError(
-                            f"{func.__qualname__}() got multiple values for argument {name!r}"
+                            f"{func.__qualname__}() takes at most {limit} positional "
+                            f"arguments ({len(args)} given)"
                         )
-                    kwargs[name] = value
-                args = args[:after]
-                legacy = True
-            for old_name, new_name in renames.items():
-                if old_name in kwargs:
-                    if new_name in kwargs:
-                        raise TypeError(
-                            f"{func.__qualname__}() got both {old_name!r} (0.4.0) and "
-                            f"{new_name!r}; pass {new_name!r} only"
-                        )
-                    kwargs[new_name] = kwargs.pop(old_name)
+                    for name, value in zip(positional, args[after:]):
+                        if name in kwargs:
+                            raise TypeError(
+                                f"{func.__qualname__}() got multiple values for argument {name!r}"
+                            )
+                        kwargs[name] = value
+                    args = args[:after]
                     legacy = True
-            if legacy:
-                deprecated(old, new)
-            return func(self, *args, **kwargs)
+                for old_name, new_name in renames.items():
+                    if old_name in kwargs:
+                        if new_name in kwargs:
+                            raise TypeError(
+                                f"{func.__qualname__}() got both {old_name!r} (0.4.0) and "
+                                f"{new_name!r}; pass {new_name!r} only"
+                            )
+                        kwargs[new_name] = kwargs.pop(old_name)
+                        legacy = True
+                if legacy:
+                    deprecated(old, new)
+                return func(self, *args, **kwargs)
+            except BaseException:
+                # An error report records each frame's locals: never the caller's
+                # arguments (an API key among them).
+                del args, kwargs
+                raise
 
         return wrapper  # type: ignore[return-value]
 
@@ -87,10 +93,14 @@ def legacy_redirect(*, keyword: str, method: str, old: str, new: str) -> Callabl
     def decorate(func: F) -> F:
         @functools.wraps(func)
         def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
-            if keyword in kwargs and not args:
-                deprecated(old, new)
-                return getattr(self, method)(**kwargs)
-            return func(self, *args, **kwargs)
+            try:
+                if keyword in kwargs and not args:
+                    deprecated(old, new)
+                    return getattr(self, method)(**kwargs)
+                return func(self, *args, **kwargs)
+            except BaseException:
+                del args, kwargs  # as in legacy_call: no caller argument in a report
+                raise
 
         return wrapper  # type: ignore[return-value]
 
