@@ -545,7 +545,13 @@ class SocketResponse:
         return self._reason
 
     def read(self) -> bytes:
-        if self._started or self._complete or self._closed or self._decoder is not None:
+        if (
+            self._started
+            or self._complete
+            or self._closed
+            or self._decoder is not None
+            or self._request.budget is not None  # a deadline is checked between reads
+        ):
             # Decoded in bounded steps (whoever needs a cap counts: core's read_capped).
             return b"".join(self.iter_bytes())
         self._started = True
@@ -594,6 +600,16 @@ class SocketResponse:
         """What has arrived of the body as sent (``b""``: its end)."""
         if self._complete or self._closed:
             return b""
+        budget = self._request.budget
+        if budget is not None and budget.expired():
+            # Our connections bound each socket read by the budget; this also bounds a
+            # library's reply we do not build (a pool manager or session of the user's).
+            self._discard()
+            raise APITimeoutError(
+                f"Timed out reading the reply from {origin(self._request.url)}: "
+                f"{budget.message()}",
+                request_sent=True,
+            )
         try:
             body = self._body
             if body is not None:

@@ -172,3 +172,44 @@ def test_a_call_within_its_deadline_is_untouched(build: Factory, raw: RawServer)
 
 def _json_head(body: bytes) -> bytes:
     return head(200, {"Content-Type": "application/json", "Content-Length": str(len(body))})
+
+
+def _user_pool_transports() -> Iterator[Any]:
+    import urllib3
+
+    from meganova.adapters.urllib3_transport import Urllib3Transport
+
+    yield Urllib3Transport(pool_manager=urllib3.PoolManager(retries=False))
+    try:
+        import requests
+
+        from meganova.adapters.requests_transport import RequestsTransport
+    except ImportError:  # pragma: no cover - requests is a test dependency
+        return
+    yield RequestsTransport(session=requests.Session())
+
+
+@pytest.mark.parametrize(
+    "transport", list(_user_pool_transports()), ids=["pool_manager", "session"]
+)
+def test_the_deadline_also_bounds_a_body_read_through_the_users_own_pool(
+    raw: RawServer, stop: threading.Event, transport: Any
+) -> None:
+    """Connections we did not build read with the library's own reply: the budget is
+    then checked between reads of the body."""
+    raw.reset_counts()
+    sized = head(200, {"Content-Type": "application/json", "Content-Length": str(len(BODY))})
+    raw.on(CHAT_PATH, dripping(stop, BODY, prefix=sized))
+    client = MegaNova(
+        api_key="sk-test",
+        base_url=raw.url("/v1"),
+        transport=transport,
+        max_retries=0,
+        timeout=(2, READ_TIMEOUT),
+        deadline=DEADLINE,
+    )
+    try:
+        _, elapsed = timed(chat(client))
+    finally:
+        client.close()
+    assert elapsed < DEADLINE + SLACK, elapsed
