@@ -606,8 +606,7 @@ class SocketResponse:
             # library's reply we do not build (a pool manager or session of the user's).
             self._discard()
             raise APITimeoutError(
-                f"Timed out reading the reply from {origin(self._request.url)}: "
-                f"{budget.message()}",
+                f"Timed out reading the reply from {origin(self._request.url)}: {budget.message()}",
                 request_sent=True,
             )
         try:
