@@ -60,6 +60,8 @@ REFUSED = [
     ("meganova.agents.sandbox.docker_provider", "DockerSandbox"),
     ("meganova.transport", "SyncTransport"),
     ("meganova.models.images", "ImageTimings"),
+    ("meganova.resources.chat", "Chat"),
+    ("meganova.resources.models_", "ModelsResource"),
 ]
 
 
