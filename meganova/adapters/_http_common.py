@@ -9,6 +9,7 @@ import os
 import re
 import socket
 import ssl
+import time
 import traceback
 import zlib
 from typing import Any, Iterator, Mapping
@@ -31,6 +32,7 @@ DECODED_PIECE = 262144  # most decompressed bytes one step returns (a bomb's bou
 NO_BODY_STATUSES = frozenset({204, 304})
 MAX_LINE = 65536  # as http.client: a size or trailer line longer than this is hostile
 _HEX = b"0123456789abcdefABCDEF"
+_SHUT_RDWR = socket.SHUT_RDWR  # bound here: finalizers may run while modules are torn down
 _SIZE, _DATA, _DATA_END, _TRAILER, _DONE = range(5)
 # End of a chunk's data and the next size line; anything unusual takes the slow path.
 _NEXT_SIZE = re.compile(rb"\r?\n([0-9a-fA-F]{1,16})[ \t]*(?:;[^\r\n]*)?\r?\n").match
@@ -472,11 +474,20 @@ class DechunkedBody:
                 return data
 
 
+_KEEP = object()  # no socket timeout to restore
+
+
 class SocketResponse:
     """A reply read off a pooled socket; subclasses say how their library reads,
     releases and fails. The connection goes back to the pool only when the body was
     read to its end (and its length checked); otherwise the socket is closed, never
-    drained: an abandoned stream may never end."""
+    drained at length: an abandoned stream may never end."""
+
+    # Class defaults, so the finalizer of a reply whose __init__ failed does nothing.
+    _closed = True
+    _complete = False
+    _sock: socket.socket | None = None
+    _restore_timeout: object = _KEEP
 
     def __init__(
         self,
@@ -640,8 +651,42 @@ class SocketResponse:
                 self._discard()
                 raise truncated(self._request, expected, self._received)
         self._complete = True
+        restore = self._restore_timeout
+        if restore is not _KEEP:  # drain() shortened it: the pool gets it back as it was
+            self._restore_timeout = _KEEP
+            with contextlib.suppress(OSError):
+                if self._sock is not None:
+                    self._sock.settimeout(restore)  # type: ignore[arg-type]
         body = self._body
         self._recycle(body is None or not body.decoder.excess)
+
+    def drain(self, max_bytes: int, timeout: float) -> bool:
+        """Read the rest of the body if it ends within ``max_bytes`` and ``timeout``
+        seconds, which hands the connection back to the pool; otherwise (a server that
+        keeps the stream open or keeps sending after the answer) cut it off as
+        ``close`` does. Never waits longer than ``timeout``. Returns whether the body
+        ended."""
+        if self._closed or self._complete:
+            return self._complete
+        sock = self._sock
+        if sock is not None:
+            try:
+                self._restore_timeout = sock.gettimeout()
+                deadline = time.monotonic() + timeout
+                while max_bytes >= 0:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        break
+                    sock.settimeout(left)  # bounds this read's wait, whatever arrives
+                    data = self._read_some()
+                    if not data:
+                        break
+                    max_bytes -= len(data)
+            except Exception:  # a timeout or a failure: the connection is discarded
+                pass
+        complete = self._complete
+        self.close()
+        return complete
 
     def close(self) -> None:
         """Release the connection; an unfinished body is cut off and its socket closed.
@@ -659,6 +704,24 @@ class SocketResponse:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
         self._discard()
+
+    def __del__(self) -> None:
+        # Refcounting or the garbage collector, in any thread, at any moment (maybe in
+        # the middle of a pool operation): only shut the socket of an unfinished body.
+        # Never the pool, never a lock; the pool makes a new connection in its place.
+        if self._closed or self._complete:
+            return
+        sock = self._sock
+        if sock is not None:
+            # try/except, not contextlib: no module global needed at interpreter exit
+            try:  # noqa: SIM105
+                sock.shutdown(_SHUT_RDWR)
+            except Exception:
+                pass
+            try:  # noqa: SIM105
+                sock.close()
+            except Exception:
+                pass
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(status={self._status})"

@@ -3,6 +3,10 @@
 Works on chunks from any source (live, faked, replayed): text and reasoning are
 joined, tool-call fragments are joined by ``index`` into whole calls, a final
 usage-only chunk (empty ``choices``) is kept, several choices are kept apart.
+
+Incremental and compact: a stream folds each chunk in as it arrives and keeps no
+chunk, so its memory grows with the text received, not with the number of chunks
+(pieces of text are joined into blocks as they come).
 """
 
 from __future__ import annotations
@@ -22,6 +26,28 @@ from .models.chat import (
 
 __all__ = ["ChatAccumulator", "accumulate"]
 
+_BLOCK = 256  # pieces of text joined into one string: a list of tiny strings costs ~60 B each
+
+
+class _Text:
+    """Text arriving in many small pieces, held as a few large blocks."""
+
+    __slots__ = ("blocks", "pieces")
+
+    def __init__(self) -> None:
+        self.blocks: List[str] = []
+        self.pieces: List[str] = []
+
+    def add(self, piece: str) -> None:
+        pieces = self.pieces
+        pieces.append(piece)
+        if len(pieces) >= _BLOCK:
+            self.blocks.append("".join(pieces))
+            pieces.clear()
+
+    def value(self) -> str:
+        return "".join(self.blocks + self.pieces) if self.blocks else "".join(self.pieces)
+
 
 class _ToolCallState:
     __slots__ = ("arguments", "id", "name", "type")
@@ -30,13 +56,13 @@ class _ToolCallState:
         self.id = ""
         self.type = "function"
         self.name = ""
-        self.arguments: List[str] = []
+        self.arguments = _Text()
 
     def build(self) -> ToolCall:
         return ToolCall(
             id=self.id,
             type=self.type,
-            function=FunctionCall(name=self.name, arguments="".join(self.arguments)),
+            function=FunctionCall(name=self.name, arguments=self.arguments.value()),
         )
 
 
@@ -45,8 +71,8 @@ class _ChoiceState:
 
     def __init__(self) -> None:
         self.role: Optional[str] = None
-        self.content: Optional[List[str]] = None  # None: no content delta at all
-        self.reasoning: Optional[List[str]] = None
+        self.content: Optional[_Text] = None  # None: no content delta at all
+        self.reasoning: Optional[_Text] = None
         self.tool_calls: dict[int, _ToolCallState] = {}
         self.finish_reason: Optional[str] = None
         self.logprobs: Optional[object] = None
@@ -75,7 +101,7 @@ class _ChoiceState:
             if name and name != call.name:
                 call.name += name
             if function.arguments:
-                call.arguments.append(function.arguments)
+                call.arguments.add(function.arguments)
 
     def build(self, index: int) -> ChatChoice:
         calls = self.tool_calls
@@ -83,9 +109,9 @@ class _ChoiceState:
             index=index,
             message=ChatMessage(
                 role=self.role or "assistant",
-                content=None if self.content is None else "".join(self.content),
+                content=None if self.content is None else self.content.value(),
                 tool_calls=[calls[i].build() for i in sorted(calls)] if calls else None,
-                reasoning_content=None if self.reasoning is None else "".join(self.reasoning),
+                reasoning_content=None if self.reasoning is None else self.reasoning.value(),
             ),
             finish_reason=self.finish_reason,
             logprobs=self.logprobs,
@@ -96,7 +122,16 @@ class ChatAccumulator:
     """Feed chunks with ``add``; read ``text()`` at any time; ``response()`` builds the
     ``ChatResponse`` a non-streamed call would have returned."""
 
-    __slots__ = ("_choices", "count", "created", "id", "model", "system_fingerprint", "usage")
+    __slots__ = (
+        "_choices",
+        "_head",
+        "count",
+        "created",
+        "id",
+        "model",
+        "system_fingerprint",
+        "usage",
+    )
 
     def __init__(self) -> None:
         self.id = ""
@@ -105,10 +140,53 @@ class ChatAccumulator:
         self.system_fingerprint: Optional[str] = None
         self.usage: Optional[TokenUsage] = None
         self.count = 0
+        self._head = True  # some of id, model, created, fingerprint still unknown
         self._choices: dict[int, _ChoiceState] = {}
 
     def add(self, chunk: ChatCompletionChunk) -> None:
+        # A stream calls this once per chunk: the common chunk (one choice, a piece of
+        # text) takes few attribute reads.
         self.count += 1
+        if self._head:
+            self._learn_head(chunk)
+        usage = chunk.usage
+        if usage is not None:
+            self.usage = usage
+        for choice in chunk.choices:
+            index = choice.index
+            state = self._choices.get(index)
+            if state is None:
+                state = self._choices[index] = _ChoiceState()
+            delta = choice.delta
+            content = delta.content
+            if content is not None:
+                text = state.content
+                if text is None:
+                    text = state.content = _Text()
+                pieces = text.pieces
+                pieces.append(content)
+                if len(pieces) >= _BLOCK:
+                    text.blocks.append("".join(pieces))
+                    pieces.clear()
+            if delta.role and state.role is None:
+                state.role = delta.role
+            reasoning = delta.reasoning_content
+            if reasoning is None:
+                reasoning = delta.reasoning
+            if reasoning is not None:
+                if state.reasoning is None:
+                    state.reasoning = _Text()
+                state.reasoning.add(reasoning)
+            if delta.tool_calls:
+                for fragment in delta.tool_calls:
+                    state.add_tool_call(fragment)
+            if choice.finish_reason is not None:
+                state.finish_reason = choice.finish_reason
+            if choice.logprobs is not None:
+                state.logprobs = choice.logprobs
+
+    def _learn_head(self, chunk: ChatCompletionChunk) -> None:
+        """The first non-empty id, model, creation time and fingerprint."""
         if chunk.id and not self.id:
             self.id = chunk.id
         if chunk.model and self.model is None:
@@ -117,33 +195,14 @@ class ChatAccumulator:
             self.created = chunk.created
         if chunk.system_fingerprint and self.system_fingerprint is None:
             self.system_fingerprint = chunk.system_fingerprint
-        if chunk.usage is not None:
-            self.usage = chunk.usage
-        for choice in chunk.choices:
-            state = self._choices.get(choice.index)
-            if state is None:
-                state = self._choices[choice.index] = _ChoiceState()
-            delta = choice.delta
-            if delta.role and state.role is None:
-                state.role = delta.role
-            if delta.content is not None:
-                if state.content is None:
-                    state.content = []
-                state.content.append(delta.content)
-            reasoning = delta.reasoning_content
-            if reasoning is None:
-                reasoning = delta.reasoning
-            if reasoning is not None:
-                if state.reasoning is None:
-                    state.reasoning = []
-                state.reasoning.append(reasoning)
-            if delta.tool_calls:
-                for fragment in delta.tool_calls:
-                    state.add_tool_call(fragment)
-            if choice.finish_reason is not None:
-                state.finish_reason = choice.finish_reason
-            if choice.logprobs is not None:
-                state.logprobs = choice.logprobs
+        # Once all four are known no chunk can change them; a stream that never sends
+        # one (no fingerprint, say) keeps looking, as it must.
+        self._head = not (
+            self.id
+            and self.model is not None
+            and self.created is not None
+            and self.system_fingerprint is not None
+        )
 
     def extend(self, chunks: Iterable[ChatCompletionChunk]) -> ChatAccumulator:
         for chunk in chunks:
@@ -154,7 +213,7 @@ class ChatAccumulator:
         state = self._choices.get(index)
         if state is None or state.content is None:
             return ""
-        return "".join(state.content)
+        return state.content.value()
 
     @property
     def finished(self) -> bool:

@@ -2,22 +2,29 @@
 
 ``ChatCompletionStream`` yields the wire chunks (OpenAI paths); ``ChatStream`` yields
 the guideline's ``ChatStreamChunk`` and ends with one ``done=True`` item. Both are
-iterable, context managers and closable; leaving a ``for`` loop early closes them.
+their own iterators (``iter(stream) is stream``: ``next()``, ``islice`` and later
+loops continue where the last stopped), context managers and closable.
 
 Every way a stream can go wrong ends in a typed error carrying what arrived so far:
 no ``[DONE]`` and no finish reason, a corrupt event, an error reported inside the
 stream, a dropped connection, and a silence between data events longer than the read
 timeout (keep-alive comments do not count as data).
+
+Abandoning a stream is safe: a stream holds no reference cycle, so dropping the last
+reference frees it at once, and what then runs (the response's finalizer) only shuts
+the socket; it never returns a half-read connection to the pool or takes a lock, even
+when the garbage collector runs it in the middle of a pool operation.
 """
 
 from __future__ import annotations
 
 import contextlib
+from collections import deque
 from typing import (
     Any,
+    Deque,
     Generator,
     Generic,
-    Iterator,
     List,
     Optional,
     TypeVar,
@@ -44,28 +51,278 @@ from .ports import Codec, Response, decoder_for
 from .redact import Redactor
 from .sse import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
 
-__all__ = ["ChatCompletionStream", "ChatStream", "Stream"]
+__all__ = ["RECENT_CHUNKS", "ChatCompletionStream", "ChatStream", "Stream"]
 
 T = TypeVar("T")
 S = TypeVar("S", bound="Stream[Any]")
 
 # Named events that carry no chat data (keep-alives some gateways send).
 CONTROL_EVENTS = frozenset({"ping", "keepalive", "keep-alive", "heartbeat"})
-# After [DONE], read at most this much more to hand the connection back to the pool.
-DRAIN_LIMIT = 1024 * 1024
+# After [DONE], the rest of the body is read (so the connection can be reused) only if
+# it ends within these bounds; a server that keeps the stream open or keeps pinging
+# loses the connection instead of holding the caller.
+DRAIN_LIMIT = 64 * 1024
+DRAIN_WAIT = 0.1  # seconds
+# Stream errors and ``stream.chunks`` keep this many of the last chunks; everything
+# received is in ``partial_text`` / ``partial``, folded in as it arrived.
+RECENT_CHUNKS = 64
 
 _OPEN, _DONE, _CLOSED, _FAILED = "open", "done", "closed", "failed"
 
 
+class _Reading:
+    """One stream's reading state, shared by its shells and its reading generator.
+    It references neither: the generator and the shells reference it, so no cycle
+    keeps a dropped stream (and its socket) alive until a garbage collection."""
+
+    __slots__ = (
+        "acc",
+        "budget",
+        "clock",
+        "codec",
+        "decoder",
+        "failure",
+        "read_timeout",
+        "recent",
+        "redactor",
+        "request_id",
+        "response",
+        "response_closed",
+        "state",
+    )
+
+    def __init__(
+        self,
+        response: Response,
+        codec: Codec,
+        clock: Any,
+        read_timeout: Optional[float],
+        request_id: Optional[str],
+        max_event_size: Optional[int],
+        redactor: Redactor,
+        budget: Optional[TimeBudget],
+    ) -> None:
+        self.response = response
+        self.codec = codec
+        self.clock = clock
+        self.read_timeout = read_timeout
+        self.request_id = request_id
+        self.redactor = redactor
+        self.budget = budget  # the call's deadline bounds the whole stream
+        self.decoder = SSEDecoder(max_event_size=max_event_size)
+        self.acc = ChatAccumulator()
+        self.recent: Deque[ChatCompletionChunk] = deque(maxlen=RECENT_CHUNKS)
+        self.state = _OPEN
+        self.failure: Optional[BaseException] = None
+        self.response_closed = False
+
+    # -- the connection -----------------------------------------------------------
+
+    def close_response(self) -> None:
+        if not self.response_closed:
+            self.response_closed = True
+            self.response.close()
+
+    def finish(self) -> None:
+        """The answer is complete: hand the connection back when the rest of the body
+        follows at once, else discard it."""
+        if self.response_closed:
+            return
+        drain = getattr(self.response, "drain", None)
+        if drain is not None:
+            with contextlib.suppress(Exception):  # the answer is complete either way
+                drain(DRAIN_LIMIT, DRAIN_WAIT)
+        self.close_response()
+
+    def raise_failure(self) -> None:
+        """After the end of iteration: a failed stream says so again, never ends quietly."""
+        if self.state == _FAILED and self.failure is not None:
+            raise self.failure
+
+    # -- errors -------------------------------------------------------------------
+
+    def partial(self) -> dict[str, Any]:
+        acc = self.acc
+        return {
+            "request_id": self.request_id,
+            "partial_text": acc.text(),
+            "chunks": list(self.recent),
+            "partial": acc.response(request_id=self.request_id),
+        }
+
+    def with_partial(self, cls: type[StreamError], message: str) -> StreamError:
+        return cls(message, **self.partial())
+
+    def decode_error(self, raw: bytes, exc: Exception) -> StreamError:
+        raw = self.redactor.bytes(raw)  # before the preview cuts an echoed key in two
+        preview = raw[:200].decode("utf-8", "replace")
+        return StreamDecodeError(
+            f"A stream event is not a valid chat chunk ({exc}): {preview!r}",
+            data=raw,
+            **self.partial(),
+        )
+
+    def api_error(self, raw: bytes) -> APIError:
+        error = error_from_payload(
+            raw,
+            headers=self.response.headers,
+            request_id=self.request_id,
+            default_message="The server reported an error inside the stream",
+        )
+        for name, value in self.partial().items():
+            if name != "request_id":
+                setattr(error, name, value)
+        return error
+
+
+def _read(reading: _Reading, guideline: bool) -> Generator[Any, None, None]:
+    """The one reading loop: wire chunks, or (``guideline``) ``ChatStreamChunk`` items
+    and the final ``done`` item. A module function over the shared state, not a
+    method: a generator holding its stream would make a cycle."""
+    if reading.state != _OPEN:
+        return  # closed before it was read
+    body = iter(reading.response.iter_bytes())
+    feed = reading.decoder.feed_data
+    decode, decode_errors = decoder_for(reading.codec, ChatCompletionChunk)
+    acc = reading.acc
+    add = acc.add
+    remember = reading.recent.append
+    monotonic = reading.clock.monotonic
+    limit = reading.read_timeout
+    budget = reading.budget
+    request_id = reading.request_id
+    last = monotonic()
+    try:
+        try:
+            for data in body:
+                before = acc.count
+                for event in feed(data):
+                    # Plain message events come as bytes; named ones as events.
+                    raw = event if isinstance(event, bytes) else event.raw
+                    if raw.startswith(b"[DONE]"):
+                        reading.state = _DONE
+                        reading.finish()  # before the caller sees the last item
+                        if guideline:
+                            yield ChatStreamChunk("", 0, request_id, True, None)
+                        return
+                    if not isinstance(event, bytes):
+                        kind = event.event
+                        if kind == "error":
+                            raise reading.api_error(raw)
+                        if kind in CONTROL_EVENTS:
+                            continue
+                    try:
+                        chunk = decode(raw)
+                    except decode_errors as exc:
+                        raise reading.decode_error(raw, exc) from None
+                    if chunk.error:
+                        raise reading.api_error(raw)
+                    if request_id is not None:
+                        chunk.request_id = request_id
+                    add(chunk)
+                    remember(chunk)
+                    if not guideline:
+                        yield chunk
+                        continue
+                    choices = chunk.choices
+                    if not choices:  # a usage-only chunk
+                        yield ChatStreamChunk("", 0, request_id, False, chunk)
+                        continue
+                    for choice in choices:
+                        content = choice.delta.content
+                        yield ChatStreamChunk(
+                            "" if content is None else content,
+                            choice.index,
+                            request_id,
+                            False,
+                            chunk,
+                        )
+                if acc.count != before:
+                    last = monotonic()
+                elif limit is not None and monotonic() - last > limit:
+                    raise reading.with_partial(
+                        StreamTimeoutError,
+                        f"No data event for more than {limit:g}s (read timeout); "
+                        "keep-alives do not count",
+                    )
+                if budget is not None and budget.expired():
+                    # Checked between reads too: the transport bounds each wait by
+                    # what is left (min(read timeout, time left)), this the total.
+                    raise reading.with_partial(
+                        StreamTimeoutError, f"The stream did not finish: {budget.message()}"
+                    )
+        except StreamError:
+            raise
+        except APIConnectionError as exc:
+            if reading.state == _CLOSED:
+                return  # close() in another thread cut the read: the loop just ends
+            if isinstance(exc, APITimeoutError):
+                raise reading.with_partial(
+                    StreamTimeoutError, f"The stream stalled: {exc.message}"
+                ) from exc
+            raise reading.with_partial(
+                StreamConnectionError, f"The connection broke mid-stream: {exc.message}"
+            ) from exc
+        except APIResponseValidationError as exc:  # e.g. a corrupt compressed body
+            raise StreamDecodeError(
+                f"The stream's body cannot be read: {exc.message}", **reading.partial()
+            ) from exc
+        if reading.state == _CLOSED:
+            return
+        reading.decoder.close()
+        if acc.finished:
+            reading.state = _DONE  # no [DONE], but the server said it had finished
+            reading.finish()
+            if guideline:
+                yield ChatStreamChunk("", 0, request_id, True, None)
+            return
+        raise reading.with_partial(
+            IncompleteStreamError,
+            f"The stream ended without [DONE] and without a finish reason after {acc.count} chunks",
+        )
+    except GeneratorExit:
+        # close() (which releases the response itself), or this generator being
+        # finalized, possibly by the garbage collector inside a pool operation:
+        # nothing here may touch the connection (the response's finalizer shuts it).
+        if reading.state == _OPEN:
+            reading.state = _CLOSED
+        raise
+    except BaseException as exc:
+        if isinstance(exc, MeganovaError):
+            reading.redactor.error(exc)  # a key the server echoed: body, headers, text
+        if isinstance(exc, Exception):
+            reading.state = _FAILED
+            reading.failure = exc
+        elif reading.state == _OPEN:
+            reading.state = _CLOSED  # KeyboardInterrupt and the like
+        reading.close_response()
+        raise
+
+
 class Stream(Generic[T]):
-    """Iteration shared by both stream kinds: one underlying generator, so ``next()``
-    and several ``for`` loops continue where the last stopped; a ``for`` loop left
-    early (``break``, exception) closes the stream and releases its connection."""
+    """What both stream kinds share: each is its own iterator over one reading
+    generator, so ``next()``, ``islice`` and several ``for`` loops continue where
+    the last stopped; leaving a loop early leaves the rest readable (``close()`` or
+    a ``with`` block releases it; a dropped stream shuts its socket at once)."""
 
     _gen: Optional[Generator[T, None, None]] = None
+    _reading: _Reading
 
-    def _run(self) -> Generator[T, None, None]:
+    def _start(self) -> Generator[T, None, None]:
         raise NotImplementedError
+
+    def __iter__(self: S) -> S:
+        return self
+
+    def __next__(self) -> T:
+        gen = self._gen
+        if gen is None:
+            gen = self._gen = self._start()
+        try:
+            return next(gen)
+        except StopIteration:
+            self._reading.raise_failure()
+            raise
 
     def _close_gen(self) -> None:
         gen = self._gen
@@ -73,27 +330,61 @@ class Stream(Generic[T]):
             with contextlib.suppress(ValueError):  # being iterated right now, elsewhere
                 gen.close()
 
-    def _iterator(self) -> Generator[T, None, None]:
-        gen = self._gen
-        if gen is None:
-            gen = self._gen = self._run()
-        return gen
-
-    def __iter__(self) -> Iterator[T]:
-        # ``yield from`` closes the shared generator when this loop is abandoned.
-        yield from self._iterator()
-
-    def __next__(self) -> T:
-        return next(self._iterator())
+    def _drain_items(self) -> None:
+        """Read what is left (for ``get_final_response``)."""
+        for _ in self:
+            pass
 
     def close(self) -> None:
-        raise NotImplementedError
+        """Stop reading and release the connection (an unfinished one is discarded, never
+        pooled). Safe to call twice, and from another thread while one iterates: a read
+        blocked there is interrupted at once, and that thread's loop simply ends (no
+        error, no more chunks); ``get_final_response()`` then raises
+        ``IncompleteStreamError`` (the stream was closed before it finished)."""
+        self._close_gen()
+        reading = self._reading
+        if reading.state == _OPEN:
+            reading.state = _CLOSED
+        reading.close_response()
 
     def __enter__(self: S) -> S:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+    # -- what arrived -------------------------------------------------------------
+
+    @property
+    def response(self) -> Response:
+        return self._reading.response
+
+    @property
+    def request_id(self) -> Optional[str]:
+        return self._reading.request_id
+
+    @property
+    def chunks(self) -> List[ChatCompletionChunk]:
+        """The last wire chunks received (at most ``RECENT_CHUNKS``; ``text`` and
+        ``get_final_response()`` hold everything)."""
+        return list(self._reading.recent)
+
+    @property
+    def text(self) -> str:
+        """The first choice's text received so far."""
+        return self._reading.acc.text()
+
+    def get_final_response(self) -> ChatResponse:
+        """Read what is left and return the whole response (text joined, tool-call
+        fragments joined, usage kept). Raises the stream's error if it failed."""
+        self._drain_items()
+        reading = self._reading
+        reading.raise_failure()
+        if reading.state != _DONE:
+            raise reading.with_partial(
+                IncompleteStreamError, "The stream was closed before it finished"
+            )
+        return reading.acc.response(request_id=reading.request_id)
 
 
 class ChatCompletionStream(Stream[ChatCompletionChunk]):
@@ -111,255 +402,26 @@ class ChatCompletionStream(Stream[ChatCompletionChunk]):
         redactor: Optional[Redactor] = None,
         budget: Optional[TimeBudget] = None,
     ) -> None:
-        self.response = response
-        self._redactor = redactor or Redactor()
-        self.request_id = request_id
-        # The payloads handed out, as bytes: keeping thousands of decoded objects alive
-        # would double the cost of decoding; the slow paths decode these again.
-        self._payloads: List[bytes] = []
-        self._codec = codec
-        self._clock = clock
-        self._read_timeout = read_timeout
-        self._budget = budget  # the call's deadline bounds the whole stream
-        self._decoder = SSEDecoder(max_event_size=max_event_size)
-        self._acc = ChatAccumulator()
-        self._state = _OPEN
-        self._failure: Optional[BaseException] = None
-        self._response_closed = False
+        self._reading = _Reading(
+            response,
+            codec,
+            clock,
+            read_timeout,
+            request_id,
+            max_event_size,
+            redactor or Redactor(),
+            budget,
+        )
 
     def __repr__(self) -> str:
+        reading = self._reading
         return (
-            f"ChatCompletionStream(state={self._state}, chunks={len(self._payloads)}, "
-            f"request_id={self.request_id!r})"
+            f"ChatCompletionStream(state={reading.state}, chunks={reading.acc.count}, "
+            f"request_id={reading.request_id!r})"
         )
 
-    # -- reading ------------------------------------------------------------------
-
-    def _run(self) -> Generator[ChatCompletionChunk, None, None]:
-        return self._read(guideline=False)
-
-    def _read(self, *, guideline: bool) -> Generator[Any, None, None]:
-        """The one reading loop. ``guideline``: yield ``ChatStreamChunk`` items (and the
-        final ``done`` item) here rather than through a second generator per chunk."""
-        if self._state != _OPEN:
-            return  # closed before it was read
-        body = iter(self.response.iter_bytes())
-        feed = self._decoder.feed_data
-        # bound once, not per chunk
-        decode, decode_errors = decoder_for(self._codec, ChatCompletionChunk)
-        payloads = self._payloads
-        append = payloads.append
-        monotonic = self._clock.monotonic
-        limit = self._read_timeout
-        budget = self._budget
-        request_id = self.request_id
-        last = monotonic()
-        try:
-            try:
-                for data in body:
-                    events = feed(data)
-                    before = len(payloads)
-                    for event in events:
-                        # Plain message events come as bytes; named ones as events.
-                        raw = event if isinstance(event, bytes) else event.raw
-                        if raw.startswith(b"[DONE]"):
-                            self._state = _DONE
-                            if guideline:
-                                yield from self._done_item(body)
-                            return
-                        if not isinstance(event, bytes):
-                            kind = event.event
-                            if kind == "error":
-                                raise self._api_error(raw)
-                            if kind in CONTROL_EVENTS:
-                                continue
-                        try:
-                            chunk = decode(raw)
-                        except decode_errors as exc:
-                            raise self._decode_error(raw, exc) from None
-                        if chunk.error:
-                            raise self._api_error(raw)
-                        if request_id is not None:
-                            chunk.request_id = request_id
-                        append(raw)
-                        if not guideline:
-                            yield chunk
-                            continue
-                        choices = chunk.choices
-                        if not choices:  # a usage-only chunk
-                            yield ChatStreamChunk("", 0, request_id, False, chunk)
-                            continue
-                        for choice in choices:
-                            content = choice.delta.content
-                            yield ChatStreamChunk(
-                                "" if content is None else content,
-                                choice.index,
-                                request_id,
-                                False,
-                                chunk,
-                            )
-                    if len(payloads) != before:
-                        last = monotonic()
-                    elif limit is not None and monotonic() - last > limit:
-                        raise self._with_partial(
-                            StreamTimeoutError,
-                            f"No data event for more than {limit:g}s (read timeout); "
-                            "keep-alives do not count",
-                        )
-                    if budget is not None and budget.expired():
-                        # Checked between reads too: the transport bounds each wait by
-                        # what is left (min(read timeout, time left)), this the total.
-                        raise self._with_partial(
-                            StreamTimeoutError, f"The stream did not finish: {budget.message()}"
-                        )
-            except StreamError:
-                raise
-            except APIConnectionError as exc:
-                if self._state == _CLOSED:
-                    return  # close() in another thread cut the read: the loop just ends
-                if isinstance(exc, APITimeoutError):
-                    raise self._with_partial(
-                        StreamTimeoutError, f"The stream stalled: {exc.message}"
-                    ) from exc
-                raise self._with_partial(
-                    StreamConnectionError, f"The connection broke mid-stream: {exc.message}"
-                ) from exc
-            except APIResponseValidationError as exc:  # e.g. a corrupt compressed body
-                raise StreamDecodeError(
-                    f"The stream's body cannot be read: {exc.message}", **self._partial()
-                ) from exc
-            if self._state == _CLOSED:
-                return
-            self._decoder.close()
-            if self._accumulated().finished:
-                self._state = _DONE  # no [DONE], but the server said it had finished
-                if guideline:
-                    yield from self._done_item(body)
-                return
-            raise self._with_partial(
-                IncompleteStreamError,
-                "The stream ended without [DONE] and without a finish reason "
-                f"after {len(payloads)} chunks",
-            )
-        except BaseException as exc:
-            if isinstance(exc, MeganovaError):
-                self._redactor.error(exc)  # a key the server echoed: body, headers, text
-            if isinstance(exc, Exception):
-                self._state = _FAILED
-                self._failure = exc
-            elif self._state == _OPEN:
-                self._state = _CLOSED  # GeneratorExit: the caller left early
-            raise
-        finally:
-            if self._state == _DONE:
-                self._drain(body)
-            self._close_response()
-
-    def _done_item(self, body: Iterator[bytes]) -> Iterator[ChatStreamChunk]:
-        # The connection goes back to the pool before the caller sees the last item.
-        self._drain(body)
-        self._close_response()
-        yield ChatStreamChunk("", 0, self.request_id, True, None)
-
-    def _drain(self, body: Iterator[bytes]) -> None:
-        # Reading the body to its end is what lets the transport reuse the connection.
-        left = DRAIN_LIMIT
-        try:
-            for data in body:
-                left -= len(data)
-                if left < 0:
-                    break
-        except Exception:  # the answer is complete; a failing tail changes nothing
-            pass
-
-    def _close_response(self) -> None:
-        if not self._response_closed:
-            self._response_closed = True
-            self.response.close()
-
-    # -- errors -------------------------------------------------------------------
-
-    def _decoded(self, raw: bytes) -> ChatCompletionChunk:
-        chunk = self._codec.decode(raw, ChatCompletionChunk)  # it decoded once already
-        chunk.request_id = self.request_id
-        return chunk
-
-    def _accumulated(self) -> ChatAccumulator:
-        acc = self._acc
-        payloads = self._payloads
-        for index in range(acc.count, len(payloads)):
-            acc.add(self._decoded(payloads[index]))
-        return acc
-
-    @property
-    def chunks(self) -> List[ChatCompletionChunk]:
-        """The chunks handed out so far (decoded again on each call)."""
-        return [self._decoded(raw) for raw in self._payloads]
-
-    def _partial(self) -> dict[str, Any]:
-        acc = self._accumulated()
-        return {
-            "request_id": self.request_id,
-            "partial_text": acc.text(),
-            "chunks": self.chunks,
-            "partial": acc.response(request_id=self.request_id),
-        }
-
-    def _with_partial(self, cls: type[StreamError], message: str) -> StreamError:
-        return cls(message, **self._partial())
-
-    def _decode_error(self, raw: bytes, exc: Exception) -> StreamError:
-        raw = self._redactor.bytes(raw)  # before the preview cuts an echoed key in two
-        preview = raw[:200].decode("utf-8", "replace")
-        error = StreamDecodeError(
-            f"A stream event is not a valid chat chunk ({exc}): {preview!r}",
-            data=raw,
-            **self._partial(),
-        )
-        return error
-
-    def _api_error(self, raw: bytes) -> APIError:
-        error = error_from_payload(
-            raw,
-            headers=self.response.headers,
-            request_id=self.request_id,
-            default_message="The server reported an error inside the stream",
-        )
-        for name, value in self._partial().items():
-            if name != "request_id":
-                setattr(error, name, value)
-        return error
-
-    # -- public -------------------------------------------------------------------
-
-    @property
-    def text(self) -> str:
-        """The first choice's text received so far."""
-        return self._accumulated().text()
-
-    def get_final_response(self) -> ChatResponse:
-        """Read what is left and return the whole response (text joined, tool-call
-        fragments joined, usage kept). Raises the stream's error if it failed."""
-        for _ in self._iterator():
-            pass
-        if self._state == _FAILED and self._failure is not None:
-            raise self._failure
-        if self._state != _DONE:
-            raise self._with_partial(
-                IncompleteStreamError, "The stream was closed before it finished"
-            )
-        return self._accumulated().response(request_id=self.request_id)
-
-    def close(self) -> None:
-        """Stop reading and release the connection (an unfinished one is discarded, never
-        pooled). Safe to call twice, and from another thread while one iterates: a read
-        blocked there is interrupted at once, and that thread's loop simply ends (no
-        error, no more chunks); ``get_final_response()`` then raises
-        ``IncompleteStreamError`` (the stream was closed before it finished)."""
-        self._close_gen()
-        if self._state == _OPEN:
-            self._state = _CLOSED
-        self._close_response()
+    def _start(self) -> Generator[ChatCompletionChunk, None, None]:
+        return cast(Generator[ChatCompletionChunk, None, None], _read(self._reading, False))
 
 
 class ChatStream(Stream[ChatStreamChunk]):
@@ -369,61 +431,42 @@ class ChatStream(Stream[ChatStreamChunk]):
 
     def __init__(self, inner: ChatCompletionStream) -> None:
         self.completion_stream = inner
+        self._reading = inner._reading
 
     def __repr__(self) -> str:
         return f"ChatStream({self.completion_stream!r})"
 
-    def _run(self) -> Generator[ChatStreamChunk, None, None]:
+    def _start(self) -> Generator[ChatStreamChunk, None, None]:
         inner = self.completion_stream
         if inner._gen is None:
             # One generator reads for both: the inner stream's own methods (text,
             # get_final_response) continue this one, so no event is read twice or lost.
-            gen: Generator[ChatStreamChunk, None, None] = inner._read(guideline=True)
+            gen = cast(Generator[ChatStreamChunk, None, None], _read(self._reading, True))
             inner._gen = cast(Generator[ChatCompletionChunk, None, None], gen)
             return gen
-        return self._wrap(inner)
-
-    def _wrap(self, inner: ChatCompletionStream) -> Generator[ChatStreamChunk, None, None]:
-        """The inner stream was iterated first: continue it, one item per choice."""
-        request_id = inner.request_id
-        try:
-            for chunk in inner._iterator():
-                choices = chunk.choices
-                if not choices:
-                    yield ChatStreamChunk("", 0, request_id, False, chunk)
-                    continue
-                for choice in choices:
-                    content = choice.delta.content
-                    yield ChatStreamChunk(
-                        "" if content is None else content, choice.index, request_id, False, chunk
-                    )
-            if inner._state == _DONE:
-                yield ChatStreamChunk("", 0, request_id, True, None)
-        finally:
-            inner.close()
-
-    @property
-    def response(self) -> Response:
-        return self.completion_stream.response
-
-    @property
-    def request_id(self) -> Optional[str]:
-        return self.completion_stream.request_id
-
-    @property
-    def chunks(self) -> List[ChatCompletionChunk]:
-        """The wire chunks received so far."""
-        return self.completion_stream.chunks
-
-    @property
-    def text(self) -> str:
-        return self.completion_stream.text
-
-    def get_final_response(self) -> ChatResponse:
-        return self.completion_stream.get_final_response()
+        return _items(inner, self._reading)
 
     def close(self) -> None:
         """As ``ChatCompletionStream.close``: also safe from another thread, where the
         iterating loop simply ends."""
         self._close_gen()
         self.completion_stream.close()
+
+
+def _items(
+    inner: ChatCompletionStream, reading: _Reading
+) -> Generator[ChatStreamChunk, None, None]:
+    """The inner stream was iterated first: continue it, one item per choice."""
+    request_id = reading.request_id
+    for chunk in inner:
+        choices = chunk.choices
+        if not choices:
+            yield ChatStreamChunk("", 0, request_id, False, chunk)
+            continue
+        for choice in choices:
+            content = choice.delta.content
+            yield ChatStreamChunk(
+                "" if content is None else content, choice.index, request_id, False, chunk
+            )
+    if reading.state == _DONE:
+        yield ChatStreamChunk("", 0, request_id, True, None)

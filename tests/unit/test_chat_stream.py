@@ -237,12 +237,24 @@ def test_retries_happen_before_the_first_event() -> None:
 # -- lifecycle ----------------------------------------------------------------------------
 
 
-def test_breaking_out_of_the_loop_closes_the_response() -> None:
+def test_breaking_out_of_a_loop_leaves_the_rest_to_read() -> None:
+    # iter(stream) is the stream: a loop left early is not the end of the stream.
     client, transport = make(body(ev("a"), ev("b"), ev("c"), DONE))
     stream = client.chat.stream(messages=USER, model="m")
     for _ in stream:
         break
+    assert not transport.responses[0].closed
+    assert [item.delta for item in stream] == ["b", "c", ""]
     assert transport.responses[0].closed
+
+
+def test_breaking_out_of_a_with_block_closes_the_response() -> None:
+    client, transport = make(body(ev("a"), ev("b"), ev("c"), DONE))
+    with client.chat.stream(messages=USER, model="m") as stream:
+        for _ in stream:
+            break
+    assert transport.responses[0].closed
+    assert list(stream) == []
     with pytest.raises(IncompleteStreamError, match="closed before"):
         stream.get_final_response()
 

@@ -34,4 +34,4 @@ def test_the_done_item_comes_after_the_response_was_released() -> None:
     items = iter(stream)
     assert next(items).delta == "a"
     last = next(items)
-    assert last.done and stream.completion_stream._response_closed
+    assert last.done and reply.closed
