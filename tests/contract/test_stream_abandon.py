@@ -135,9 +135,7 @@ def opened(client: MegaNova, surface: str = "openai") -> Any:
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts fds in /proc")
-def test_a_thousand_dropped_streams_neither_hang_nor_leak(
-    client: MegaNova, server: Server
-) -> None:
+def test_a_thousand_dropped_streams_neither_hang_nor_leak(client: MegaNova, server: Server) -> None:
     assert whole(client) == "ab"
     before = settled_fds(0, seconds=0)
 
@@ -254,7 +252,9 @@ def test_64_threads_dropping_closing_and_finishing_streams(
                 counts[kind] += 1
 
     def run_all() -> None:
-        threads = [threading.Thread(target=run_bounded, args=(lambda s=s: worker(s),)) for s in range(64)]
+        threads = [
+            threading.Thread(target=run_bounded, args=(lambda s=s: worker(s),)) for s in range(64)
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -363,5 +363,3 @@ def raw_whole_server() -> Iterator[RawServer]:
     raw.on("/v1/chat/completions", ten)
     yield raw
     raw.stop()
-
-
