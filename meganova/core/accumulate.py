@@ -45,6 +45,14 @@ class _Text:
             self.blocks.append("".join(pieces))
             pieces.clear()
 
+    def settle(self) -> None:
+        """Join the pieces into a block once there are many (for appenders that skip
+        ``add``'s own check)."""
+        pieces = self.pieces
+        if len(pieces) >= _BLOCK:
+            self.blocks.append("".join(pieces))
+            pieces.clear()
+
     def value(self) -> str:
         return "".join(self.blocks + self.pieces) if self.blocks else "".join(self.pieces)
 
@@ -125,6 +133,7 @@ class ChatAccumulator:
     __slots__ = (
         "_choices",
         "_head",
+        "_text0",
         "count",
         "created",
         "id",
@@ -140,12 +149,52 @@ class ChatAccumulator:
         self.system_fingerprint: Optional[str] = None
         self.usage: Optional[TokenUsage] = None
         self.count = 0
-        self._head = True  # some of id, model, created, fingerprint still unknown
+        self._head = True  # some of id, model, created still unknown
+        self._text0: Optional[_Text] = None  # choice 0's text, once it started
         self._choices: dict[int, _ChoiceState] = {}
 
     def add(self, chunk: ChatCompletionChunk) -> None:
-        # A stream calls this once per chunk: the common chunk (one choice, a piece of
-        # text) takes few attribute reads.
+        # A stream calls this once per chunk. The common chunk (one choice, only a piece
+        # of text for choice 0 once its text started, no usage) takes the short way.
+        choices = chunk.choices
+        text = self._text0
+        if text is not None and not self._head and len(choices) == 1 and chunk.usage is None:
+            choice = choices[0]
+            delta = choice.delta
+            content = delta.content
+            if (
+                content is not None
+                and choice.index == 0
+                and choice.finish_reason is None
+                and choice.logprobs is None
+                and delta.role is None
+                and delta.tool_calls is None
+                and delta.reasoning_content is None
+                and delta.reasoning is None
+                and (self.system_fingerprint is not None or not chunk.system_fingerprint)
+            ):
+                self.count += 1
+                pieces = text.pieces
+                pieces.append(content)
+                if len(pieces) >= _BLOCK:
+                    text.blocks.append("".join(pieces))
+                    pieces.clear()
+                return
+        self._add(chunk)
+
+    def plain_text(self) -> Optional[List[str]]:
+        """Where a stream may append the text of a plain chunk itself (one choice,
+        index 0, only ``content`` set, no usage, no new fingerprint: what ``add`` takes
+        the short way), counting it in ``count`` and calling ``settle_text`` now and
+        then; ``None`` while such a chunk must still go through ``add``."""
+        text = self._text0
+        return None if text is None or self._head else text.pieces
+
+    def settle_text(self) -> None:
+        if self._text0 is not None:
+            self._text0.settle()
+
+    def _add(self, chunk: ChatCompletionChunk) -> None:
         self.count += 1
         if self._head:
             self._learn_head(chunk)
@@ -163,6 +212,8 @@ class ChatAccumulator:
                 text = state.content
                 if text is None:
                     text = state.content = _Text()
+                    if index == 0:
+                        self._text0 = text
                 pieces = text.pieces
                 pieces.append(content)
                 if len(pieces) >= _BLOCK:
@@ -195,14 +246,9 @@ class ChatAccumulator:
             self.created = chunk.created
         if chunk.system_fingerprint and self.system_fingerprint is None:
             self.system_fingerprint = chunk.system_fingerprint
-        # Once all four are known no chunk can change them; a stream that never sends
-        # one (no fingerprint, say) keeps looking, as it must.
-        self._head = not (
-            self.id
-            and self.model is not None
-            and self.created is not None
-            and self.system_fingerprint is not None
-        )
+        # Once these are known no chunk can change them (a stream that never sends one
+        # keeps looking, as it must); the fingerprint, often never sent, is checked apart.
+        self._head = not (self.id and self.model is not None and self.created is not None)
 
     def extend(self, chunks: Iterable[ChatCompletionChunk]) -> ChatAccumulator:
         for chunk in chunks:

@@ -200,18 +200,20 @@ class SSEDecoder:
         return events
 
     def _simple_payloads(self, block: bytes) -> Optional[List[bytes]]:
-        """The data of a block made only of one-line ``data: ...`` events, or ``None``
-        (then the general path decodes it; nothing was changed here)."""
-        parts = block.split(b"\n\n")
-        if parts.pop():  # "\n\n\n": an empty line too many for this path
+        """The data of a block (ending in a blank line) made only of one-line
+        ``data: ...`` events, or ``None`` (then the general path decodes it; nothing
+        was changed here). Checked with a few C-level scans, not per event: the block
+        starts with ``data: ``, and splitting at every blank line followed by ``data: ``
+        gives one piece per two line feeds, so no piece holds a line end."""
+        if block[:6] != b"data: ":
+            return None
+        payloads = block[6:-2].split(b"\n\ndata: ")
+        if block.count(b"\n") != 2 * len(payloads):
             return None
         limit = self.max_event_size
-        for part in parts:
-            if part[:6] != b"data: " or b"\n" in part:
-                return None
-            if limit is not None and len(part) - 6 > limit:
-                return None  # the general path raises with the right sizes
-        return [part[6:] for part in parts]
+        if limit is not None and max(map(len, payloads)) > limit:
+            return None  # the general path raises with the right sizes
+        return payloads
 
     def close(self) -> List[ServerSentEvent]:
         """End of stream: whatever is unfinished is discarded (never dispatched, and its

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import contextlib
 from collections import deque
+from operator import attrgetter
 from typing import (
+    TYPE_CHECKING,
     Any,
     Deque,
     Generator,
@@ -28,7 +30,6 @@ from typing import (
     List,
     Optional,
     TypeVar,
-    cast,
 )
 
 from .accumulate import ChatAccumulator
@@ -62,7 +63,7 @@ CONTROL_EVENTS = frozenset({"ping", "keepalive", "keep-alive", "heartbeat"})
 # it ends within these bounds; a server that keeps the stream open or keeps pinging
 # loses the connection instead of holding the caller.
 DRAIN_LIMIT = 64 * 1024
-DRAIN_WAIT = 0.1  # seconds
+DRAIN_WAIT = 0.25  # seconds: a terminator sent apart may wait 40 ms for an ACK (Nagle)
 # Stream errors and ``stream.chunks`` keep this many of the last chunks; everything
 # received is in ``partial_text`` / ``partial``, folded in as it arrived.
 RECENT_CHUNKS = 64
@@ -134,11 +135,6 @@ class _Reading:
                 drain(DRAIN_LIMIT, DRAIN_WAIT)
         self.close_response()
 
-    def raise_failure(self) -> None:
-        """After the end of iteration: a failed stream says so again, never ends quietly."""
-        if self.state == _FAILED and self.failure is not None:
-            raise self.failure
-
     # -- errors -------------------------------------------------------------------
 
     def partial(self) -> dict[str, Any]:
@@ -186,12 +182,15 @@ def _read(reading: _Reading, guideline: bool) -> Generator[Any, None, None]:
     decode, decode_errors = decoder_for(reading.codec, ChatCompletionChunk)
     acc = reading.acc
     add = acc.add
+    text = acc.plain_text()
+    fingerprint = acc.system_fingerprint is not None
     remember = reading.recent.append
     monotonic = reading.clock.monotonic
     limit = reading.read_timeout
     budget = reading.budget
     request_id = reading.request_id
     last = monotonic()
+    fast = 0  # plain chunks appended here, not yet in acc.count
     try:
         try:
             for data in body:
@@ -200,6 +199,8 @@ def _read(reading: _Reading, guideline: bool) -> Generator[Any, None, None]:
                     # Plain message events come as bytes; named ones as events.
                     raw = event if isinstance(event, bytes) else event.raw
                     if raw.startswith(b"[DONE]"):
+                        acc.count += fast
+                        fast = 0
                         reading.state = _DONE
                         reading.finish()  # before the caller sees the last item
                         if guideline:
@@ -219,8 +220,35 @@ def _read(reading: _Reading, guideline: bool) -> Generator[Any, None, None]:
                         raise reading.api_error(raw)
                     if request_id is not None:
                         chunk.request_id = request_id
-                    add(chunk)
                     remember(chunk)
+                    choices = chunk.choices
+                    if text is not None and len(choices) == 1 and chunk.usage is None:
+                        # The plain chunk (ChatAccumulator.add's short way, inlined: one
+                        # of these per token, so every attribute read counts).
+                        choice = choices[0]
+                        delta = choice.delta
+                        content = delta.content
+                        if (
+                            content is not None
+                            and choice.index == 0
+                            and choice.finish_reason is None
+                            and choice.logprobs is None
+                            and delta.role is None
+                            and delta.tool_calls is None
+                            and delta.reasoning_content is None
+                            and delta.reasoning is None
+                            and (fingerprint or not chunk.system_fingerprint)
+                        ):
+                            text.append(content)
+                            fast += 1
+                            if guideline:
+                                yield ChatStreamChunk(content, 0, request_id, False, chunk)
+                            else:
+                                yield chunk
+                            continue
+                    add(chunk)
+                    text = acc.plain_text()
+                    fingerprint = acc.system_fingerprint is not None
                     if not guideline:
                         yield chunk
                         continue
@@ -237,6 +265,10 @@ def _read(reading: _Reading, guideline: bool) -> Generator[Any, None, None]:
                             False,
                             chunk,
                         )
+                if fast:
+                    acc.count += fast
+                    fast = 0
+                    acc.settle_text()
                 if acc.count != before:
                     last = monotonic()
                 elif limit is not None and monotonic() - last > limit:
@@ -288,6 +320,7 @@ def _read(reading: _Reading, guideline: bool) -> Generator[Any, None, None]:
             reading.state = _CLOSED
         raise
     except BaseException as exc:
+        acc.count += fast
         if isinstance(exc, MeganovaError):
             reading.redactor.error(exc)  # a key the server echoed: body, headers, text
         if isinstance(exc, Exception):
@@ -305,24 +338,34 @@ class Stream(Generic[T]):
     the last stopped; leaving a loop early leaves the rest readable (``close()`` or
     a ``with`` block releases it; a dropped stream shuts its socket at once)."""
 
-    _gen: Optional[Generator[T, None, None]] = None
+    _gen: Optional[Generator[Any, None, None]] = None
     _reading: _Reading
 
-    def _start(self) -> Generator[T, None, None]:
+    def _start(self) -> Generator[Any, None, None]:
         raise NotImplementedError
+
+    def _use(self, gen: Generator[Any, None, None]) -> None:
+        self._gen = gen
+        # Shadows the method below: from now on next() goes straight to the generator.
+        self._next = gen.__next__  # type: ignore[method-assign]
+
+    def _next(self) -> Any:
+        """The first ``next()``: the generator is chosen only now, so whichever of a
+        ``ChatStream`` and the stream under it is read first decides what it yields."""
+        self._use(self._start())
+        return self._next()
 
     def __iter__(self: S) -> S:
         return self
 
-    def __next__(self) -> T:
-        gen = self._gen
-        if gen is None:
-            gen = self._gen = self._start()
-        try:
-            return next(gen)
-        except StopIteration:
-            self._reading.raise_failure()
-            raise
+    if TYPE_CHECKING:
+
+        def __next__(self) -> T: ...
+
+    else:
+        # ``next(stream)`` goes straight into the generator: attrgetter and the
+        # generator's __next__ are C, so no Python frame is added per item.
+        __next__ = property(attrgetter("_next"))
 
     def _close_gen(self) -> None:
         gen = self._gen
@@ -379,7 +422,8 @@ class Stream(Generic[T]):
         fragments joined, usage kept). Raises the stream's error if it failed."""
         self._drain_items()
         reading = self._reading
-        reading.raise_failure()
+        if reading.state == _FAILED and reading.failure is not None:
+            raise reading.failure
         if reading.state != _DONE:
             raise reading.with_partial(
                 IncompleteStreamError, "The stream was closed before it finished"
@@ -413,15 +457,15 @@ class ChatCompletionStream(Stream[ChatCompletionChunk]):
             budget,
         )
 
+    def _start(self) -> Generator[ChatCompletionChunk, None, None]:
+        return _read(self._reading, False)
+
     def __repr__(self) -> str:
         reading = self._reading
         return (
             f"ChatCompletionStream(state={reading.state}, chunks={reading.acc.count}, "
             f"request_id={reading.request_id!r})"
         )
-
-    def _start(self) -> Generator[ChatCompletionChunk, None, None]:
-        return cast(Generator[ChatCompletionChunk, None, None], _read(self._reading, False))
 
 
 class ChatStream(Stream[ChatStreamChunk]):
@@ -433,18 +477,18 @@ class ChatStream(Stream[ChatStreamChunk]):
         self.completion_stream = inner
         self._reading = inner._reading
 
-    def __repr__(self) -> str:
-        return f"ChatStream({self.completion_stream!r})"
-
     def _start(self) -> Generator[ChatStreamChunk, None, None]:
         inner = self.completion_stream
         if inner._gen is None:
             # One generator reads for both: the inner stream's own methods (text,
             # get_final_response) continue this one, so no event is read twice or lost.
-            gen = cast(Generator[ChatStreamChunk, None, None], _read(self._reading, True))
-            inner._gen = cast(Generator[ChatCompletionChunk, None, None], gen)
+            gen = _read(self._reading, True)
+            inner._use(gen)
             return gen
-        return _items(inner, self._reading)
+        return _items(inner, self._reading)  # the inner stream was read first
+
+    def __repr__(self) -> str:
+        return f"ChatStream({self.completion_stream!r})"
 
     def close(self) -> None:
         """As ``ChatCompletionStream.close``: also safe from another thread, where the
