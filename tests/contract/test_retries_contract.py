@@ -16,6 +16,7 @@ from meganova.errors import (
 )
 from tests.clock import VirtualClock
 from tests.contract.conftest import Server
+from tests.contract.rawserver import RawServer
 from tests.contract.test_transport_contract import refused_url
 
 Factory = Callable[..., MegaNova]
@@ -180,3 +181,27 @@ def test_an_invalid_url_is_not_retried(
     assert info.value.retryable is False and info.value.request_sent is False
     assert clock.sleeps == [] and info.value.attempts == 1
     assert "sk-test" not in str(info.value)
+
+
+@pytest.mark.parametrize("value", ["a\r\nX-Injected: 1", "caf\u00e9\u2603"])
+def test_a_header_value_the_library_refuses_is_not_retried(
+    socket_transport: str, raw: RawServer, clock: VirtualClock, value: str
+) -> None:
+    """Options built directly skip the argument checks; the transport's library then
+    refuses the value before sending: never retried, nothing reaches the server."""
+    from meganova.core.engine import RequestOptions
+
+    raw.reset_counts()
+    client = MegaNova(
+        api_key="sk-test",
+        base_url=raw.url("/v1"),
+        transport=socket_transport,
+        max_retries=2,
+        clock=clock,
+    )
+    options = RequestOptions(extra_headers={"X-Custom": value})
+    with pytest.raises(APIConnectionError) as info:
+        client.engine.request("GET", "/r", cast_to=dict, options=options)
+    client.close()
+    assert info.value.retryable is False and clock.sleeps == []
+    assert raw.requests == []

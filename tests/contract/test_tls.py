@@ -118,6 +118,20 @@ def test_its_ca_bundle_makes_it_work_for_chat_and_streams(
     assert seen == [f"Bearer {KEY}"] * 4
 
 
+def test_a_deadline_reads_tls_replies_too(
+    tls_server: Tuple[HTTPServer, List[str], str], real_transport: str
+) -> None:
+    """With a deadline, every read goes through the budget's reader: on TLS sockets too."""
+    server, seen, bundle = tls_server
+    seen.clear()
+    with MegaNova(
+        api_key=KEY, base_url=base(server), transport=real_transport, verify=bundle, deadline=30
+    ) as client:
+        chat_both_ways(client)
+        chat_both_ways(client)
+    assert len(seen) == 4
+
+
 def test_the_hostname_is_checked(ca: Any, real_transport: str) -> None:
     """A certificate from a trusted CA but for another name is refused."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
