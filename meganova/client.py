@@ -35,6 +35,7 @@ from .core.errors import (
 from .core.http import Timeout, TimeoutLike
 from .core.legacy import legacy_call
 from .core.ports import Codec, RetryPolicy, Transport
+from .core.proxy import PROXY_FROM_ENVIRONMENT, ProxyFromEnvironment, check_proxy
 from .core.redact import Sensitive
 
 if TYPE_CHECKING:
@@ -114,7 +115,12 @@ def _warn_if_plain_http(base_url: str) -> None:
         )
 
 
-def make_transport(spec: TransportSpec, *, verify: bool | str = True) -> Transport:
+def make_transport(
+    spec: TransportSpec,
+    *,
+    verify: bool | str = True,
+    proxy: str | ProxyFromEnvironment | None = PROXY_FROM_ENVIRONMENT,
+) -> Transport:
     """``None`` picks urllib3 when it is installed, else the standard library."""
     if spec is not None and not isinstance(spec, str):
         if not callable(getattr(spec, "send", None)):
@@ -122,6 +128,12 @@ def make_transport(spec: TransportSpec, *, verify: bool | str = True) -> Transpo
                 "transport must have a send(request) method, or be 'urllib3', 'stdlib' "
                 "or 'requests'",
                 argument="transport",
+            )
+        if proxy is not PROXY_FROM_ENVIRONMENT:
+            raise InvalidArgumentError(
+                "proxy applies to the built-in transports ('urllib3', 'stdlib', 'requests'); "
+                "configure a transport of your own yourself",
+                argument="proxy",
             )
         return spec
     name = spec
@@ -134,11 +146,11 @@ def make_transport(spec: TransportSpec, *, verify: bool | str = True) -> Transpo
     if name == "urllib3":
         from .adapters.urllib3_transport import Urllib3Transport
 
-        return Urllib3Transport(verify=verify)
+        return Urllib3Transport(verify=verify, proxy=proxy)
     if name == "stdlib":
         from .adapters.stdlib_transport import UrllibTransport
 
-        return UrllibTransport(verify=verify)
+        return UrllibTransport(verify=verify, proxy=proxy)
     if name == "requests":
         try:
             from .adapters.requests_transport import RequestsTransport
@@ -146,7 +158,7 @@ def make_transport(spec: TransportSpec, *, verify: bool | str = True) -> Transpo
             raise ConfigurationError(
                 "transport='requests' needs the requests package: pip install 'meganova[requests]'"
             ) from exc
-        return RequestsTransport(verify=verify)
+        return RequestsTransport(verify=verify, proxy=proxy)
     raise InvalidArgumentError(
         f"transport must be one of {TRANSPORT_NAMES} or a Transport, got {name!r}",
         argument="transport",
@@ -224,6 +236,7 @@ class MegaNova:
         default_model: str | None = None,
         deadline: float | None = None,
         verify: bool | str = True,
+        proxy: str | ProxyFromEnvironment | None = PROXY_FROM_ENVIRONMENT,
         clock: Clock | None = None,
         max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
@@ -254,15 +267,17 @@ class MegaNova:
             raise InvalidArgumentTypeError(
                 "verify must be True, False or a CA bundle path", argument="verify"
             )
+        check_proxy(proxy)
         _warn_if_plain_http(config.base_url)
         self._verify = verify
+        self._proxy = proxy
         self._transport_spec = (
             transport if isinstance(transport, str) or transport is None else None
         )
         clock = clock or SystemClock()
         self._setup(
             config,
-            make_transport(transport, verify=verify),
+            make_transport(transport, verify=verify, proxy=proxy),
             codec or _default_codec(),
             retry_policy or _default_retry_policy(clock),
             clock,
@@ -317,12 +332,14 @@ class MegaNova:
         default_model: str | _NotGiven | None = NOT_GIVEN,
         deadline: float | _NotGiven | None = NOT_GIVEN,
         max_response_bytes: int | _NotGiven | None = NOT_GIVEN,
+        proxy: str | _NotGiven | None = NOT_GIVEN,
     ) -> MegaNova:
         """A client with the given options changed that shares this one's connection
         pool. ``None`` means what it means in ``MegaNova(...)``: ``timeout=None``,
         ``deadline=None`` and ``max_response_bytes=None`` remove the limit,
         ``default_model=None`` the default; a header given as ``None`` in
-        ``default_headers`` is removed."""
+        ``default_headers`` is removed. A new ``proxy`` needs connections of its own:
+        that client gets a new transport of the same kind (close it when done)."""
         config = self.config
         changes: dict[str, Any] = {}
         if not isinstance(timeout, _NotGiven):
@@ -342,13 +359,27 @@ class MegaNova:
             changes["default_model"] = check_default_model(default_model)
         if not isinstance(default_headers, _NotGiven):
             changes["default_headers"] = _merge_headers(config.default_headers, default_headers)
+        engine = self._engine
+        transport = engine.transport
+        clone_proxy = self._proxy
+        if not isinstance(proxy, _NotGiven):
+            check_proxy(proxy)
+            kind = _builtin_kind(transport)
+            if kind is None:
+                raise InvalidArgumentError(
+                    "proxy applies to the built-in transports ('urllib3', 'stdlib', "
+                    "'requests'); this client uses a transport of your own",
+                    argument="proxy",
+                )
+            clone_proxy = proxy
+            transport = make_transport(kind, verify=self._verify, proxy=proxy)
         clone = object.__new__(MegaNova)
         clone._verify = self._verify
+        clone._proxy = clone_proxy
         clone._transport_spec = self._transport_spec
-        engine = self._engine
         clone._setup(
             config.with_changes(**changes),
-            engine.transport,
+            transport,
             engine.codec,
             engine.retry_policy,
             engine.clock,
@@ -443,13 +474,18 @@ class MegaNova:
         }
         for name, part in parts.items():
             _check_picklable(name, part)
-        return {"config": engine.config, "verify": self._verify, **parts}
+        return {"config": engine.config, "verify": self._verify, "proxy": self._proxy, **parts}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         spec = state["transport"]
         self._verify = state["verify"]
+        self._proxy = state.get("proxy", PROXY_FROM_ENVIRONMENT)
         self._transport_spec = spec if isinstance(spec, str) else None
-        transport = make_transport(spec, verify=self._verify) if isinstance(spec, str) else spec
+        transport = (
+            make_transport(spec, verify=self._verify, proxy=self._proxy)
+            if isinstance(spec, str)
+            else spec
+        )
         self._setup(
             state["config"],
             transport,
@@ -457,6 +493,20 @@ class MegaNova:
             state["retry_policy"],
             state["clock"],
         )
+
+
+_BUILTIN_KINDS = {
+    "Urllib3Transport": "urllib3",
+    "UrllibTransport": "stdlib",
+    "RequestsTransport": "requests",
+}
+
+
+def _builtin_kind(transport: object) -> str | None:
+    """The name of a built-in transport's kind (``None``: a transport of the user's)."""
+    if not type(transport).__module__.startswith("meganova.adapters."):
+        return None
+    return _BUILTIN_KINDS.get(type(transport).__name__)
 
 
 _PICKLABLE_MODULES = frozenset(

@@ -22,9 +22,18 @@ from typing import Any
 import requests
 import requests.adapters
 import requests.exceptions
+import requests.utils
 
-from ..core.errors import APIConnectionError, APITimeoutError
+from ..core.errors import APIConnectionError, APITimeoutError, InvalidArgumentError
 from ..core.http import Request
+from ..core.proxy import (
+    PROXY_FROM_ENVIRONMENT,
+    Proxy,
+    ProxyFromEnvironment,
+    check_proxy,
+    describe_proxy,
+    parse_proxy,
+)
 from . import _urllib3_fast
 from ._http_common import (
     PidGuard,
@@ -32,7 +41,10 @@ from ._http_common import (
     finish_message,
     forget_locals,
     origin,
+    proxy_failure,
+    proxy_refused,
     rebuild,
+    scrub_proxy,
     unsendable,
 )
 from ._reply import release_budget, use_budget
@@ -51,9 +63,14 @@ _UNSENDABLE = (
 )
 
 
-def translate_requests(exc: BaseException, request: Request) -> APIConnectionError:
+def translate_requests(
+    exc: BaseException, request: Request, proxy: Proxy | None = None
+) -> APIConnectionError:
     """Map a requests failure while sending to core's error. requests wraps urllib3's
-    exception as its first argument: that one says best what happened."""
+    exception as its first argument: that one says best what happened. ``proxy``: the
+    proxy requests chose for the URL, if any."""
+    if proxy is not None and isinstance(exc, requests.exceptions.ProxyError):
+        return proxy_failure(exc, request, proxy)
     if isinstance(exc, _UNSENDABLE) or (
         isinstance(exc, ValueError) and not isinstance(exc, requests.exceptions.RequestException)
     ):
@@ -119,7 +136,8 @@ class RequestsTransport:
     it is used as given and not closed by us), else one of ours with one pooled adapter
     per scheme. ``verify``: ``True`` (``REQUESTS_CA_BUNDLE`` or requests' CAs),
     ``False`` or a CA bundle path. ``max_connections``: connections kept per host by
-    our own session.
+    our own session. ``proxy``: by default requests' own reading of the environment
+    (``HTTPS_PROXY``, ``NO_PROXY``, ...); a URL for every request; ``None`` for none.
     """
 
     def __init__(
@@ -128,8 +146,25 @@ class RequestsTransport:
         session: Any = None,
         verify: bool | str = True,
         max_connections: int = 10,
+        proxy: str | ProxyFromEnvironment | None = PROXY_FROM_ENVIRONMENT,
     ) -> None:
         check_options(verify, max_connections)
+        check_proxy(proxy)
+        if session is not None and proxy is not PROXY_FROM_ENVIRONMENT:
+            raise InvalidArgumentError(
+                "pass a proxy or a session of your own (set its proxies), not both",
+                argument="proxy",
+            )
+        self._proxy = proxy
+        # What requests is told per request: set keys win over the environment's, and
+        # keys set to None keep it from using the environment's.
+        self._proxies: dict[str, str | None] = (
+            {}
+            if proxy is PROXY_FROM_ENVIRONMENT
+            else {"http": proxy, "https": proxy, "all": None}
+            if isinstance(proxy, str)
+            else {"http": None, "https": None, "all": None}
+        )
         self._verify = verify
         self._max_connections = max_connections
         self._owned = session is None
@@ -169,6 +204,7 @@ class RequestsTransport:
     def send(self, request: Request) -> RequestsResponse:
         session = self._current()
         token = use_budget(request.budget)
+        settings: Any = None
         try:
             # Accept-Encoding None drops the session's "gzip, deflate": http.client then
             # asks for identity, as on the other transports.
@@ -180,7 +216,8 @@ class RequestsTransport:
             )
             # A session of the user's keeps its own verify unless ours says otherwise.
             verify = None if (self._verify is True and not self._owned) else self._verify
-            settings = session.merge_environment_settings(request.url, {}, True, verify, None)
+            proxies: Any = dict(self._proxies)  # requests' stubs do not admit None values
+            settings = session.merge_environment_settings(request.url, proxies, True, verify, None)
             response = session.send(
                 prepared,
                 timeout=(request.timeout.connect, request.timeout.read),
@@ -189,12 +226,19 @@ class RequestsTransport:
             )
         except (requests.exceptions.RequestException, ValueError) as exc:
             forget_locals(exc)  # requests', urllib3's and http.client's frames hold headers
-            raise translate_requests(exc, request) from exc
+            proxy = _chosen_proxy(request.url, settings)
+            raise scrub_proxy(translate_requests(exc, request, proxy), proxy) from exc
         except Exception as exc:
             forget_locals(exc)
-            raise translate(exc, request, reading=False) from exc
+            proxy = _chosen_proxy(request.url, settings)
+            raise scrub_proxy(translate(exc, request, reading=False, proxy=proxy), proxy) from exc
         finally:
             release_budget(token)
+        if response.status_code == 407 and not request.url.startswith("https:"):
+            proxy = _chosen_proxy(request.url, settings)
+            if proxy is not None:  # a forwarding proxy's own refusal, not the API's reply
+                RequestsResponse(response, request, self._fast).close()
+                raise proxy_refused(request, proxy)
         return RequestsResponse(response, request, self._fast)
 
     def close(self) -> None:
@@ -208,7 +252,23 @@ class RequestsTransport:
         options: dict[str, Any] = {"verify": self._verify, "max_connections": self._max_connections}
         if not self._owned:
             options["session"] = self._session
+        elif self._proxy is not PROXY_FROM_ENVIRONMENT:
+            options["proxy"] = self._proxy
         return (rebuild, (type(self), options))
 
     def __repr__(self) -> str:
-        return f"RequestsTransport(max_connections={self._max_connections})"
+        proxy = describe_proxy(self._proxy)
+        return f"RequestsTransport(max_connections={self._max_connections}{proxy})"
+
+
+def _chosen_proxy(url: str, settings: Any) -> Proxy | None:
+    """The proxy requests picked for ``url`` (for messages; ``None``: none, or one we
+    cannot describe, such as socks)."""
+    proxies = settings.get("proxies") if isinstance(settings, dict) else None
+    chosen = requests.utils.select_proxy(url, proxies) if proxies else None
+    if not isinstance(chosen, str):
+        return None
+    try:
+        return parse_proxy(chosen)
+    except Exception:
+        return None

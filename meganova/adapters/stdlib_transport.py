@@ -14,12 +14,21 @@ import select
 import socket
 import ssl
 import threading
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import urlsplit
 
 from ..core.errors import APIConnectionError
 from ..core.http import Headers, Request
-from . import _httpclient_fast
+from ..core.proxy import (
+    PROXY_FROM_ENVIRONMENT,
+    Proxy,
+    ProxyFromEnvironment,
+    check_proxy,
+    describe_proxy,
+    invalid_proxy,
+    routes,
+)
+from . import _httpclient_fast, _proxy_env
 from ._http_common import (
     READ_SIZE,
     DechunkedBody,
@@ -27,6 +36,8 @@ from ._http_common import (
     SocketResponse,
     check_options,
     forget_locals,
+    proxy_failure,
+    proxy_refused,
     rebuild,
     translate_socket_error,
 )
@@ -34,7 +45,8 @@ from ._reply import Reply, release_budget, use_budget
 
 __all__ = ["StdlibResponse", "UrllibTransport"]
 
-PoolKey = Tuple[str, str, int]
+# (scheme, host, port, proxy) of the target; the connection goes to the proxy, if any.
+PoolKey = Tuple[str, str, int, Optional[Proxy]]
 
 
 def _idle_and_open(conn: http.client.HTTPConnection) -> bool:
@@ -136,10 +148,32 @@ class StdlibResponse(SocketResponse):
 class UrllibTransport:
     """Standard-library transport. ``verify``: ``True`` (system CAs), ``False`` (no TLS
     verification) or a CA bundle path. ``max_connections``: idle connections kept
-    alive per (scheme, host, port)."""
+    alive per (scheme, host, port). ``proxy``: by default the environment's
+    (``HTTPS_PROXY``, ``HTTP_PROXY``, ``ALL_PROXY``, ``NO_PROXY``); an ``http://`` URL
+    such as ``http://user:password@host:3128`` for every request; ``None`` for none.
+    HTTPS goes through the proxy with ``CONNECT`` (http.client's ``set_tunnel``)."""
 
-    def __init__(self, *, verify: bool | str = True, max_connections: int = 10) -> None:
+    def __init__(
+        self,
+        *,
+        verify: bool | str = True,
+        max_connections: int = 10,
+        proxy: str | ProxyFromEnvironment | None = PROXY_FROM_ENVIRONMENT,
+    ) -> None:
         check_options(verify, max_connections)
+        check_proxy(proxy)
+        self._proxy = proxy
+        self._proxies = routes(proxy, _proxy_env.environment)
+        for scheme, found in (self._proxies.proxies if self._proxies else {}).items():
+            if found.scheme != "http":
+                source = (
+                    "proxy" if proxy is not PROXY_FROM_ENVIRONMENT else f"{scheme.upper()}_PROXY"
+                )
+                raise invalid_proxy(
+                    f"the stdlib transport reaches proxies over http:// only, not {found!r} "
+                    "(the urllib3 transport speaks TLS to a proxy)",
+                    source,
+                )
         self._verify = verify
         self._max_connections = max_connections
         self._fast = _httpclient_fast.enabled()
@@ -147,7 +181,7 @@ class UrllibTransport:
         self._idle: Dict[PoolKey, List[http.client.HTTPConnection]] = {}
         self._guard = PidGuard()
         self._ssl_context: ssl.SSLContext | None = None
-        self._routes: Dict[str, Tuple[PoolKey, str]] = {}
+        self._routes: Dict[str, Tuple[PoolKey, str]] = {}  # url -> (pool key, target)
 
     @property
     def fast_path(self) -> bool:
@@ -194,7 +228,11 @@ class UrllibTransport:
         conn.close()
 
     def _connect(self, key: PoolKey, request: Request) -> http.client.HTTPConnection:
-        scheme, host, port = key
+        scheme, host, port, proxy = key
+        tunnel = proxy is not None and scheme == "https"
+        if proxy is not None:
+            # To the proxy: for https a tunnel (CONNECT) to the target, TLS through it.
+            host, port = proxy.host, proxy.port
         connect_timeout = request.timeout.connect
         conn: http.client.HTTPConnection
         try:
@@ -211,10 +249,15 @@ class UrllibTransport:
                 conn = plain(host, port, timeout=connect_timeout)
         except Exception as exc:
             raise translate_socket_error(exc, request, "connect") from exc
+        if tunnel and proxy is not None:
+            auth = proxy.authorization()
+            conn.set_tunnel(key[1], key[2], headers={"Proxy-Authorization": auth} if auth else None)
         try:
             conn.connect()
         except Exception as exc:
             conn.close()
+            if proxy is not None and not isinstance(exc, ssl.SSLError):
+                raise proxy_failure(exc, request, proxy) from exc
             raise translate_socket_error(exc, request, "connect") from exc
         return conn
 
@@ -234,7 +277,11 @@ class UrllibTransport:
         except ValueError as exc:
             raise translate_socket_error(exc, request, "connect") from exc
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        route = ((scheme, host, port), target)
+        proxies = self._proxies
+        proxy = proxies.for_target(scheme, host, port) if proxies is not None else None
+        if proxy is not None and scheme == "http":
+            target = f"http://{parts.netloc}{target}"  # a forwarding proxy takes the whole URL
+        route = ((scheme, host, port, proxy), target)
         if len(self._routes) >= 256:
             self._routes.clear()  # a bound, not an LRU: query strings can make URLs unique
         self._routes[url] = route
@@ -243,6 +290,12 @@ class UrllibTransport:
     def send(self, request: Request) -> StdlibResponse:
         key, target = self._route(request)
         headers = request.headers
+        proxy = key[3]
+        forwarded = proxy is not None and key[0] == "http"
+        if forwarded and proxy is not None:
+            auth = proxy.authorization()
+            if auth:
+                headers = {**headers, "Proxy-Authorization": auth}
         # A pooled connection is used only when the probe found it idle and open, so a
         # stale one is replaced before anything was sent on it. Once the request may
         # have been sent, a failure is never resent here: it is an attempt, which core
@@ -270,7 +323,12 @@ class UrllibTransport:
             raise translate_socket_error(exc, request, "send") from exc
         finally:
             release_budget(token)
-        return StdlibResponse(raw, conn, self, key, request)
+        response = StdlibResponse(raw, conn, self, key, request)
+        if forwarded and proxy is not None and raw.status == 407:
+            # The forwarding proxy's own refusal, not the API's reply.
+            response.close()
+            raise proxy_refused(request, proxy)
+        return response
 
     def close(self) -> None:
         with self._lock:
@@ -281,8 +339,15 @@ class UrllibTransport:
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Pickles as a fresh transport with the same options: sockets never travel.
-        options = {"verify": self._verify, "max_connections": self._max_connections}
+        options: Dict[str, object] = {
+            "verify": self._verify,
+            "max_connections": self._max_connections,
+        }
+        if self._proxy is not PROXY_FROM_ENVIRONMENT:
+            options["proxy"] = self._proxy
         return (rebuild, (type(self), options))
 
     def __repr__(self) -> str:
-        return f"UrllibTransport(max_connections={self._max_connections})"
+        return (
+            f"UrllibTransport(max_connections={self._max_connections}{describe_proxy(self._proxy)})"
+        )

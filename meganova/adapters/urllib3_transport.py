@@ -17,6 +17,7 @@ import os
 import socket
 import threading
 from typing import Any, Iterator
+from urllib.parse import urlsplit
 
 import urllib3
 from urllib3.connection import HTTPConnection, HTTPSConnection
@@ -28,13 +29,22 @@ from urllib3.exceptions import (
     MaxRetryError,
     NewConnectionError,
     ProtocolError,
+    ProxyError,
     ReadTimeoutError,
     SSLError,
 )
 
-from ..core.errors import APIConnectionError, APITimeoutError
+from ..core.errors import APIConnectionError, APITimeoutError, InvalidArgumentError
 from ..core.http import Headers, Request
-from . import _urllib3_fast
+from ..core.proxy import (
+    PROXY_FROM_ENVIRONMENT,
+    Proxy,
+    ProxyFromEnvironment,
+    check_proxy,
+    describe_proxy,
+    routes,
+)
+from . import _proxy_env, _urllib3_fast
 from ._http_common import (
     READ_SIZE,
     DechunkedBody,
@@ -45,7 +55,10 @@ from ._http_common import (
     forget_locals,
     invalid_input,
     origin,
+    proxy_failure,
+    proxy_refused,
     rebuild,
+    scrub_proxy,
     translate_socket_error,
     unsendable,
 )
@@ -54,11 +67,16 @@ from ._reply import Reply, release_budget, use_budget
 __all__ = ["Urllib3Response", "Urllib3Transport"]
 
 
-def translate(exc: BaseException, request: Request, *, reading: bool) -> APIConnectionError:
+def translate(
+    exc: BaseException, request: Request, *, reading: bool, proxy: Proxy | None = None
+) -> APIConnectionError:
     """Map one urllib3/socket/ssl failure to core's error. ``reading``: the failure
-    happened while reading a body, so the request was certainly sent."""
+    happened while reading a body, so the request was certainly sent. ``proxy``: the
+    proxy the request went through."""
     if isinstance(exc, MaxRetryError) and isinstance(exc.reason, BaseException):
         exc = exc.reason
+    if proxy is not None and isinstance(exc, ProxyError):
+        return proxy_failure(exc, request, proxy)
     where = origin(request.url)
     error: APIConnectionError
     if not reading and isinstance(exc, ProtocolError) and len(exc.args) > 1:
@@ -190,8 +208,11 @@ class Urllib3Transport:
     """Sends requests through one pooled, thread-safe ``urllib3.PoolManager``.
 
     ``verify``: ``True`` (system CAs), ``False`` (no TLS verification) or a CA bundle
-    path. ``max_connections``: connections kept alive per host. A ``pool_manager`` of
-    your own (for proxies, custom TLS) is used as given.
+    path. ``max_connections``: connections kept alive per host. ``proxy``: by default
+    the environment's (``HTTPS_PROXY``, ``HTTP_PROXY``, ``ALL_PROXY``, ``NO_PROXY``); a
+    URL such as ``http://user:password@host:3128`` for every request; ``None`` for
+    none. HTTPS goes through the proxy with ``CONNECT`` (urllib3's ``ProxyManager``). A
+    ``pool_manager`` of your own (custom TLS, ...) is used as given, without proxies.
     """
 
     def __init__(
@@ -200,14 +221,23 @@ class Urllib3Transport:
         verify: bool | str = True,
         max_connections: int = 10,
         pool_manager: Any = None,
+        proxy: str | ProxyFromEnvironment | None = PROXY_FROM_ENVIRONMENT,
     ) -> None:
         check_options(verify, max_connections)
+        check_proxy(proxy)
+        if pool_manager is not None and proxy is not PROXY_FROM_ENVIRONMENT:
+            raise InvalidArgumentError(
+                "pass a proxy or a pool_manager of your own, not both", argument="proxy"
+            )
         self._verify = verify
         self._max_connections = max_connections
         self._owned = pool_manager is None
         self._fast = _urllib3_fast.enabled()
         self._lock = threading.Lock()
         self._guard = PidGuard()
+        self._proxy = proxy
+        self._routes = routes(proxy, _proxy_env.environment) if self._owned else None
+        self._proxied: dict[Proxy, Any] = {}  # one ProxyManager per proxy in use
         self._pool: Any = pool_manager if pool_manager is not None else self._new_pool()
 
     @property
@@ -216,7 +246,7 @@ class Urllib3Transport:
         (off on an untested release, or with ``MEGANOVA_NO_FAST_PATH=1``)."""
         return self._fast
 
-    def _new_pool(self) -> Any:
+    def _new_pool(self, proxy: Proxy | None = None) -> Any:
         options: dict[str, Any] = {"maxsize": self._max_connections, "retries": False}
         if self._verify is False:
             options["cert_reqs"] = "CERT_NONE"
@@ -224,31 +254,57 @@ class Urllib3Transport:
             options["cert_reqs"] = "CERT_REQUIRED"
             if isinstance(self._verify, str):
                 options["ca_certs"] = self._verify
-        manager = urllib3.PoolManager(**options)
+        manager: Any
+        if proxy is None:
+            manager = urllib3.PoolManager(**options)
+        else:
+            # The URL without credentials: urllib3 may show it in its messages.
+            auth = proxy.authorization()
+            headers = {"Proxy-Authorization": auth} if auth else None
+            manager = urllib3.ProxyManager(proxy.url, proxy_headers=headers, **options)
         if self._fast:
             _urllib3_fast.install_one_send(manager)
         else:
             manager.pool_classes_by_scheme = dict(POOL_CLASSES)
         return manager
 
-    def _manager(self) -> Any:
+    def _manager(self, proxy: Proxy | None = None) -> Any:
         if self._guard.pid != os.getpid():
             with self._lock:
                 if self._guard.forked():
                     # A forked child must not share its parent's sockets.
+                    self._proxied = {}
                     if self._owned:
                         self._pool = self._new_pool()
                     else:
                         self._pool.clear()
-        return self._pool
+        if proxy is None:
+            return self._pool
+        manager = self._proxied.get(proxy)
+        if manager is None:
+            with self._lock:
+                manager = self._proxied.get(proxy)
+                if manager is None:
+                    manager = self._proxied[proxy] = self._new_pool(proxy)
+        return manager
+
+    def _proxy_for(self, url: str) -> Proxy | None:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        try:
+            port = parts.port or (443 if scheme == "https" else 80)
+        except ValueError:
+            return None  # urllib3 refuses the URL itself
+        return self._routes.for_target(scheme, parts.hostname or "", port) if self._routes else None
 
     def send(self, request: Request) -> Urllib3Response:
         timeout = urllib3.Timeout(connect=request.timeout.connect, read=request.timeout.read)
         # urllib3 never resends here (retries=False; a pooled connection it finds dropped
         # is replaced before anything is sent on it): a failure is one attempt for core.
         token = use_budget(request.budget)
+        proxy = self._proxy_for(request.url) if self._routes is not None else None
         try:
-            raw = self._manager().urlopen(
+            raw = self._manager(proxy).urlopen(
                 request.method,
                 request.url,
                 body=request.body,
@@ -262,14 +318,21 @@ class Urllib3Transport:
             )
         except Exception as exc:
             forget_locals(exc)  # urllib3's and http.client's frames hold the headers
-            raise translate(exc, request, reading=False) from exc
+            raise scrub_proxy(translate(exc, request, reading=False, proxy=proxy), proxy) from exc
         finally:
             release_budget(token)
+        if proxy is not None and raw.status == 407 and not request.url.startswith("https:"):
+            # A forwarding proxy's own refusal, not the API's reply.
+            response = Urllib3Response(raw, request, self._fast)
+            response.close()
+            raise proxy_refused(request, proxy)
         return Urllib3Response(raw, request, self._fast)
 
     def close(self) -> None:
         with self._lock:
             self._pool.clear()
+            for manager in self._proxied.values():
+                manager.clear()
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Pickles as a fresh transport with the same options: sockets never travel. A
@@ -277,7 +340,14 @@ class Urllib3Transport:
         options: dict[str, Any] = {"verify": self._verify, "max_connections": self._max_connections}
         if not self._owned:
             options["pool_manager"] = self._pool
+        elif self._proxy is not PROXY_FROM_ENVIRONMENT:
+            options["proxy"] = self._proxy
         return (rebuild, (type(self), options))
 
     def __repr__(self) -> str:
-        return f"Urllib3Transport(max_connections={self._max_connections})"
+        shown = (
+            ""
+            if self._proxy is PROXY_FROM_ENVIRONMENT
+            else f", proxy={describe_proxy(self._proxy)}"
+        )
+        return f"Urllib3Transport(max_connections={self._max_connections}{shown})"
