@@ -8,7 +8,6 @@ the proxy for a target URL, and keeping credentials out of every repr and messag
 
 from __future__ import annotations
 
-import base64
 from typing import Any, Callable, Dict, List, Mapping
 from urllib.parse import quote, unquote, urlsplit
 
@@ -70,6 +69,8 @@ class Proxy:
         """The ``Proxy-Authorization`` value (Basic) its credentials make, if any."""
         if not self.has_credentials:
             return None
+        import base64  # only with credentials: keeps it out of every client's start
+
         pair = f"{self._username}:{self._password}".encode("latin-1")
         return "Basic " + base64.b64encode(pair).decode("ascii")
 
