@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import tempfile
 import zipfile
 from email.parser import Parser
 from pathlib import Path
@@ -52,7 +53,8 @@ def run(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None =
         capture_output=True,
         text=True,
         timeout=600,
-        cwd=cwd,
+        # not the checkout: a `python -c` there would import ./meganova, not the install
+        cwd=cwd or tempfile.gettempdir(),
         env=env,
     )
     assert result.returncode == 0, f"{args}\n{result.stdout}\n{result.stderr}"
@@ -134,18 +136,27 @@ def upgraded(dists: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -
     local = ["-m", "pip", "install", "--quiet", "--no-index", "--find-links", str(house)]
     run(python, *local, "meganova==0.4.0")
     assert "Version: 0.4.0" in run(python, "-m", "pip", "show", "meganova")
+    files = run(python, "-c", "import importlib.metadata as m; print(*m.files('meganova'))")
+    old_files.update(f for f in files.split() if f.startswith("meganova/"))
     run(python, *local, "-U", "meganova")
     yield python
 
 
-def test_the_wheel_upgrades_over_0_4_0(upgraded: Path) -> None:
+# the package files 0.4.0 installed (filled by the ``upgraded`` fixture)
+old_files: set[str] = set()
+
+
+def test_the_wheel_upgrades_over_0_4_0(upgraded: Path, dists: dict[str, Path]) -> None:
     assert "Version: 0.5.0" in run(upgraded, "-m", "pip", "show", "meganova")
     site = Path(
         run(upgraded, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])").strip()
     )
-    # files only 0.4.0 had are gone with it
-    assert not (site / "meganova" / "agents" / "sandbox" / "docker_provider.py").exists()
-    assert not (site / "meganova" / "resources").exists()
+    # the files only 0.4.0 had are gone with it
+    with zipfile.ZipFile(dists["wheel"]) as archive:
+        ours = set(archive.namelist())
+    only_old = {f for f in old_files - ours if "__pycache__" not in f}  # ours compile too
+    assert "meganova/agents/sandbox/docker_provider.py" in only_old  # the list is real
+    assert [f for f in sorted(only_old) if (site / f).exists()] == []
     assert not list(site.glob("meganova-0.4.0*"))
     out = run(
         upgraded,
