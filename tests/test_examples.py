@@ -1,0 +1,172 @@
+"""examples/ cannot drift from the code: every script runs, offline, as a user runs it.
+
+Each script runs in a fresh interpreter (``python examples/NAME.py``) in a temporary
+directory holding a small ``hello.mp3``, with ``MEGANOVA_API_KEY`` set and
+``MEGANOVA_BASE_URL`` pointing at a local HTTP server answered by a fresh
+``FakeMeganova`` (the helper tests/test_readme.py uses), scripted where the example
+shows a branch the default answers never take. ``offline_testing.py`` runs under pytest.
+The same scripts pass the user-code type check (tests/test_user_code_types.py).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Callable, Dict, Iterator, List, Sequence
+
+import pytest
+
+from meganova.testing import EndEarly, Error, FakeMeganova, Text, ToolCall
+from tests.helpers import ROOT, serve_fake
+
+EXAMPLES = Path(ROOT) / "examples"
+SCRIPTS = sorted(p.name for p in EXAMPLES.glob("*.py"))
+
+
+def run_against(fake: FakeMeganova, workdir: Path, command: Sequence[str]) -> str:
+    """Run ``command`` with the environment pointing at a local server answered by
+    ``fake``; returns its standard output (it must exit 0)."""
+    from pytest_httpserver import HTTPServer
+
+    server = HTTPServer(host="127.0.0.1", port=0)
+    server.expect_request(re.compile(".*")).respond_with_handler(serve_fake(fake))
+    server.start()
+    try:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MEGANOVA_")}
+        env.update(
+            MEGANOVA_API_KEY="sk-examples",
+            MEGANOVA_BASE_URL=server.url_for("/v1"),
+            PYTHONPATH=ROOT + os.pathsep + env.get("PYTHONPATH", ""),
+        )
+        result = subprocess.run(
+            list(command), cwd=workdir, env=env, capture_output=True, text=True, timeout=120
+        )
+    finally:
+        server.stop()
+    assert result.returncode == 0, f"{command} failed:\n{result.stdout}\n{result.stderr}"
+    assert "sk-examples" not in result.stdout + result.stderr
+    return result.stdout
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    (tmp_path / "hello.mp3").write_bytes(b"ID3\x03\x00\x00\x00\x00\x00\x00fake audio")
+    return tmp_path
+
+
+def paths(fake: FakeMeganova) -> List[str]:
+    return [request.path for request in fake.requests]
+
+
+def check_chat(fake: FakeMeganova, out: str) -> None:
+    assert out.count("Luna:") == 2
+    follow_up = fake.requests[-1].json["messages"]
+    assert [m["role"] for m in follow_up] == ["system", "user", "assistant", "user"]
+    assert follow_up[2]["content"] in out  # the first answer went back as history
+
+
+def check_streaming(fake: FakeMeganova, out: str) -> None:
+    assert "Neon Harbor glows." in out
+    assert "[finish reason: stop]" in out
+    assert "stream broke (IncompleteStreamError); got so far: 'Hola '" in out
+    assert [r.json["stream"] for r in fake.requests] == [True, True]
+
+
+def check_tools(fake: FakeMeganova, out: str) -> None:
+    assert "the model calls get_weather({'city': 'Hanoi'})" in out
+    assert "Answer: 31 degrees and stormy in Hanoi." in out
+    first, second = (r.json for r in fake.requests)
+    call = second["messages"][1]["tool_calls"][0]
+    tool_turn = second["messages"][2]
+    assert first["tools"][0]["function"]["name"] == "get_weather"
+    assert tool_turn["role"] == "tool" and tool_turn["tool_call_id"] == call["id"]
+    assert '"temperature_c": 31' in tool_turn["content"]
+
+
+def check_models(fake: FakeMeganova, out: str) -> None:
+    assert re.search(r"^\d+ models$", out, re.M)
+    assert "meganova-ai/manta-flash-1.0 tags:" in out
+    assert any("serverless" in p for p in paths(fake))
+
+
+def check_media(fake: FakeMeganova, out: str) -> None:
+    assert "2 embeddings of" in out and "best document: #" in out
+    assert "image saved to lighthouse.png" in out or "image at " in out
+    assert "video: completed" in out
+    assert "transcript:" in out
+
+
+def check_errors(fake: FakeMeganova, out: str) -> None:
+    lines = out.splitlines()
+    assert lines[0] == "Ahoy!"  # the 503 was retried
+    assert lines[1] == "rate-limited after 1 attempt(s); retry after 1.0 s"
+    assert lines[2].startswith("invalid argument 'messages'")
+    assert len(fake.requests) == 3  # 503, then the answer, then the 429; nothing for []
+
+
+def check_custom_transport(fake: FakeMeganova, out: str) -> None:
+    assert re.search(r"^GET http://127\.0\.0\.1:\d+/v1/models -> 200 in ", out, re.M)
+    assert re.search(r"^POST http://127\.0\.0\.1:\d+/v1/chat/completions -> 200 in ", out, re.M)
+    assert "2 request(s) sent" in out
+    assert paths(fake) == ["/models", "/chat/completions", "/models"]
+
+
+SCRIPTED: Dict[str, Callable[[FakeMeganova], object]] = {
+    "streaming.py": lambda f: f.script(Text("Neon Harbor glows."), EndEarly(["Hola "])),
+    "tools.py": lambda f: f.script(
+        ToolCall("get_weather", {"city": "Hanoi"}), Text("31 degrees and stormy in Hanoi.")
+    ),
+    "errors_and_retries.py": lambda f: f.script(
+        Error(503), Text("Ahoy!"), Error(429, "slow down", retry_after=1)
+    ),
+}
+CHECKS: Dict[str, Callable[[FakeMeganova, str], None]] = {
+    "chat.py": check_chat,
+    "streaming.py": check_streaming,
+    "tools.py": check_tools,
+    "models.py": check_models,
+    "media.py": check_media,
+    "errors_and_retries.py": check_errors,
+    "custom_transport.py": check_custom_transport,
+}
+
+
+def test_every_example_is_checked() -> None:
+    assert set(SCRIPTS) == {*CHECKS, "offline_testing.py"}
+
+
+@pytest.mark.parametrize("name", sorted(CHECKS))
+def test_example_runs_against_the_fake(name: str, workdir: Path) -> None:
+    fake = FakeMeganova(video_seconds=0)
+    SCRIPTED.get(name, lambda f: None)(fake)
+    out = run_against(fake, workdir, [sys.executable, str(EXAMPLES / name)])
+    CHECKS[name](fake, out)
+    fake.assert_script_consumed()
+
+
+def test_offline_testing_example_passes_under_pytest(workdir: Path) -> None:
+    out = run_against(
+        FakeMeganova(),
+        workdir,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-o",
+            "addopts=",
+            "-p",
+            "no:cacheprovider",
+            str(EXAMPLES / "offline_testing.py"),
+        ],
+    )
+    assert re.search(r"\b7 passed\b", out), out
+
+
+@pytest.fixture(autouse=True)
+def _no_stray_files() -> Iterator[None]:
+    before = set(os.listdir(EXAMPLES))
+    yield
+    assert set(os.listdir(EXAMPLES)) == before, "an example wrote into examples/"
