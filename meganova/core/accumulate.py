@@ -196,7 +196,7 @@ class ChatAccumulator:
 
     def _add(self, chunk: ChatCompletionChunk) -> None:
         self.count += 1
-        if self._head:
+        if self._head or (chunk.system_fingerprint and self.system_fingerprint is None):
             self._learn_head(chunk)
         usage = chunk.usage
         if usage is not None:
