@@ -617,6 +617,52 @@ def keep_alives_forever(env: Env) -> Outcome:
     return out
 
 
+def after_done(env: Env, pinging: bool) -> Outcome:
+    """The answer and [DONE], then the body never ends: nothing more, or a ping every
+    10 ms. The caller is held at most the drain bound, and the connection is dropped."""
+    stop = threading.Event()
+
+    def rest(conn: RawConnection) -> bool:
+        while not stop.is_set():
+            if pinging and not conn.send(chunk(b": ping\n\n")):
+                return False
+            stop.wait(0.01)
+        return False
+
+    events = [ev("a"), ev("b", "stop"), DONE]
+    started = time.monotonic()
+    try:
+        out = raw_case(env, rawserver.sse_events(events, rest), stream_all, timeout=(2.0, 5.0))
+    finally:
+        stop.set()
+    assert time.monotonic() - started < 1.5
+    return out
+
+
+def stream_dropped(env: Env) -> Outcome:
+    """``next(stream); del stream``: no close(), no garbage collection needed."""
+    assert env.raw is not None
+    ended = threading.Event()
+
+    def hold(conn: RawConnection) -> bool:
+        conn.sock.settimeout(rawserver.WAIT_LIMIT)
+        try:
+            while conn.sock.recv(65536):
+                pass
+            ended.set()  # the client shut its end
+        except OSError:
+            pass
+        return False
+
+    def drop(client: MegaNova) -> None:
+        stream = client.chat.stream(messages=USER, model="m")
+        next(stream)
+        del stream
+        assert ended.wait(5.0), "the dropped stream's socket stayed open"
+
+    return raw_case(env, rawserver.sse_events([ev("a")], hold), drop)
+
+
 def early_hints(env: Env) -> Outcome:
     body = b'{"id": "c", "object": "chat.completion", "choices": []}'
     reply = head(200, {"Content-Type": "application/json", "Content-Length": str(len(body))})
@@ -846,6 +892,15 @@ CASES: List[Case] = [
     Case("keep-alive-forever", "only `: keep-alive` comments after 1 event (read timeout 0.5 s)",
          "StreamTimeoutError", 1, keep_alives_forever, sockets=True,
          note="fires after about 0.5 s: comments are not data"),
+    Case("done-then-held", "stream answers and sends `[DONE]`, then its body never ends "
+         "(read timeout 5 s)", "success", 1, lambda env: after_done(env, False), sockets=True,
+         note="the rest is read for at most 0.25 s (64 KiB); then the connection is dropped"),
+    Case("done-then-pings", "stream answers and sends `[DONE]`, then `: ping` every 10 ms "
+         "forever", "success", 1, lambda env: after_done(env, True), sockets=True,
+         note="the rest is read for at most 0.25 s (64 KiB); then the connection is dropped"),
+    Case("stream-dropped", "stream dropped after its first event (`next(s); del s`, "
+         "no `close()`)", "success", 1, stream_dropped, sockets=True,
+         note="its socket is shut at once (no cycle waits for the collector), never pooled"),
     Case("slow-first-event", "first event after 0.25 s (read timeout 1 s)", "success", 1,
          slow_first_event, sockets=True),
     Case("103-early-hints", "`103 Early Hints` before the real reply", "success", 1,
