@@ -22,7 +22,7 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 import meganova
 
@@ -40,7 +40,7 @@ class Source:
     name: str
     text: str
     lines: List[Tuple[str, int]]
-    expected: set = field(default_factory=set)  # type: ignore[type-arg]
+    expected: Set[int] = field(default_factory=set)  # lines marked "# expect-error"
 
 
 @dataclass(frozen=True)
@@ -220,7 +220,7 @@ def check(paths: Sequence[str]) -> List[Problem]:
             reports["mypy"] += run_mypy(root, name, files)
         reports["pyright"] = run_pyright(root, every) if every else []
         for checker, found in reports.items():
-            hit: Dict[str, set] = {}  # type: ignore[type-arg]
+            hit: Dict[str, Set[int]] = {}
             for file, line, message in found:
                 source = every.get(file)
                 if source is None:
