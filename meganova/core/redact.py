@@ -148,9 +148,6 @@ class Redactor:
             return data
         return self._bytes_pattern().sub(REDACTED.encode(), data)
 
-    def headers(self, headers: Mapping[str, str]) -> dict[str, str]:
-        return {self.text(str(k)): self.text(str(v)) for k, v in headers.items()}
-
     def value(self, value: Any, depth: int = 0) -> Any:
         """A JSON-like value (a parsed body) with every string scrubbed."""
         if isinstance(value, str):
