@@ -21,7 +21,7 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX t
 
 GREETING = "Hi Luna, how are you?"
 NIGHT = "Tell me about Neon Harbor tonight."
-WAIT = 20.0  # the most any expected output may take
+WAIT = 30.0  # the most any expected output may take (a loaded CI machine)
 UP = "\x1b[A"  # the Up arrow
 CTRL_D = "\x04"
 
@@ -34,6 +34,7 @@ class Terminal:
         if self.pid == 0:  # pragma: no cover - the child
             os.execve(sys.executable, [sys.executable, "-m", "meganova", *args], env)
         self.seen = ""
+        self.transcript = ""  # everything shown, for failure messages
 
     def type(self, keys: str) -> None:
         os.write(self.fd, keys.encode())
@@ -43,15 +44,17 @@ class Terminal:
         deadline = time.monotonic() + WAIT
         while text not in self.seen:
             left = deadline - time.monotonic()
-            assert left > 0, f"waited {WAIT}s for {text!r}; the terminal shows {self.seen!r}"
+            assert left > 0, f"waited {WAIT}s for {text!r}; the terminal showed {self.transcript!r}"
             ready, _, _ = select.select([self.fd], [], [], left)
             if ready:
                 try:
                     data = os.read(self.fd, 65536)
                 except OSError:  # EIO: the child closed the terminal
                     data = b""
-                assert data, f"the session ended before {text!r}: {self.seen!r}"
-                self.seen += data.decode("utf-8", "replace")
+                assert data, f"the session ended before {text!r}: {self.transcript!r}"
+                shown = data.decode("utf-8", "replace")
+                self.seen += shown
+                self.transcript += shown
         head, _, self.seen = self.seen.partition(text)
         return head + text
 
