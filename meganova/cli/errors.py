@@ -92,6 +92,9 @@ def advice(error: MeganovaError, given: Collection[str] = ()) -> str:
     if isinstance(error, APITimeoutError):
         return "The server did not answer in time; try again later."
     if isinstance(error, APIConnectionError):
+        if "proxy" in error.message.lower():  # the transports name the proxy that failed
+            where = "--proxy" if "proxy" in given else "HTTPS_PROXY/HTTP_PROXY"
+            return f"Check the proxy ({where}) and your network connection."
         return "Check your network connection and MEGANOVA_BASE_URL."
     if isinstance(error, ConfigurationError):
         return "Set MEGANOVA_API_KEY, or run with --offline."

@@ -288,3 +288,27 @@ def test_a_reply_without_choices_prints_no_traceback(
         capsys, "chat", "--no-stream", "hi", "--base-url", httpserver.url_for("/v1")
     )
     assert (code, out, err) == (0, "\n", "")
+
+
+def test_proxy_option(capsys: Any) -> None:
+    from tests.contract import rawserver
+
+    proxy = rawserver.RawServer()  # plays a forward proxy: it gets the absolute URL
+    target = "http://api.meganova.invalid/v1"
+    proxy.on(f"{target}/models", rawserver.json_reply({"data": [{"id": "via/proxy"}]}))
+    try:
+        code, out, err = run(
+            capsys, "models", "--api-key", KEY, "--base-url", target, "--proxy", proxy.url()
+        )
+    finally:
+        proxy.stop()
+    assert (code, err) == (0, "")
+    assert ids(out) == ["via/proxy"]
+    assert [r.target for r in proxy.requests] == [f"{target}/models"]
+    code, _, err = run(capsys, "balance", "--api-key", KEY, "--proxy", "socks9://nowhere")
+    assert code == 1 and "--proxy" in err
+    # A proxy that does not answer: named, its credentials not shown.
+    gone = f"http://user:pw-{KEY[-6:]}@127.0.0.1:9"
+    code, _, err = run(capsys, "balance", "--api-key", KEY, "--proxy", gone)
+    assert code == 1 and "Check the proxy (--proxy)" in err
+    assert f"pw-{KEY[-6:]}" not in err and KEY not in err
