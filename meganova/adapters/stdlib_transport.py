@@ -28,6 +28,7 @@ from ..core.proxy import (
     invalid_proxy,
     routes,
 )
+from ..core.redact import Sensitive
 from . import _httpclient_fast, _proxy_env
 from ._http_common import (
     READ_SIZE,
@@ -294,8 +295,8 @@ class UrllibTransport:
         forwarded = proxy is not None and key[0] == "http"
         if forwarded and proxy is not None:
             auth = proxy.authorization()
-            if auth:
-                headers = {**headers, "Proxy-Authorization": auth}
+            if auth:  # Sensitive: never cached, never shown in captured locals
+                headers = {**headers, "Proxy-Authorization": Sensitive(auth)}
         # A pooled connection is used only when the probe found it idle and open, so a
         # stale one is replaced before anything was sent on it. Once the request may
         # have been sent, a failure is never resent here: it is an attempt, which core

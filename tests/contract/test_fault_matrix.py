@@ -494,6 +494,40 @@ def untrusted_certificate(env: Env) -> Outcome:
     raise AssertionError("an untrusted certificate was accepted")
 
 
+def proxy_down(env: Env) -> Outcome:
+    """The configured proxy refuses connections (its credentials must not show)."""
+    from tests.contract.test_transport_contract import refused_url
+
+    dead = refused_url().replace("http://", "http://user:hunter2-secret@").rsplit("/", 1)[0]
+    client = env.build(max_retries=MAX_RETRIES, proxy=dead)
+    try:
+        chat(client)
+    except Exception as exc:
+        assert "hunter2-secret" not in str(exc) and "hunter2-secret" not in repr(client)
+        client.close()
+        return Outcome(exc, getattr(exc, "attempts", 0), env.build(proxy=None))
+    raise AssertionError("a request went through a proxy that is down")
+
+
+def proxy_wants_credentials(env: Env) -> Outcome:
+    """A proxy that answers 407: the target is never reached, and it is not retried."""
+    from tests.contract.proxyserver import ProxyServer
+
+    proxy = ProxyServer(credentials=("user", "hunter2-secret"))
+    try:
+        client = env.build(max_retries=MAX_RETRIES, proxy=proxy.url_with("user", "wrong"))
+        try:
+            chat(client)
+        except Exception as exc:
+            assert getattr(exc, "code", None) == "proxy_authentication_required"
+            assert env.attempts() == 0 and env.clock.sleeps == []
+            client.close()
+            return Outcome(exc, len(proxy.seen), env.build(proxy=None))
+    finally:
+        proxy.stop()
+    raise AssertionError("a proxy's 407 was taken for the API's reply")
+
+
 def reset_on_connect(env: Env) -> Outcome:
     assert env.raw is not None
     raw = env.raw
@@ -856,6 +890,12 @@ CASES: List[Case] = [
     Case("tls-untrusted", "HTTPS server with a self-signed certificate (default `verify=True`)",
          "APIConnectionError", 1, untrusted_certificate, sockets=True,
          note='`code == "certificate_verify_failed"`; not retried; no request reaches it'),
+    Case("proxy-down", "the proxy (`proxy=` or `HTTPS_PROXY`...) refuses connections",
+         "APIConnectionError", 1 + MAX_RETRIES, proxy_down, sockets=True,
+         note="names the proxy without its credentials"),
+    Case("proxy-407", "the proxy answers 407 (credentials missing or wrong)",
+         "APIConnectionError", 1, proxy_wants_credentials, sockets=True,
+         note='`code == "proxy_authentication_required"`; not retried; the API is not reached'),
     Case("reset-before-request", "connection reset as soon as it is accepted",
          "APIConnectionError", 1 + MAX_RETRIES, reset_on_connect, sockets=True,
          note="counted as connections"),

@@ -312,6 +312,9 @@ def test_credentials_in_the_url_become_proxy_authorization(
     both_ways(explicit)
     for text in (repr(client), repr(client.transport), repr(explicit), repr(explicit.transport)):
         secrets_absent(text)
+    from meganova.adapters import _httpclient_fast
+
+    secrets_absent(repr(_httpclient_fast._checked_lines))  # no process-wide copy
     assert "<redacted>" in repr(explicit.transport)
     secrets_absent(caplog.text)
 
