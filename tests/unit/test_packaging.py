@@ -147,3 +147,16 @@ def test_extras_are_user_features_and_tools_are_dependency_groups() -> None:
     assert {"test", "dev"} <= set(groups)
     tox = (ROOT / "tox.ini").read_text(encoding="utf-8")
     assert "extras" not in tox and "dependency_groups = test" in tox
+
+
+def test_the_changelog_keeps_the_keep_a_changelog_shape() -> None:
+    text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    order = ["Added", "Changed", "Deprecated", "Removed", "Fixed", "Security"]
+    releases = re.split(r"^## ", text, flags=re.M)[1:]
+    assert releases
+    for release in releases:
+        version = re.match(r"\[(\d+\.\d+\.\d+)\] - (Unreleased|\d{4}-\d{2}-\d{2})\n", release)
+        assert version, release.splitlines()[0]
+        headings = re.findall(r"^### (.+)$", release, re.M)
+        assert headings == [h for h in order if h in headings], (version.group(1), headings)
+        assert f"\n[{version.group(1)}]: https://" in text  # its link reference
