@@ -161,6 +161,8 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
         if not hasattr(args, dest):
             setattr(args, dest, default)
     if getattr(args, "handler", None) is None:
+        if Parser.json_errors:
+            parser.error("a command is required: chat, models, serverless, balance or usage")
         parser.print_help(sys.stderr)
         parser.exit(2)
     return args

@@ -234,10 +234,11 @@ def test_errors_are_one_json_object_on_stderr(capsys: Any) -> None:
     code, out, err = run(capsys, "--json", "balance")  # no key
     assert (code, out) == (1, "")
     assert json.loads(err)["error"]["type"] == "ConfigurationError"
-    with pytest.raises(SystemExit) as usage:
-        main(["--json", "usage", "--nonsense"])
-    assert usage.value.code == 2
-    assert json.loads(capsys.readouterr().err)["error"]["type"] == "UsageError"
+    for mistake in (["--json", "usage", "--nonsense"], ["--json"], ["models", "nope", "--json"]):
+        with pytest.raises(SystemExit) as usage:
+            main(mistake)
+        assert usage.value.code == 2
+        assert json.loads(capsys.readouterr().err)["error"]["type"] == "UsageError"
 
 
 # -- catalogue --------------------------------------------------------------------------
