@@ -30,7 +30,6 @@ from .core.errors import (
     ConfigurationError,
     InvalidArgumentError,
     InvalidArgumentTypeError,
-    MeganovaError,
 )
 from .core.http import Timeout, TimeoutLike
 from .core.legacy import legacy_call
@@ -240,29 +239,70 @@ class MegaNova:
         clock: Clock | None = None,
         max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
-        # No local of this frame may show the key or the environment holding it in an
-        # error report (it records locals): the key is Sensitive from here on, and the
-        # frames that read the environment are cleared if they raise.
+        # No local of this frame may show the key, proxy credentials or the environment
+        # holding them in an error report (it records locals): the key is Sensitive from
+        # here on, and if construction fails the proxy goes and the frames below, which
+        # read them, are cleared.
         if isinstance(api_key, str):
             api_key = Sensitive(api_key)
-        _configure_logging(os.environ)
         try:
-            config = resolve_config(
-                api_key=api_key,
+            self._construct(
+                api_key,
                 base_url=base_url,
                 timeout=timeout,
                 max_retries=max_retries,
                 region=region,
                 user_agent_extra=user_agent_extra,
+                transport=transport,
+                codec=codec,
+                retry_policy=retry_policy,
                 default_headers=default_headers,
                 default_model=default_model,
                 deadline=deadline,
-                env=os.environ,
+                verify=verify,
+                proxy=proxy,
+                clock=clock,
                 max_response_bytes=max_response_bytes,
             )
-        except MeganovaError as exc:
+        except BaseException as exc:
             traceback.clear_frames(exc.__traceback__)
+            del proxy
             raise
+
+    def _construct(
+        self,
+        api_key: object,
+        *,
+        base_url: str | None,
+        timeout: TimeoutLike,
+        max_retries: int,
+        region: str | None,
+        user_agent_extra: str | None,
+        transport: TransportSpec,
+        codec: Codec | None,
+        retry_policy: RetryPolicy | None,
+        default_headers: Mapping[str, str] | None,
+        default_model: str | None,
+        deadline: float | None,
+        verify: bool | str,
+        proxy: str | ProxyFromEnvironment | None,
+        clock: Clock | None,
+        max_response_bytes: int | None,
+    ) -> None:
+        _configure_logging(os.environ)
+        config = resolve_config(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            region=region,
+            user_agent_extra=user_agent_extra,
+            default_headers=default_headers,
+            default_model=default_model,
+            deadline=deadline,
+            env=os.environ,
+            max_response_bytes=max_response_bytes,
+        )
         if not isinstance(verify, (bool, str)):
             raise InvalidArgumentTypeError(
                 "verify must be True, False or a CA bundle path", argument="verify"

@@ -346,8 +346,20 @@ def our_frame_locals(error: BaseException) -> List[str]:
     return shown
 
 
+PROXY_SECRET = "pr0xy-pa55word"
+PROXY = f"http://user:{PROXY_SECRET}@127.0.0.1:3128"
+
+
+@pytest.mark.parametrize(
+    "mistake",
+    [
+        {"base_url": "ftp://nowhere", "proxy": PROXY},
+        {"timeout": -1},
+        {"proxy": PROXY.replace("http:", "gopher:")},  # the proxy itself refused
+        {"verify": 3, "proxy": PROXY},
+    ],
+)
 @pytest.mark.parametrize("how", ["keyword", "environment", "positional"])
-@pytest.mark.parametrize("mistake", [{"base_url": "ftp://nowhere"}, {"timeout": -1}])
 def test_a_configuration_error_leaves_no_key_in_our_frames(
     monkeypatch: pytest.MonkeyPatch, how: str, mistake: dict
 ) -> None:
@@ -363,5 +375,5 @@ def test_a_configuration_error_leaves_no_key_in_our_frames(
             MegaNova(**mistake)
     shown = our_frame_locals(caught.value)
     assert shown  # the SDK's frames are there...
-    leaks = [line for line in shown if KEY in line or KEY[10:] in line]
+    leaks = [line for line in shown if KEY in line or KEY[10:] in line or PROXY_SECRET in line]
     assert not leaks, leaks  # ...without the key (nor the environment that holds it)

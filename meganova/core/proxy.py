@@ -12,6 +12,7 @@ from typing import Any, Callable, Dict, List, Mapping
 from urllib.parse import quote, unquote, urlsplit
 
 from .errors import ConfigurationError, InvalidArgumentError, InvalidArgumentTypeError
+from .redact import Redactor
 
 # ``APIConnectionError.code`` of a proxy that wants credentials it did not get (407).
 PROXY_AUTHENTICATION_REQUIRED = "proxy_authentication_required"
@@ -89,9 +90,9 @@ class Proxy:
         return sorted((s for s in found if s), key=len, reverse=True)
 
     def redact(self, text: str) -> str:
-        for secret in self.secrets():
-            text = text.replace(secret, "<redacted>")
-        return text
+        # The one mechanism: also finds them JSON-escaped or percent-encoded. Every form
+        # secrets() lists counts, however short (it drops a short bare password itself).
+        return Redactor(self.secrets(), min_length=1).text(text)
 
     def __repr__(self) -> str:
         if not self.has_credentials:

@@ -93,9 +93,9 @@ class Redactor:
 
     __slots__ = ("_bytes", "_secrets", "_text")
 
-    def __init__(self, secrets: Iterable[str] = ()) -> None:
+    def __init__(self, secrets: Iterable[str] = (), *, min_length: int = _MIN_SECRET) -> None:
         plain = {str.__str__(s) for s in secrets if isinstance(s, str)}  # Sensitive too
-        self._secrets = tuple(sorted(s for s in plain if len(s) >= _MIN_SECRET))
+        self._secrets = tuple(sorted(s for s in plain if s and len(s) >= min_length))
         self._text: Pattern[str] | None = None
         self._bytes: Pattern[bytes] | None = None
 
