@@ -39,6 +39,22 @@ class Terminal:
     def type(self, keys: str) -> None:
         os.write(self.fd, keys.encode())
 
+    def wait_reading(self) -> None:
+        """Wait until the child blocks reading the terminal. CPython's readline installs
+        the prompt before it enters select(); a SIGINT landing in between stays pending
+        until the next key, so a Ctrl-C typed the instant "> " shows may go unanswered."""
+        wchan = Path(f"/proc/{self.pid}/wchan")
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline:
+            try:
+                waiting_on = wchan.read_text()
+            except OSError:  # no /proc (macOS): nothing to wait on
+                return
+            if "poll" in waiting_on or "select" in waiting_on:
+                return
+            time.sleep(0.01)
+        raise AssertionError(f"the session never waited for input: {self.transcript!r}")
+
     def expect(self, text: str) -> str:
         """Wait for ``text``; returns what arrived up to and including it."""
         deadline = time.monotonic() + WAIT
