@@ -197,7 +197,16 @@ def _read(reading: _Reading, guideline: bool) -> Generator[Any, None, None]:
                 before = acc.count
                 for event in feed(data):
                     # Plain message events come as bytes; named ones as events.
-                    raw = event if isinstance(event, bytes) else event.raw
+                    if isinstance(event, bytes):
+                        raw = event
+                    else:
+                        raw = event.raw
+                        if not raw.startswith(b"[DONE]"):
+                            kind = event.event
+                            if kind == "error":
+                                raise reading.api_error(raw)
+                            if kind in CONTROL_EVENTS:
+                                continue
                     if raw.startswith(b"[DONE]"):
                         acc.count += fast
                         fast = 0
@@ -206,12 +215,6 @@ def _read(reading: _Reading, guideline: bool) -> Generator[Any, None, None]:
                         if guideline:
                             yield ChatStreamChunk("", 0, request_id, True, None)
                         return
-                    if not isinstance(event, bytes):
-                        kind = event.event
-                        if kind == "error":
-                            raise reading.api_error(raw)
-                        if kind in CONTROL_EVENTS:
-                            continue
                     try:
                         chunk = decode(raw)
                     except decode_errors as exc:
