@@ -108,16 +108,19 @@ def test_only_on_the_releases_it_was_tested_on(monkeypatch: pytest.MonkeyPatch) 
         assert not _urllib3_fast.enabled(untested), untested
 
 
-@pytest.mark.parametrize("transport", ["urllib3", "stdlib"])
+@pytest.mark.parametrize("transport", ["urllib3", "stdlib", "requests"])
 def test_the_fast_path_is_taken_when_on(
     transport: str,
     server: RawServer,
     spies: Dict[str, List[Any]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    if transport == "requests":
+        pytest.importorskip("requests")
     monkeypatch.delenv("MEGANOVA_NO_FAST_PATH", raising=False)
     assert stream_twice(transport, server) == [b"".join(EVENTS)] * 2
-    module = "_urllib3_fast" if transport == "urllib3" else "_httpclient_fast"
+    # requests replies are urllib3 replies: read through the urllib3 paths.
+    module = "_httpclient_fast" if transport == "stdlib" else "_urllib3_fast"
     # Each chunked body was de-framed by us, off the socket file, and the header list
     # taken as http.client parsed it.
     assert len(spies[f"{module}.chunked_socket_file"]) == 2
@@ -128,13 +131,15 @@ def test_the_fast_path_is_taken_when_on(
     assert server.connections == 1  # the end was found exactly: the connection is reused
 
 
-@pytest.mark.parametrize("transport", ["urllib3", "stdlib"])
+@pytest.mark.parametrize("transport", ["urllib3", "stdlib", "requests"])
 def test_the_public_path_gives_the_same_replies_when_off(
     transport: str,
     server: RawServer,
     spies: Dict[str, List[Any]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    if transport == "requests":
+        pytest.importorskip("requests")
     monkeypatch.setenv("MEGANOVA_NO_FAST_PATH", "1")
     assert stream_twice(transport, server) == [b"".join(EVENTS)] * 2
     assert all(not calls for calls in spies.values()), spies
