@@ -496,16 +496,19 @@ def untrusted_certificate(env: Env) -> Outcome:
 
 def proxy_down(env: Env) -> Outcome:
     """The configured proxy refuses connections (its credentials must not show)."""
-    from tests.contract.test_transport_contract import refused_url
+    import socket
 
-    dead = refused_url().replace("http://", "http://user:hunter2-secret@").rsplit("/", 1)[0]
-    client = env.build(max_retries=MAX_RETRIES, proxy=dead)
-    try:
-        chat(client)
-    except Exception as exc:
-        assert "hunter2-secret" not in str(exc) and "hunter2-secret" not in repr(client)
-        client.close()
-        return Outcome(exc, getattr(exc, "attempts", 0), env.build(proxy=None))
+    # Bound but not listening: refused, and no other server can take the port meanwhile.
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        dead = f"http://user:hunter2-secret@127.0.0.1:{held.getsockname()[1]}"
+        client = env.build(max_retries=MAX_RETRIES, proxy=dead)
+        try:
+            chat(client)
+        except Exception as exc:
+            assert "hunter2-secret" not in str(exc) and "hunter2-secret" not in repr(client)
+            client.close()
+            return Outcome(exc, getattr(exc, "attempts", 0), env.build(proxy=None))
     raise AssertionError("a request went through a proxy that is down")
 
 

@@ -107,11 +107,12 @@ def auth_proxy() -> Iterator[ProxyServer]:
 
 
 @pytest.fixture
-def dead_proxy_url() -> str:
-    """A proxy URL where nothing listens (a port just freed)."""
+def dead_proxy_url() -> Iterator[str]:
+    """A proxy URL where nothing listens: a port held bound but not listening, so
+    connections are refused and no other server can take it during the test."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
 @pytest.fixture
