@@ -209,8 +209,47 @@ class MegaNova:
     """The Meganova client. Safe to share across threads; close it (or use ``with``)
     to release its connections.
 
+    Arguments win over the environment variables named below.
+
     >>> client = MegaNova(api_key="sk-...")              # doctest: +SKIP
     >>> client.chat.create(messages=[...], model="...")   # doctest: +SKIP
+
+    Args:
+        api_key: The API key (default: ``MEGANOVA_API_KEY``); sent as
+            ``Authorization: Bearer ...``, never shown in reprs, logs or errors.
+        base_url: The API root (default: ``MEGANOVA_BASE_URL``, else
+            ``https://api.meganova.ai/v1``). Plain ``http://`` to a non-local host logs
+            a warning.
+        timeout: Seconds for both phases, a ``(connect, read)`` pair, a ``Timeout``, or
+            ``None`` for no limit (default: connect 5 s, read 600 s). ``read`` is also the
+            longest silence allowed inside a stream.
+        max_retries: Retries after the first attempt for connection failures, 408, 409,
+            429 and 5xx (default 2; ``Retry-After`` is honoured).
+        region: Sent as ``X-MN-Region`` unless ``"auto"`` (default: ``MEGANOVA_REGION``).
+        user_agent_extra: Appended to ``User-Agent: meganova-python/<version>``.
+        transport: ``"urllib3"`` (the default when installed), ``"stdlib"``,
+            ``"requests"`` (``pip install 'meganova[requests]'``), or any object with
+            ``send(request)`` and ``close()``.
+        codec: The JSON codec port (default: msgspec).
+        retry_policy: The retry policy port (default: tenacity).
+        default_headers: Headers sent with every request (not the framing ones such as
+            ``Content-Length`` or ``Host``).
+        default_model: The model a chat call uses when it names none (default:
+            ``MEGANOVA_MODEL``).
+        deadline: Total seconds for one call across all attempts and waits (at most a
+            week; ``None``: no deadline).
+        verify: TLS verification: ``True``, ``False``, or the path of a CA bundle.
+        proxy: An ``http://[user:password@]host:port`` proxy (``https://`` for TLS to the
+            proxy); by default the environment's ``HTTPS_PROXY``, ``HTTP_PROXY``,
+            ``ALL_PROXY`` and ``NO_PROXY``; ``None`` ignores the environment.
+        clock: The clock port, for tests (default: the system clock).
+        max_response_bytes: Largest reply body accepted, counted after decompression
+            (default 256 MiB; ``None`` lifts the cap); a larger one raises
+            ``ResponseTooLargeError``.
+
+    Raises:
+        ConfigurationError: No API key, or an environment setting the SDK cannot use.
+        InvalidArgumentError: An option is invalid (named in the error).
     """
 
     @legacy_call(
@@ -339,26 +378,32 @@ class MegaNova:
 
     @property
     def config(self) -> ClientConfig:
+        """The resolved configuration (the key inside is redacted in its repr)."""
         return self._engine.config
 
     @property
     def engine(self) -> Engine:
+        """The engine that sends this client's requests (for advanced use and tests)."""
         return self._engine
 
     @property
     def transport(self) -> Transport:
+        """The transport in use."""
         return self._engine.transport
 
     @property
     def base_url(self) -> str:
+        """The API root every path is joined to."""
         return self.config.base_url
 
     @property
     def timeout(self) -> Timeout:
+        """The default ``Timeout`` (connect and read)."""
         return self.config.timeout
 
     @property
     def max_retries(self) -> int:
+        """Retries after the first attempt, by default."""
         return self.config.max_retries
 
     def with_options(
@@ -374,12 +419,29 @@ class MegaNova:
         max_response_bytes: int | _NotGiven | None = NOT_GIVEN,
         proxy: str | _NotGiven | None = NOT_GIVEN,
     ) -> MegaNova:
-        """A client with the given options changed that shares this one's connection
-        pool. ``None`` means what it means in ``MegaNova(...)``: ``timeout=None``,
-        ``deadline=None`` and ``max_response_bytes=None`` remove the limit,
-        ``default_model=None`` the default; a header given as ``None`` in
-        ``default_headers`` is removed. A new ``proxy`` needs connections of its own:
-        that client gets a new transport of the same kind (close it when done)."""
+        """A client with the given options changed that shares this one's connection pool.
+
+        ``None`` means what it means in ``MegaNova(...)``. An option left out keeps this
+        client's value.
+
+        Args:
+            timeout: The new timeout (``None``: no limit).
+            max_retries: The new number of retries.
+            base_url: The new API root.
+            region: The new region.
+            default_headers: Headers to add or replace; a header given as ``None`` is removed.
+            default_model: The new default model (``None`` removes it).
+            deadline: The new per-call deadline (``None`` removes it).
+            max_response_bytes: The new reply size cap (``None`` lifts it).
+            proxy: A new proxy (``None``: none). It needs connections of its own: that client
+                gets a new transport of the same kind (close it when done).
+
+        Returns:
+            The new ``MegaNova``; this one is unchanged.
+
+        Raises:
+            InvalidArgumentError: An option is invalid (named in the error).
+        """
         config = self.config
         changes: dict[str, Any] = {}
         if not isinstance(timeout, _NotGiven):
@@ -442,42 +504,52 @@ class MegaNova:
 
     @property
     def chat(self) -> ChatResource:
+        """Chat completions: ``create``, ``stream`` and the OpenAI-style ``completions``."""
         return cast("ChatResource", self._resource("chat"))
 
     @property
     def models(self) -> ModelsResource:
+        """The models the API serves."""
         return cast("ModelsResource", self._resource("models"))
 
     @property
     def usage(self) -> UsageResource:
+        """Usage over a time range."""
         return cast("UsageResource", self._resource("usage"))
 
     @property
     def billing(self) -> BillingResource:
+        """The account balance and per-instance billing."""
         return cast("BillingResource", self._resource("billing"))
 
     @property
     def embeddings(self) -> EmbeddingsResource:
+        """Vectors for texts."""
         return cast("EmbeddingsResource", self._resource("embeddings"))
 
     @property
     def rerank(self) -> RerankResource:
+        """Documents ordered by relevance to a query."""
         return cast("RerankResource", self._resource("rerank"))
 
     @property
     def images(self) -> ImagesResource:
+        """Text to image."""
         return cast("ImagesResource", self._resource("images"))
 
     @property
     def audio(self) -> AudioResource:
+        """Speech to text."""
         return cast("AudioResource", self._resource("audio"))
 
     @property
     def videos(self) -> VideosResource:
+        """Video generation jobs."""
         return cast("VideosResource", self._resource("videos"))
 
     @property
     def serverless(self) -> ServerlessResource:
+        """The serverless model catalogue."""
         return cast("ServerlessResource", self._resource("serverless"))
 
     # -- lifecycle ----------------------------------------------------------------

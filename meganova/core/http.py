@@ -9,6 +9,7 @@ from typing import Any, Iterable, Iterator, Mapping, Optional, Tuple, Union
 from .budget import TimeBudget
 
 TimeoutLike = Union[float, int, Tuple[Optional[float], Optional[float]], "Timeout", None]
+"""A ``timeout`` argument: seconds, a ``(connect, read)`` pair, a ``Timeout`` or ``None``."""
 
 # Longest timeout (and deadline) accepted: a week. Larger values overflow the
 # millisecond waits inside the socket libraries (poll takes a C int) after the request
@@ -44,6 +45,10 @@ class Timeout:
 
     ``read`` also bounds the gap between two data events of a stream, so keep-alive
     comments alone cannot keep a dead generation open.
+
+    Args:
+        connect: Seconds to open a connection (above 0, at most a week).
+        read: Seconds for each wait for bytes (above 0, at most a week).
     """
 
     connect: float | None = 5.0
@@ -55,7 +60,18 @@ class Timeout:
 
     @classmethod
     def coerce(cls, value: TimeoutLike, *, argument: str = "timeout") -> Timeout:
-        """Accept a number (both phases), a ``(connect, read)`` pair or a ``Timeout``."""
+        """Accept a number (both phases), a ``(connect, read)`` pair or a ``Timeout``.
+
+        Args:
+            value: The timeout as given (``None``: no limit).
+            argument: The argument's name, for the error.
+
+        Returns:
+            The ``Timeout``.
+
+        Raises:
+            InvalidArgumentError: The value is not a valid timeout (named ``argument``).
+        """
         from .errors import InvalidArgumentTypeError
 
         if isinstance(value, Timeout):
@@ -99,6 +115,12 @@ class Headers(Mapping[str, str]):
 
     def get(self, name: str, default: Any = None) -> Any:
         # Mapping.get raises and catches KeyError for every absent header: slow per call.
+        """A header's value by case-insensitive name.
+
+        Args:
+            name: The header's name.
+            default: What to return when there is no such header.
+        """
         item = self._items.get(name.lower()) if isinstance(name, str) else None
         return default if item is None else item[1]
 

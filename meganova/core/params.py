@@ -44,6 +44,8 @@ FunctionParameters = Dict[str, object]
 
 
 class ChatCompletionContentPartTextParam(TypedDict):
+    """A text part of a message's content."""
+
     type: Literal["text"]
     text: str
 
@@ -59,16 +61,22 @@ class ImageURL(_ImageURLBase, total=False):
 
 
 class ChatCompletionContentPartImageParam(TypedDict):
+    """An image part of a message's content (``image_url``)."""
+
     type: Literal["image_url"]
     image_url: ImageURL
 
 
 class InputAudio(TypedDict):
+    """Base64 audio data and its ``format`` (``wav``, ``mp3``)."""
+
     data: str  # base64
     format: Literal["wav", "mp3"]
 
 
 class ChatCompletionContentPartInputAudioParam(TypedDict):
+    """An audio part of a message's content (``input_audio``)."""
+
     type: Literal["input_audio"]
     input_audio: InputAudio
 
@@ -78,6 +86,7 @@ ChatCompletionContentPartParam = Union[
     ChatCompletionContentPartImageParam,
     ChatCompletionContentPartInputAudioParam,
 ]
+"""Any part of a message's content: text, image or audio."""
 
 # -- tool calls an assistant message carries ------------------------------------------
 
@@ -88,6 +97,8 @@ class _FunctionCallParam(TypedDict):
 
 
 class ChatCompletionMessageToolCallParam(TypedDict):
+    """A tool call in an assistant message you send back."""
+
     id: str
     type: Literal["function"]
     function: _FunctionCallParam
@@ -102,6 +113,8 @@ class _SystemMessageBase(TypedDict):
 
 
 class ChatCompletionSystemMessageParam(_SystemMessageBase, total=False):
+    """A system message: ``{"role": "system", "content": ...}``."""
+
     name: str
 
 
@@ -111,6 +124,8 @@ class _UserMessageBase(TypedDict):
 
 
 class ChatCompletionUserMessageParam(_UserMessageBase, total=False):
+    """A user message: ``{"role": "user", "content": ...}`` (text or parts)."""
+
     name: str
 
 
@@ -141,6 +156,7 @@ ChatCompletionMessageParam = Union[
     ChatCompletionAssistantMessageParam,
     ChatCompletionToolMessageParam,
 ]
+"""Any message: system, user, assistant or tool."""
 
 # -- tools --------------------------------------------------------------------------------
 
@@ -150,12 +166,16 @@ class _FunctionDefinitionBase(TypedDict):
 
 
 class FunctionDefinition(_FunctionDefinitionBase, total=False):
+    """A function the model may call: ``name``, ``description``, JSON-schema ``parameters``."""
+
     description: str
     parameters: FunctionParameters
     strict: Optional[bool]
 
 
 class ChatCompletionToolParam(TypedDict):
+    """A tool: ``{"type": "function", "function": FunctionDefinition}``."""
+
     type: Literal["function"]
     function: FunctionDefinition
 
@@ -174,15 +194,20 @@ class ChatCompletionNamedToolChoiceParam(TypedDict):
 ChatCompletionToolChoiceOptionParam = Union[
     Literal["none", "auto", "required"], ChatCompletionNamedToolChoiceParam
 ]
+"""``"none"``, ``"auto"``, ``"required"`` or a named function."""
 
 # -- response format, stream options, stop -------------------------------------------------
 
 
 class ResponseFormatText(TypedDict):
+    """Plain text answers: ``{"type": "text"}``."""
+
     type: Literal["text"]
 
 
 class ResponseFormatJSONObject(TypedDict):
+    """Answers that are a JSON object: ``{"type": "json_object"}``."""
+
     type: Literal["json_object"]
 
 
@@ -191,21 +216,29 @@ class _JSONSchemaBase(TypedDict):
 
 
 class JSONSchema(_JSONSchemaBase, total=False):
+    """A named JSON schema the answer must follow (``strict`` to enforce it)."""
+
     description: str
     schema: Dict[str, object]
     strict: Optional[bool]
 
 
 class ResponseFormatJSONSchema(TypedDict):
+    """Answers that follow a schema: ``{"type": "json_schema", "json_schema": ...}``."""
+
     type: Literal["json_schema"]
     json_schema: JSONSchema
 
 
 ResponseFormat = Union[ResponseFormatText, ResponseFormatJSONObject, ResponseFormatJSONSchema]
+"""Any response format: text, a JSON object, or a JSON schema."""
 
 
 class ChatCompletionStreamOptionsParam(TypedDict, total=False):
+    """Stream settings: ``{"include_usage": True}`` adds usage to the last chunk."""
+
     include_usage: bool  # ask for a last chunk carrying the usage
 
 
 StopParam = Union[str, Sequence[str]]
+"""A stop sequence, or a list of them."""

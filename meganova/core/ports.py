@@ -21,19 +21,25 @@ class Response(Protocol):
     """
 
     @property
-    def status(self) -> int: ...
+    def status(self) -> int:
+        """The HTTP status code."""
 
     @property
-    def headers(self) -> Headers: ...
+    def headers(self) -> Headers:
+        """The reply's headers (case-insensitive)."""
 
     @property
-    def reason(self) -> str: ...
+    def reason(self) -> str:
+        """The HTTP reason phrase."""
 
-    def read(self) -> bytes: ...
+    def read(self) -> bytes:
+        """The whole (remaining) body."""
 
-    def iter_bytes(self) -> Iterator[bytes]: ...
+    def iter_bytes(self) -> Iterator[bytes]:
+        """The body in chunks, as they arrive."""
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Release the connection (back to the pool when the body was read to the end)."""
 
 
 @runtime_checkable
@@ -41,9 +47,15 @@ class Transport(Protocol):
     """Sends one request and returns one response. Never follows redirects, never
     retries; raises ``APIConnectionError`` / ``APITimeoutError`` for network failures."""
 
-    def send(self, request: Request) -> Response: ...
+    def send(self, request: Request) -> Response:
+        """Send one request and return its response (its body not necessarily read).
 
-    def close(self) -> None: ...
+        Args:
+            request: What to send: method, URL, headers, body, timeout.
+        """
+
+    def close(self) -> None:
+        """Release the transport's connections."""
 
 
 class CodecError(ValueError):
@@ -54,11 +66,28 @@ class CodecError(ValueError):
 class Codec(Protocol):
     """Turns request values into JSON bytes and reply bytes into typed models."""
 
-    def encode(self, value: Any) -> bytes: ...
+    def encode(self, value: Any) -> bytes:
+        """JSON bytes for a value.
 
-    def decode(self, data: bytes, type: type[T]) -> T: ...
+        Args:
+            value: Plain data or a model.
+        """
 
-    def convert(self, value: Any, type: type[T]) -> T: ...
+    def decode(self, data: bytes, type: type[T]) -> T:
+        """A typed value from JSON bytes (raises ``CodecError`` when they do not fit).
+
+        Args:
+            data: The JSON bytes.
+            type: The type to decode into.
+        """
+
+    def convert(self, value: Any, type: type[T]) -> T:
+        """A typed value from plain data (raises ``CodecError`` when it does not fit).
+
+        Args:
+            value: Decoded JSON data.
+            type: The type to convert into.
+        """
 
 
 DECODE_ERRORS: tuple[type[Exception], ...] = (ValueError, TypeError, RecursionError)
@@ -98,4 +127,11 @@ class RetryPolicy(Protocol):
     """Runs ``attempt`` (called with its 1-based number) until it returns, or until
     ``decide`` says a failure is final, in which case that failure is re-raised."""
 
-    def run(self, attempt: Callable[[int], T], decide: Decide) -> T: ...
+    def run(self, attempt: Callable[[int], T], decide: Decide) -> T:
+        """Run ``attempt`` until it returns, or until ``decide`` says a failure is final.
+
+        Args:
+            attempt: Called with the 1-based attempt number.
+            decide: Called with a failure and its attempt number; says whether to retry
+                and after how long.
+        """

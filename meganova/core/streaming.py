@@ -403,10 +403,12 @@ class Stream(Generic[T]):
 
     @property
     def response(self) -> Response:
+        """The underlying HTTP response (for advanced use)."""
         return self._reading.response
 
     @property
     def request_id(self) -> Optional[str]:
+        """The server's request id (quote it when asking for support)."""
         return self._reading.request_id
 
     @property

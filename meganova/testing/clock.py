@@ -10,6 +10,9 @@ class VirtualClock:
 
     Pass it as ``MegaNova(..., clock=VirtualClock())``; every sleep is recorded in
     ``sleeps`` and moves ``now`` forward, so a test can assert on retry waits.
+
+    Args:
+        start: The wall-clock time (seconds since the epoch) at ``now == 0``.
     """
 
     def __init__(self, start: float = 1_700_000_000.0) -> None:
@@ -19,18 +22,29 @@ class VirtualClock:
         self._lock = threading.Lock()
 
     def monotonic(self) -> float:
+        """Seconds since the clock started (``now``)."""
         return self.now
 
     def time(self) -> float:
+        """Wall-clock time: ``start`` plus ``now``."""
         return self.wall + self.now
 
     def sleep(self, seconds: float) -> None:
+        """Record the sleep and move time forward at once.
+
+        Args:
+            seconds: How long the caller wanted to wait (a negative value counts as 0).
+        """
         with self._lock:
             self.sleeps.append(seconds)
             self.now += max(0.0, seconds)
 
     def advance(self, seconds: float) -> None:
-        """Move time forward without recording a sleep (time passing elsewhere)."""
+        """Move time forward without recording a sleep (time passing elsewhere).
+
+        Args:
+            seconds: How far to move (a negative value counts as 0).
+        """
         with self._lock:
             self.now += max(0.0, seconds)
 

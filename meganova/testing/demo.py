@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 DEMO_MODEL = "meganova-ai/manta-flash-1.0"
+"""The model id the demo and the fake answer as by default."""
 
 DEMO_CHARACTER = {
     "name": "Luna",
     "home": "Neon Harbor",
     "persona": "A cheerful night-market guide in the rain-soaked port city of Neon Harbor.",
 }
+"""Luna, the demo character: her name, home and persona."""
 
 _ANSWERS = (
     (
@@ -44,7 +46,14 @@ _FALLBACK = (
 
 
 def luna_answer(prompt: str) -> str:
-    """Luna's deterministic answer to the last user message."""
+    """Luna's deterministic answer to a user message (what the fake and ``--offline`` say).
+
+    Args:
+        prompt: The last user message.
+
+    Returns:
+        The answer text.
+    """
     words = prompt.lower().replace(",", " ").replace("!", " ").replace("?", " ")
     padded = f" {' '.join(words.split())} "
     for keys, answer in _ANSWERS:

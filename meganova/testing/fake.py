@@ -60,6 +60,14 @@ class FakeMeganova:
     The fake keeps a models catalogue (``models``) and video jobs that move from
     ``queued`` to ``processing`` to ``completed`` as its clock advances or as they are
     polled. Every request is kept in ``requests``.
+
+    Args:
+        clock: The clock the fake and its clients share (default: a new
+            ``VirtualClock``, so waits take no real time).
+        models: The catalogue ``/models`` serves, as the API's JSON objects (default:
+            the demo catalogue).
+        stream_gap: Seconds (on the clock) between two events of a default stream.
+        video_seconds: Seconds (on the clock) a video job takes to complete.
     """
 
     def __init__(
@@ -84,7 +92,18 @@ class FakeMeganova:
     # -- scripting ------------------------------------------------------------------
 
     def script(self, *steps: Step | str) -> FakeMeganova:
-        """Queue replies, consumed in order (a bare string is a ``Text`` answer)."""
+        """Queue replies, consumed in order.
+
+        Args:
+            *steps: ``Text``, ``Stream``, ``ToolCall``, ``Error``, ``Drop``, ``EndEarly``,
+                ``Corrupt``, ``Delay`` or ``Json`` steps; a bare string is a ``Text`` answer.
+
+        Returns:
+            The fake itself, so calls chain.
+
+        Raises:
+            TypeError: A step is none of these.
+        """
         coerced = [coerce_step(step) for step in steps]
         with self._lock:
             self._script.extend(coerced)
@@ -97,6 +116,11 @@ class FakeMeganova:
             return list(self._script)
 
     def assert_script_consumed(self) -> None:
+        """Fail a test that scripted replies it never asked for.
+
+        Raises:
+            AssertionError: Some scripted steps were never requested (listed in the message).
+        """
         left = self.pending
         if left:
             raise AssertionError(f"{len(left)} scripted repl(ies) never requested: {left!r}")
@@ -104,7 +128,15 @@ class FakeMeganova:
     # -- clients --------------------------------------------------------------------
 
     def client(self, **options: Any) -> MegaNova:
-        """A ``MegaNova`` wired to this fake and its clock (options as for ``MegaNova``)."""
+        """A ``MegaNova`` wired to this fake and its clock.
+
+        Args:
+            **options: Options for ``MegaNova`` (``max_retries=0``, ``timeout=...``); the
+                key, base URL and clock default to the fake's.
+
+        Returns:
+            The client (close it, or use ``with``, when done).
+        """
         from ..client import MegaNova
 
         options.setdefault("api_key", "sk-fake-key")
@@ -116,12 +148,21 @@ class FakeMeganova:
 
     @property
     def last_request(self) -> RecordedRequest:
+        """The most recent request (raises ``AssertionError`` when there is none)."""
         if not self.requests:
             raise AssertionError("The fake has not received any request")
         return self.requests[-1]
 
     def requests_to(self, path: str, method: str | None = None) -> list[RecordedRequest]:
-        """Requests to one API path (``"/chat/completions"``), optionally one method."""
+        """Requests to one API path, optionally of one method.
+
+        Args:
+            path: The path relative to the API root, e.g. ``"/chat/completions"``.
+            method: ``"GET"``, ``"POST"``... (any case); ``None`` for all.
+
+        Returns:
+            The matching ``RecordedRequest`` items, oldest first.
+        """
         return [
             r
             for r in self.requests
@@ -138,7 +179,15 @@ class FakeMeganova:
     # -- the handler ----------------------------------------------------------------
 
     def handle(self, request: Request) -> FakeResponse:
-        """Answer one request (the ``FakeTransport`` handler)."""
+        """Answer one request (the ``FakeTransport`` handler); serve it over HTTP from a test
+        server to put a real transport in front of the fake.
+
+        Args:
+            request: The request as a transport receives it.
+
+        Returns:
+            The fake's reply.
+        """
         seen = record(request)
         with self._lock:
             self.requests.append(seen)

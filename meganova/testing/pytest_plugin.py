@@ -26,7 +26,11 @@ def _meganova_fake() -> FakeMeganova:
 
 
 def _meganova_client(meganova_fake: FakeMeganova) -> Iterator[MegaNova]:
-    """A ``MegaNova`` client that talks to ``meganova_fake``."""
+    """A ``MegaNova`` client that talks to ``meganova_fake`` (closed after the test).
+
+    Args:
+        meganova_fake: The test's fake (the fixture of that name).
+    """
     client = meganova_fake.client()
     try:
         yield client

@@ -35,7 +35,15 @@ class RecordedRequest:
         return isinstance(self.json, dict) and self.json.get("stream") is True
 
     def header(self, name: str, default: Optional[str] = None) -> Optional[str]:
-        """A header by case-insensitive name."""
+        """A header by case-insensitive name.
+
+        Args:
+            name: The header's name.
+            default: What to return when the request has no such header.
+
+        Returns:
+            The header's value, or ``default``.
+        """
         for key, value in self.headers.items():
             if key.lower() == name.lower():
                 return value

@@ -17,7 +17,17 @@ CHAT_PATH = "/chat/completions"
 
 @dataclass(frozen=True)
 class Text:
-    """A chat answer. Streamed requests get it word by word."""
+    """A chat answer. Streamed requests get it word by word.
+
+    Args:
+        content: The answer text.
+        finish_reason: The finish reason sent with it.
+        reasoning: Reasoning text, sent as the message's ``reasoning_content``.
+        delay: Seconds the fake waits on its clock before answering (longer than the
+            request's read timeout means a timeout).
+        path: The API path this step answers, relative to the API root
+            (the chat path by default).
+    """
 
     content: str
     finish_reason: str = "stop"
@@ -29,7 +39,16 @@ class Text:
 @dataclass(frozen=True)
 class Stream:
     """A chat answer streamed in exactly these pieces (joined for non-streamed calls).
-    ``gap`` is the wait between two events."""
+
+    Args:
+        pieces: The text of each event, in order.
+        finish_reason: The finish reason of the last event.
+        gap: Seconds (on the fake's clock) between two events.
+        delay: Seconds the fake waits on its clock before answering (longer than the
+            request's read timeout means a timeout).
+        path: The API path this step answers, relative to the API root
+            (the chat path by default).
+    """
 
     pieces: Sequence[str]
     finish_reason: str = "stop"
@@ -40,8 +59,18 @@ class Stream:
 
 @dataclass(frozen=True)
 class ToolCall:
-    """The assistant calls one tool; ``arguments`` is a dict (sent JSON-encoded) or a
-    raw string (to test bad arguments)."""
+    """The assistant calls one tool (streamed as OpenAI-style fragments).
+
+    Args:
+        name: The function's name.
+        arguments: A dict (sent JSON-encoded) or a raw string (to test bad arguments).
+        id: The tool call's id (default: one is made up).
+        content: Text the assistant sends along with the call.
+        delay: Seconds the fake waits on its clock before answering (longer than the
+            request's read timeout means a timeout).
+        path: The API path this step answers, relative to the API root
+            (the chat path by default).
+    """
 
     name: str
     arguments: Union[Mapping[str, Any], str] = field(default_factory=dict)
@@ -54,7 +83,19 @@ class ToolCall:
 @dataclass(frozen=True)
 class Error:
     """An error status with the API's ``{"error": {...}}`` body (or ``body`` as given).
-    ``retry_after`` sets the ``Retry-After`` header, in seconds."""
+
+    Args:
+        status: The HTTP status, e.g. ``429`` or ``503``.
+        message: The error message in the body.
+        code: The error code in the body.
+        retry_after: Seconds for the ``Retry-After`` header.
+        headers: More reply headers.
+        body: The raw body (bytes) or a JSON object, instead of the API's error shape.
+        delay: Seconds the fake waits on its clock before answering (longer than the
+            request's read timeout means a timeout).
+        path: The API path this step answers, relative to the API root
+            (``None``: whatever request comes next).
+    """
 
     status: int
     message: str = ""
@@ -69,7 +110,16 @@ class Error:
 @dataclass(frozen=True)
 class Drop:
     """The connection drops after ``after`` stream events (``0``: before any reply).
-    A non-streamed call loses its body halfway."""
+    A non-streamed call loses its body halfway.
+
+    Args:
+        after: How many events arrive before the drop.
+        pieces: The text of the events (default: the start of Luna's answer).
+        delay: Seconds the fake waits on its clock before answering (longer than the
+            request's read timeout means a timeout).
+        path: The API path this step answers, relative to the API root
+            (``None``: whatever request comes next).
+    """
 
     after: int = 0
     pieces: Optional[Sequence[str]] = None
@@ -79,7 +129,15 @@ class Drop:
 
 @dataclass(frozen=True)
 class EndEarly:
-    """A stream that ends cleanly but too soon: no finish reason, no ``[DONE]``."""
+    """A stream that ends cleanly but too soon: no finish reason, no ``[DONE]``.
+
+    Args:
+        pieces: The text of the events that do arrive.
+        delay: Seconds the fake waits on its clock before answering (longer than the
+            request's read timeout means a timeout).
+        path: The API path this step answers, relative to the API root
+            (the chat path by default).
+    """
 
     pieces: Sequence[str] = ("Once upon ",)
     delay: float = 0.0
@@ -88,7 +146,17 @@ class EndEarly:
 
 @dataclass(frozen=True)
 class Corrupt:
-    """A stream whose event number ``after`` (0-based) is not valid JSON."""
+    """A stream whose event number ``after`` (0-based) is not valid JSON.
+
+    Args:
+        after: The position of the corrupt event.
+        pieces: The text of the good events (default: Luna's answer).
+        data: The corrupt event's payload.
+        delay: Seconds the fake waits on its clock before answering (longer than the
+            request's read timeout means a timeout).
+        path: The API path this step answers, relative to the API root
+            (the chat path by default).
+    """
 
     after: int = 1
     pieces: Optional[Sequence[str]] = None
@@ -99,7 +167,13 @@ class Corrupt:
 
 @dataclass(frozen=True)
 class Delay:
-    """Wait ``seconds`` on the fake's clock, then give the normal (unscripted) answer."""
+    """Wait ``seconds`` on the fake's clock, then give the normal (unscripted) answer.
+
+    Args:
+        seconds: How long to wait.
+        path: The API path this step answers, relative to the API root
+            (``None``: whatever request comes next).
+    """
 
     seconds: float
     path: Optional[str] = None
@@ -107,7 +181,17 @@ class Delay:
 
 @dataclass(frozen=True)
 class Json:
-    """Any JSON reply, for endpoints beyond chat."""
+    """Any JSON reply, for endpoints beyond chat.
+
+    Args:
+        body: The JSON value to send.
+        status: The HTTP status.
+        headers: More reply headers.
+        delay: Seconds the fake waits on its clock before answering (longer than the
+            request's read timeout means a timeout).
+        path: The API path this step answers, relative to the API root
+            (``None``: whatever request comes next).
+    """
 
     body: Any
     status: int = 200
@@ -117,6 +201,7 @@ class Json:
 
 
 Step = Union[Text, Stream, ToolCall, Error, Drop, EndEarly, Corrupt, Delay, Json]
+"""Any script step: what ``FakeMeganova.script`` takes."""
 STEP_TYPES: Tuple[type, ...] = (Text, Stream, ToolCall, Error, Drop, EndEarly, Corrupt, Delay, Json)
 
 

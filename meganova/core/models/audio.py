@@ -8,6 +8,8 @@ from .common import Model
 
 @dataclass
 class Transcription(Model):
+    """The reply of ``client.audio.transcribe``: the ``text``, and details when sent."""
+
     text: str = ""
     language: Optional[str] = None
     duration: Optional[float] = None

@@ -32,6 +32,8 @@ class InstanceBilling(Model):
 
 @dataclass
 class InstanceBillings(Model):
+    """The reply of ``client.billing.get_user_instance_billings``."""
+
     data: List[InstanceBilling] = field(default_factory=list)
     total_cost: Optional[float] = None
     message: Optional[str] = None

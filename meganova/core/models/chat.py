@@ -53,6 +53,8 @@ class FunctionCall(Model):
 
 @dataclass
 class ToolCall(Model):
+    """A tool call the assistant made: ``function.name`` and ``function.arguments`` (JSON text)."""
+
     id: str = ""
     type: str = "function"
     function: FunctionCall = field(default_factory=FunctionCall)
@@ -91,6 +93,8 @@ def _assistant() -> ChatMessage:
 
 @dataclass
 class ChatChoice(Model):
+    """One answer of a ``ChatResponse``: its ``message`` and why it ended (``finish_reason``)."""
+
     index: int = 0
     message: ChatMessage = field(default_factory=_assistant)
     finish_reason: Optional[str] = None
@@ -138,6 +142,8 @@ class ChatResponse(Model):
 
 @dataclass
 class DeltaFunctionCall(Model):
+    """A fragment of a streamed function call (joined by ``get_final_response()``)."""
+
     name: Optional[str] = None
     arguments: Optional[str] = None
 
@@ -154,6 +160,8 @@ class DeltaToolCall(Model):
 
 @dataclass
 class ChoiceDelta(Model):
+    """What one stream chunk adds to a choice: text, reasoning, tool-call fragments."""
+
     role: Optional[str] = None
     content: Optional[str] = None
     reasoning_content: Optional[str] = None
@@ -163,10 +171,13 @@ class ChoiceDelta(Model):
 
 
 ChatDelta = ChoiceDelta
+"""The guideline's name of ``ChoiceDelta``."""
 
 
 @dataclass
 class ChatChunkChoice(Model):
+    """One choice's piece of a stream chunk: the ``delta`` and, at its end, ``finish_reason``."""
+
     index: int = 0
     delta: ChoiceDelta = field(default_factory=ChoiceDelta)
     finish_reason: Optional[str] = None
@@ -212,16 +223,19 @@ class ChatStreamChunk(Model):
 
     @property
     def finish_reason(self) -> Optional[str]:
+        """Why the choice ended, on its last chunk (``None`` before)."""
         choice = self._choice()
         return None if choice is None else choice.finish_reason
 
     @property
     def role(self) -> Optional[str]:
+        """The role the chunk announces (usually only on the first)."""
         choice = self._choice()
         return None if choice is None else choice.delta.role
 
     @property
     def tool_calls(self) -> Optional[List[DeltaToolCall]]:
+        """Tool-call fragments in this chunk, if any."""
         choice = self._choice()
         return None if choice is None else choice.delta.tool_calls
 
@@ -236,4 +250,5 @@ class ChatStreamChunk(Model):
 
     @property
     def usage(self) -> Optional[TokenUsage]:
+        """Token usage, on the chunk that carries it (usually the last)."""
         return None if self.chunk is None else self.chunk.usage

@@ -27,6 +27,12 @@ class Model:
         raise KeyError(key)
 
     def get(self, key: str, default: Any = None) -> Any:
+        """A field by name, like ``dict.get``.
+
+        Args:
+            key: The field's name.
+            default: What to return when the model has no such field.
+        """
         try:
             return self[key]
         except KeyError:
@@ -36,12 +42,17 @@ class Model:
         return isinstance(key, str) and key in self._field_names()
 
     def keys(self) -> Iterator[str]:
+        """The field names, so ``dict(model)``-style code works."""
         return iter(self._field_names())
 
     def to_dict(self, *, exclude_none: bool = True) -> Dict[str, Any]:
-        """The model as plain Python data, the way the API sends it: fields left ``None``
-        are omitted unless ``exclude_none=False``; ``request_id`` (from the reply's
-        headers, not its body) is not included."""
+        """The model as plain Python data, the way the API sends it.
+
+        ``request_id`` (from the reply's headers, not its body) is not included.
+
+        Args:
+            exclude_none: Keep fields that are ``None`` (left out by default).
+        """
         out: Dict[str, Any] = {}
         for name in self._field_names():
             if name == "request_id":
@@ -53,18 +64,32 @@ class Model:
         return out
 
     def to_json(self, *, indent: Optional[int] = None, exclude_none: bool = True) -> str:
-        """``to_dict()`` as JSON text (non-ASCII kept as is)."""
+        """``to_dict()`` as JSON text (non-ASCII kept as is).
+
+        Args:
+            indent: Indent the JSON by this many spaces (default: one line).
+            exclude_none: Keep fields that are ``None`` (left out by default).
+        """
         return json.dumps(
             self.to_dict(exclude_none=exclude_none), ensure_ascii=False, indent=indent
         )
 
     # pydantic's names, for code written against pydantic models; same results.
     def model_dump(self, *, exclude_none: bool = True) -> Dict[str, Any]:
-        """The same as ``to_dict()``."""
+        """The same as ``to_dict()`` (pydantic's name).
+
+        Args:
+            exclude_none: Keep fields that are ``None`` (left out by default).
+        """
         return self.to_dict(exclude_none=exclude_none)
 
     def model_dump_json(self, *, indent: Optional[int] = None, exclude_none: bool = True) -> str:
-        """The same as ``to_json()``."""
+        """The same as ``to_json()`` (pydantic's name).
+
+        Args:
+            indent: Indent the JSON by this many spaces (default: one line).
+            exclude_none: Keep fields that are ``None`` (left out by default).
+        """
         return self.to_json(indent=indent, exclude_none=exclude_none)
 
     @classmethod

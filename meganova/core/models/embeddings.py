@@ -50,6 +50,8 @@ class EmbeddingUsage(Model):
 
 @dataclass
 class EmbeddingResponse(Model):
+    """The reply of ``client.embeddings.create``: one ``Embedding`` per input, in order."""
+
     data: List[Embedding] = field(default_factory=list)
     model: Optional[str] = None
     object: Optional[str] = None

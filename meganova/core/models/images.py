@@ -39,7 +39,17 @@ class ImageData(Model):
             raise APIResponseValidationError(f"b64_json is not valid base64: {exc}") from None
 
     def save(self, path: PathLike) -> Path:
-        """Write the image's bytes to ``path`` and return it as a ``Path``."""
+        """Write the image's bytes to ``path``.
+
+        Args:
+            path: Where to write (a string or a ``Path``).
+
+        Returns:
+            ``path`` as a ``Path``.
+
+        Raises:
+            MeganovaError: The reply holds a URL, not the image's bytes.
+        """
         target = Path(path)
         target.write_bytes(self.to_bytes())
         return target
@@ -47,6 +57,8 @@ class ImageData(Model):
 
 @dataclass
 class ImageGeneration(Model):
+    """The reply of ``client.images.generate``: the images in ``data``."""
+
     data: List[ImageData] = field(default_factory=list)
     created: Optional[int] = None
     model: Optional[str] = None
@@ -56,7 +68,18 @@ class ImageGeneration(Model):
     request_id: Optional[str] = None
 
     def save(self, path: PathLike, index: int = 0) -> Path:
-        """Save the image at position ``index`` (the first by default)."""
+        """Save one of the images.
+
+        Args:
+            path: Where to write (a string or a ``Path``).
+            index: Which image (the first by default).
+
+        Returns:
+            ``path`` as a ``Path``.
+
+        Raises:
+            MeganovaError: There is no image at ``index``, or it is a URL, not bytes.
+        """
         if not 0 <= index < len(self.data):
             raise MeganovaError(
                 f"No image at index {index}: the reply holds {len(self.data)}",

@@ -66,10 +66,12 @@ class ModelPricing(Dict[str, Any]):
 
     @property
     def prompt_tokens_per_1k(self) -> Optional[float]:
+        """The price of 1,000 prompt tokens, from whichever price field the reply has."""
         return self._per_1k("prompt_tokens_per_1k")
 
     @property
     def completion_tokens_per_1k(self) -> Optional[float]:
+        """The price of 1,000 completion tokens, from whichever price field the reply has."""
         return self._per_1k("completion_tokens_per_1k")
 
     def __repr__(self) -> str:
@@ -157,9 +159,19 @@ class ModelInfo(Model):
                     self.modalities = modalities_of(arch)
 
     def has_capability(self, capability: str) -> bool:
+        """Whether ``capabilities[capability]`` is true.
+
+        Args:
+            capability: E.g. ``"vision"`` or ``"tools"``.
+        """
         return bool(self.capabilities) and self.capabilities.get(capability) is True  # type: ignore[union-attr]
 
     def has_tag(self, tag: str) -> bool:
+        """Whether ``tags`` contains ``tag``.
+
+        Args:
+            tag: E.g. ``"chat"``.
+        """
         return bool(self.tags) and tag in self.tags  # type: ignore[operator]
 
 
@@ -171,6 +183,13 @@ class ModelList(List[ModelInfo]):
     object: Optional[str] = None
 
     def to_dict(self, *, exclude_none: bool = True) -> Dict[str, Any]:
+        """The list as plain Python data, the way the API sends it.
+
+        The reply's form: ``{"object": ..., "data": [...]}``.
+
+        Args:
+            exclude_none: Keep fields that are ``None`` (left out by default).
+        """
         out: Dict[str, Any] = (
             {} if self.object is None and exclude_none else {"object": self.object}
         )
@@ -178,14 +197,29 @@ class ModelList(List[ModelInfo]):
         return out
 
     def to_json(self, *, indent: Optional[int] = None, exclude_none: bool = True) -> str:
+        """``to_dict()`` as JSON text (non-ASCII kept as is).
+
+        Args:
+            indent: Indent the JSON by this many spaces (default: one line).
+            exclude_none: Keep fields that are ``None`` (left out by default).
+        """
         return json.dumps(
             self.to_dict(exclude_none=exclude_none), ensure_ascii=False, indent=indent
         )
 
     def model_dump(self, *, exclude_none: bool = True) -> Dict[str, Any]:
-        """The same as ``to_dict()``."""
+        """The same as ``to_dict()`` (pydantic's name).
+
+        Args:
+            exclude_none: Keep fields that are ``None`` (left out by default).
+        """
         return self.to_dict(exclude_none=exclude_none)
 
     def model_dump_json(self, *, indent: Optional[int] = None, exclude_none: bool = True) -> str:
-        """The same as ``to_json()``."""
+        """The same as ``to_json()`` (pydantic's name).
+
+        Args:
+            indent: Indent the JSON by this many spaces (default: one line).
+            exclude_none: Keep fields that are ``None`` (left out by default).
+        """
         return self.to_json(indent=indent, exclude_none=exclude_none)

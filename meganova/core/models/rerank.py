@@ -18,6 +18,8 @@ class RerankResult(Model):
 
 @dataclass
 class RerankResponse(Model):
+    """The reply of ``client.rerank.create``: ``results``, best first."""
+
     results: List[RerankResult] = field(default_factory=list)
     model: Optional[str] = None
     id: Optional[str] = None

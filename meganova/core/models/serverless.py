@@ -33,6 +33,7 @@ class ServerlessModel(Model):
 
     @property
     def id(self) -> str:
+        """The model's id (its ``model_name``), as on ``ModelInfo``."""
         return self.model_name
 
     @property
@@ -46,6 +47,8 @@ class ServerlessModel(Model):
 
 @dataclass
 class ServerlessCatalogue(Model):
+    """The reply of ``client.serverless.list_models``: the entries in ``models``."""
+
     models: List[ServerlessModel] = field(default_factory=list)
     count: Optional[int] = None
     tag_counts: Optional[Dict[str, Any]] = None

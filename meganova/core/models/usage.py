@@ -40,12 +40,14 @@ class UsageSummary(Model):
 
     @property
     def total_cost(self) -> Optional[float]:
+        """The cost summed over the rows (``None`` when no row has one)."""
         costs = [r.cost for r in self.rows if r.cost is not None]
         # fsum: exact sum of the floats, so 0.1 + 0.2 style noise does not pile up per row
         return math.fsum(costs) if costs else None
 
     @property
     def total_tokens(self) -> Optional[int]:
+        """The tokens summed over the rows (``None`` when no row has a count)."""
         counts = [
             r.total_tokens if r.total_tokens is not None else r.tokens
             for r in self.rows

@@ -29,10 +29,12 @@ class VideoGeneration(Model):
 
     @property
     def done(self) -> bool:
+        """Whether the job completed."""
         return (self.status or "").lower() in COMPLETED_STATUSES
 
     @property
     def failed(self) -> bool:
+        """Whether the job failed (``error_message`` says why)."""
         return (self.status or "").lower() in FAILED_STATUSES
 
     @property
@@ -66,6 +68,7 @@ class SupportedVideoModels(Model):
 
     @property
     def model_names(self) -> List[str]:
+        """The ids of the supported models."""
         names: List[str] = []
         for item in self.data:
             if isinstance(item, str):

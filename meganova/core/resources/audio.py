@@ -83,6 +83,8 @@ def read_file_argument(file: object, filename: str | None) -> tuple[bytes, str]:
 
 
 class AudioResource:
+    """``client.audio``: speech to text."""
+
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
@@ -98,9 +100,28 @@ class AudioResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> Transcription:
-        """Transcribe audio given as a path, bytes or a binary file object. The MIME type
-        is guessed from the file name unless ``content_type`` is given. ``extra_body``
-        entries become extra form fields (values sent as text)."""
+        """Transcribe audio (``POST /audio/transcriptions``, a multipart upload).
+
+        Args:
+            file: A path, the bytes, or a binary file object (read whole, once, so a retry
+                resends all of it).
+            model: The speech model.
+            filename: The file name sent with the upload (default: the path's name).
+            content_type: The MIME type (default: guessed from the file name).
+            timeout: This call's timeout: seconds (both phases), a ``(connect, read)`` pair,
+                a ``Timeout``, or ``None`` for the client's.
+            extra_headers: Headers added to this request (a ``None`` value removes one).
+            extra_query: Query parameters added to the URL.
+            extra_body: Extra form fields (values sent as text).
+
+        Returns:
+            A ``Transcription`` (``.text``, and ``language``, ``duration``, ``segments`` when sent).
+
+        Raises:
+            InvalidArgumentError: An argument is invalid (raised before anything is sent).
+            APIError: The API answered with an error status (after the retries).
+            APIConnectionError: The network failed (``APITimeoutError`` for timeouts).
+        """
         model = require_str("model", model)
         filename = optional_str("filename", filename)
         content_type = optional_str("content_type", content_type)

@@ -32,6 +32,8 @@ _BALANCE_KEYS = ("balance", "available_balance", "credits", "amount")
 
 
 class BillingResource:
+    """``client.billing``: the account balance and per-instance billing."""
+
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
@@ -43,11 +45,25 @@ class BillingResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> BillingBalance:
-        """The account balance (``BillingBalance(balance, currency, status)``).
+        """The account balance.
 
-        Unconfirmed endpoint (see the module note). ``balance`` is read from
-        ``balance``, ``available_balance``, ``credits`` or ``amount`` (strings or numbers)
-        in ``data`` or at the top level; ``currency`` only when the server names it.
+        An unconfirmed endpoint: ``balance`` is read from ``balance``,
+        ``available_balance``, ``credits`` or ``amount`` (strings or numbers) in ``data`` or
+        at the top level; ``currency`` only when the server names it.
+
+        Args:
+            timeout: This call's timeout: seconds (both phases), a ``(connect, read)`` pair,
+                a ``Timeout``, or ``None`` for the client's.
+            extra_headers: Headers added to this request (a ``None`` value removes one).
+            extra_query: Query parameters added to the URL.
+            extra_body: Fields sent as a JSON body (this GET has none otherwise).
+
+        Returns:
+            A ``BillingBalance`` (``balance``, ``currency``, ``status``).
+
+        Raises:
+            APIError: The API answered with an error status (after the retries).
+            APIConnectionError: The network failed (``APITimeoutError`` for timeouts).
         """
         options = call_options(timeout, extra_headers, extra_query, extra_body)
         url = platform_url(self._engine, BALANCE_PATH)
@@ -78,7 +94,22 @@ class BillingResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> InstanceBillings:
-        """Accumulated fees per GPU instance, and ``total_cost``."""
+        """Accumulated fees per GPU instance, and their total.
+
+        Args:
+            timeout: This call's timeout: seconds (both phases), a ``(connect, read)`` pair,
+                a ``Timeout``, or ``None`` for the client's.
+            extra_headers: Headers added to this request (a ``None`` value removes one).
+            extra_query: Query parameters added to the URL.
+            extra_body: Fields sent as a JSON body (this GET has none otherwise).
+
+        Returns:
+            ``InstanceBillings``: ``data`` (an ``InstanceBilling`` each) and ``total_cost``.
+
+        Raises:
+            APIError: The API answered with an error status (after the retries).
+            APIConnectionError: The network failed (``APITimeoutError`` for timeouts).
+        """
         options = call_options(timeout, extra_headers, extra_query, extra_body)
         wire = self._engine.request(
             "GET", INSTANCE_BILLINGS_PATH, cast_to=_InstanceBillingsWire, options=options

@@ -210,7 +210,10 @@ def _raise_if_error(engine: Engine, response: ChatResponse) -> ChatResponse:
 
 
 class ChatCompletions:
-    """``client.chat.completions``: the OpenAI-compatible surface."""
+    """``client.chat.completions``: the OpenAI-compatible surface (``create`` returns
+    ``ChatResponse``, or with ``stream=True`` a ``ChatCompletionStream`` of
+    ``ChatCompletionChunk``).
+    """
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -343,21 +346,60 @@ class ChatCompletions:
         extra_body: Optional[Mapping[str, Any]] = None,
         **kwargs: Any,
     ) -> Union[ChatResponse, ChatCompletionStream]:
-        """Create a chat completion; with ``stream=True`` a stream of
-        ``ChatCompletionChunk``.
+        """Create a chat completion (``POST /chat/completions``).
 
-        ``messages`` are dicts shaped like ``meganova.types.ChatCompletionMessageParam``
-        (or a previous reply's ``ChatMessage``). ``model`` defaults to the client's
-        ``default_model``. The API fields ``temperature`` (0 to 2), ``max_tokens``,
-        ``session_id``, ``top_p``, ``n``, ``stop``, ``seed``, ``presence_penalty``,
-        ``frequency_penalty``, ``logit_bias``, ``logprobs``, ``top_logprobs``, ``tools``,
-        ``tool_choice``, ``parallel_tool_calls``, ``response_format``, ``stream_options``,
-        ``user``, ``max_completion_tokens``, ``reasoning_effort`` and ``include_reasoning``
-        are sent when not ``None``, as given. ``timeout``, ``max_retries``, ``deadline``,
-        ``idempotency_key`` and ``max_response_bytes`` act on this call only and are not
-        sent; ``extra_headers``, ``extra_query`` and ``extra_body`` add to the request (a
-        field the API has and this signature lacks goes in ``extra_body``). An unknown
-        keyword argument is still sent in the body, though type checkers report it."""
+        The API fields are sent when not ``None``, as given. ``timeout``, ``max_retries``,
+        ``deadline``, ``idempotency_key`` and ``max_response_bytes`` act on this call only and
+        are not sent. A field the API has and this signature lacks goes in ``extra_body`` (an
+        unknown keyword argument is sent in the body too, though type checkers report it).
+
+        Args:
+            messages: The conversation: dicts shaped like ``ChatCompletionMessageParam``
+                (``{"role": "user", "content": "..."}``), or a previous reply's ``ChatMessage``.
+            model: The model id; ``None`` uses the client's ``default_model`` (without one,
+                ``InvalidArgumentError`` naming ``model``).
+            temperature: Sampling temperature, 0 to 2.
+            max_tokens: Most tokens to generate (1 or more).
+            session_id: The API's session id, to group calls of one conversation.
+            top_p: Nucleus sampling: the probability mass considered.
+            n: How many choices to generate.
+            stop: A string or a list of strings that end the generation.
+            seed: A seed for reproducible sampling.
+            presence_penalty: Penalty for tokens already present (-2 to 2).
+            frequency_penalty: Penalty by how often a token appeared (-2 to 2).
+            logit_bias: Token id to a bias added to its logit.
+            logprobs: Return the log probabilities of the output tokens.
+            top_logprobs: Most likely tokens returned per position (with ``logprobs``).
+            tools: Functions the model may call (``ChatCompletionToolParam`` dicts).
+            tool_choice: ``"auto"``, ``"none"``, ``"required"`` or a named function.
+            parallel_tool_calls: Allow several tool calls in one turn.
+            response_format: ``{"type": "json_object"}``, a JSON schema, or text.
+            stream_options: Stream settings, e.g. ``{"include_usage": True}``.
+            user: An id for the end user, for abuse monitoring.
+            max_completion_tokens: Most tokens for the completion, reasoning included.
+            reasoning_effort: How hard a reasoning model thinks (e.g. ``"low"``, ``"high"``).
+            include_reasoning: Return the model's reasoning text where it has one.
+            stream: ``True`` returns a stream of chunks instead of the whole reply.
+            max_retries: Retries for this call only (``None``: the client's).
+            deadline: Total seconds for this call, every attempt and wait included.
+            idempotency_key: The ``Idempotency-Key`` header (one is generated otherwise;
+                it stays the same across retries).
+            max_response_bytes: Largest reply body accepted for this call (``None``: no cap).
+            timeout: This call's timeout: seconds (both phases), a ``(connect, read)`` pair,
+                a ``Timeout``, or ``None`` for the client's.
+            extra_headers: Headers added to this request (a ``None`` value removes one).
+            extra_query: Query parameters added to the URL.
+            extra_body: Fields merged into the JSON body, for API fields this signature lacks.
+
+        Returns:
+            The whole ``ChatResponse``; with ``stream=True`` a ``ChatCompletionStream`` of
+            ``ChatCompletionChunk`` (iterate it; close it, or use ``with``, to stop early).
+
+        Raises:
+            InvalidArgumentError: An argument is invalid (raised before anything is sent).
+            APIError: The API answered with an error status (after the retries).
+            APIConnectionError: The network failed (``APITimeoutError`` for timeouts).
+        """
         engine = self._engine
         body, options = _prepare(
             engine,
@@ -379,8 +421,10 @@ class ChatCompletions:
 
 
 class ChatResource:
-    """``client.chat``: ``create`` (whole reply or, with ``stream=True``, a stream),
-    ``stream`` (the guideline's ``ChatStreamChunk`` items) and ``completions``."""
+    """``client.chat``: ``create`` (the whole reply, or with ``stream=True`` a stream),
+    ``stream`` (the guideline's ``ChatStreamChunk`` items) and ``completions`` (the
+    OpenAI-style surface).
+    """
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -514,9 +558,55 @@ class ChatResource:
         extra_body: Optional[Mapping[str, Any]] = None,
         **kwargs: Any,
     ) -> Union[ChatResponse, ChatStream]:
-        """Send a chat and return the whole ``ChatResponse``; ``stream=True`` returns the
-        same stream as ``stream()``. The parameters are those of
-        ``client.chat.completions.create``."""
+        """Send a chat and return the whole ``ChatResponse`` (``POST /chat/completions``).
+
+        Args:
+            messages: The conversation: dicts shaped like ``ChatCompletionMessageParam``
+                (``{"role": "user", "content": "..."}``), or a previous reply's ``ChatMessage``.
+            model: The model id; ``None`` uses the client's ``default_model`` (without one,
+                ``InvalidArgumentError`` naming ``model``).
+            temperature: Sampling temperature, 0 to 2.
+            max_tokens: Most tokens to generate (1 or more).
+            session_id: The API's session id, to group calls of one conversation.
+            top_p: Nucleus sampling: the probability mass considered.
+            n: How many choices to generate.
+            stop: A string or a list of strings that end the generation.
+            seed: A seed for reproducible sampling.
+            presence_penalty: Penalty for tokens already present (-2 to 2).
+            frequency_penalty: Penalty by how often a token appeared (-2 to 2).
+            logit_bias: Token id to a bias added to its logit.
+            logprobs: Return the log probabilities of the output tokens.
+            top_logprobs: Most likely tokens returned per position (with ``logprobs``).
+            tools: Functions the model may call (``ChatCompletionToolParam`` dicts).
+            tool_choice: ``"auto"``, ``"none"``, ``"required"`` or a named function.
+            parallel_tool_calls: Allow several tool calls in one turn.
+            response_format: ``{"type": "json_object"}``, a JSON schema, or text.
+            stream_options: Stream settings, e.g. ``{"include_usage": True}``.
+            user: An id for the end user, for abuse monitoring.
+            max_completion_tokens: Most tokens for the completion, reasoning included.
+            reasoning_effort: How hard a reasoning model thinks (e.g. ``"low"``, ``"high"``).
+            include_reasoning: Return the model's reasoning text where it has one.
+            stream: ``True`` returns a ``ChatStream``, as ``stream()`` does.
+            max_retries: Retries for this call only (``None``: the client's).
+            deadline: Total seconds for this call, every attempt and wait included.
+            idempotency_key: The ``Idempotency-Key`` header (one is generated otherwise;
+                it stays the same across retries).
+            max_response_bytes: Largest reply body accepted for this call (``None``: no cap).
+            timeout: This call's timeout: seconds (both phases), a ``(connect, read)`` pair,
+                a ``Timeout``, or ``None`` for the client's.
+            extra_headers: Headers added to this request (a ``None`` value removes one).
+            extra_query: Query parameters added to the URL.
+            extra_body: Fields merged into the JSON body, for API fields this signature lacks.
+
+        Returns:
+            The ``ChatResponse`` (``resp.text`` is the first choice's content); with
+            ``stream=True`` a ``ChatStream``.
+
+        Raises:
+            InvalidArgumentError: An argument is invalid (raised before anything is sent).
+            APIError: The API answered with an error status (after the retries).
+            APIConnectionError: The network failed (``APITimeoutError`` for timeouts).
+        """
         result = self.completions.create(
             messages=messages,
             model=model,
@@ -546,8 +636,59 @@ class ChatResource:
         extra_body: Optional[Mapping[str, Any]] = None,
         **kwargs: Any,
     ) -> ChatStream:
-        """Stream a chat: yields ``ChatStreamChunk`` (``chunk.delta`` is the new text);
-        the last item has ``done=True``. Keyword arguments work as in ``create``."""
+        """Stream a chat: yields ``ChatStreamChunk`` items (``chunk.delta`` is the new text);
+        the last one has ``done=True``.
+
+        The stream never ends silently: a cut, a corrupt event or an error inside the stream
+        raises a ``StreamError`` carrying what arrived before it. It is retried only before
+        its first event reaches you.
+
+        Args:
+            messages: The conversation: dicts shaped like ``ChatCompletionMessageParam``
+                (``{"role": "user", "content": "..."}``), or a previous reply's ``ChatMessage``.
+            model: The model id; ``None`` uses the client's ``default_model`` (without one,
+                ``InvalidArgumentError`` naming ``model``).
+            temperature: Sampling temperature, 0 to 2.
+            max_tokens: Most tokens to generate (1 or more).
+            session_id: The API's session id, to group calls of one conversation.
+            top_p: Nucleus sampling: the probability mass considered.
+            n: How many choices to generate.
+            stop: A string or a list of strings that end the generation.
+            seed: A seed for reproducible sampling.
+            presence_penalty: Penalty for tokens already present (-2 to 2).
+            frequency_penalty: Penalty by how often a token appeared (-2 to 2).
+            logit_bias: Token id to a bias added to its logit.
+            logprobs: Return the log probabilities of the output tokens.
+            top_logprobs: Most likely tokens returned per position (with ``logprobs``).
+            tools: Functions the model may call (``ChatCompletionToolParam`` dicts).
+            tool_choice: ``"auto"``, ``"none"``, ``"required"`` or a named function.
+            parallel_tool_calls: Allow several tool calls in one turn.
+            response_format: ``{"type": "json_object"}``, a JSON schema, or text.
+            stream_options: Stream settings, e.g. ``{"include_usage": True}``.
+            user: An id for the end user, for abuse monitoring.
+            max_completion_tokens: Most tokens for the completion, reasoning included.
+            reasoning_effort: How hard a reasoning model thinks (e.g. ``"low"``, ``"high"``).
+            include_reasoning: Return the model's reasoning text where it has one.
+            max_retries: Retries for this call only (``None``: the client's).
+            deadline: Total seconds for this call, every attempt and wait included.
+            idempotency_key: The ``Idempotency-Key`` header (one is generated otherwise;
+                it stays the same across retries).
+            max_response_bytes: Largest reply body accepted for this call (``None``: no cap).
+            timeout: This call's timeout: seconds (both phases), a ``(connect, read)`` pair,
+                a ``Timeout``, or ``None`` for the client's.
+            extra_headers: Headers added to this request (a ``None`` value removes one).
+            extra_query: Query parameters added to the URL.
+            extra_body: Fields merged into the JSON body, for API fields this signature lacks.
+
+        Returns:
+            A ``ChatStream``: iterate it, or use it in ``with`` to release the connection
+            when you stop early; ``get_final_response()`` gives the whole reply.
+
+        Raises:
+            InvalidArgumentError: An argument is invalid (raised before anything is sent).
+            APIError: The API answered with an error status (after the retries).
+            APIConnectionError: The network failed (``APITimeoutError`` for timeouts).
+        """
         if "stream" in kwargs:
             raise InvalidArgumentError(
                 "stream() always streams; do not pass stream=", argument="stream"
@@ -605,8 +746,59 @@ class ChatResource:
             extra_query: Optional[Mapping[str, Any]] = None,
             extra_body: Optional[Mapping[str, Any]] = None,
         ) -> ChatStream:
-            """Stream a chat: yields ``ChatStreamChunk`` (``chunk.delta`` is the new text);
-            the last item has ``done=True``. Keyword arguments work as in ``create``."""
+            """Stream a chat: yields ``ChatStreamChunk`` items (``chunk.delta`` is the new text);
+            the last one has ``done=True``.
+
+            The stream never ends silently: a cut, a corrupt event or an error inside the stream
+            raises a ``StreamError`` carrying what arrived before it. It is retried only before
+            its first event reaches you.
+
+            Args:
+                messages: The conversation: dicts shaped like ``ChatCompletionMessageParam``
+                    (``{"role": "user", "content": "..."}``), or a previous reply's ``ChatMessage``.
+                model: The model id; ``None`` uses the client's ``default_model`` (without one,
+                    ``InvalidArgumentError`` naming ``model``).
+                temperature: Sampling temperature, 0 to 2.
+                max_tokens: Most tokens to generate (1 or more).
+                session_id: The API's session id, to group calls of one conversation.
+                top_p: Nucleus sampling: the probability mass considered.
+                n: How many choices to generate.
+                stop: A string or a list of strings that end the generation.
+                seed: A seed for reproducible sampling.
+                presence_penalty: Penalty for tokens already present (-2 to 2).
+                frequency_penalty: Penalty by how often a token appeared (-2 to 2).
+                logit_bias: Token id to a bias added to its logit.
+                logprobs: Return the log probabilities of the output tokens.
+                top_logprobs: Most likely tokens returned per position (with ``logprobs``).
+                tools: Functions the model may call (``ChatCompletionToolParam`` dicts).
+                tool_choice: ``"auto"``, ``"none"``, ``"required"`` or a named function.
+                parallel_tool_calls: Allow several tool calls in one turn.
+                response_format: ``{"type": "json_object"}``, a JSON schema, or text.
+                stream_options: Stream settings, e.g. ``{"include_usage": True}``.
+                user: An id for the end user, for abuse monitoring.
+                max_completion_tokens: Most tokens for the completion, reasoning included.
+                reasoning_effort: How hard a reasoning model thinks (e.g. ``"low"``, ``"high"``).
+                include_reasoning: Return the model's reasoning text where it has one.
+                max_retries: Retries for this call only (``None``: the client's).
+                deadline: Total seconds for this call, every attempt and wait included.
+                idempotency_key: The ``Idempotency-Key`` header (one is generated otherwise;
+                    it stays the same across retries).
+                max_response_bytes: Largest reply body accepted for this call (``None``: no cap).
+                timeout: This call's timeout: seconds (both phases), a ``(connect, read)`` pair,
+                    a ``Timeout``, or ``None`` for the client's.
+                extra_headers: Headers added to this request (a ``None`` value removes one).
+                extra_query: Query parameters added to the URL.
+                extra_body: Fields merged into the JSON body, for API fields this signature lacks.
+
+            Returns:
+                A ``ChatStream``: iterate it, or use it in ``with`` to release the connection
+                when you stop early; ``get_final_response()`` gives the whole reply.
+
+            Raises:
+                InvalidArgumentError: An argument is invalid (raised before anything is sent).
+                APIError: The API answered with an error status (after the retries).
+                APIConnectionError: The network failed (``APITimeoutError`` for timeouts).
+            """
             ...
 
     else:

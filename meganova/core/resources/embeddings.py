@@ -41,6 +41,8 @@ def check_input(value: object) -> Union[str, List[str]]:
 
 
 class EmbeddingsResource:
+    """``client.embeddings``: vectors for texts."""
+
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
@@ -55,8 +57,27 @@ class EmbeddingsResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> EmbeddingResponse:
-        """Embed a string or a list of strings. With ``encoding_format="base64"`` the
-        vectors still come back as lists of floats."""
+        """Embed a string or a list of strings (``POST /embeddings``).
+
+        Args:
+            input: One text or a list of texts (none empty).
+            model: The embedding model, e.g. ``"BAAI/bge-m3"``.
+            encoding_format: ``"float"`` or ``"base64"`` (the vectors come back as lists of
+                floats either way).
+            timeout: This call's timeout: seconds (both phases), a ``(connect, read)`` pair,
+                a ``Timeout``, or ``None`` for the client's.
+            extra_headers: Headers added to this request (a ``None`` value removes one).
+            extra_query: Query parameters added to the URL.
+            extra_body: Fields merged into the JSON body, for API fields this signature lacks.
+
+        Returns:
+            An ``EmbeddingResponse``; ``.data[i].embedding`` is the vector of input ``i``.
+
+        Raises:
+            InvalidArgumentError: An argument is invalid (raised before anything is sent).
+            APIError: The API answered with an error status (after the retries).
+            APIConnectionError: The network failed (``APITimeoutError`` for timeouts).
+        """
         body = {
             "input": check_input(input),
             "model": require_str("model", model),

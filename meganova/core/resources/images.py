@@ -63,6 +63,8 @@ def resolve_size(
 
 
 class ImagesResource:
+    """``client.images``: text to image."""
+
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._path = NATIVE_PATH
@@ -92,10 +94,41 @@ class ImagesResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> ImageGeneration:
-        """Generate images. ``size="1024x768"`` or ``width``/``height`` (default 1280x720);
-        ``image``/``mask`` are base64 strings (image-to-image, inpainting). Each result's
-        ``to_bytes()``/``save(path)`` give the image. A 200 reply whose ``status`` says
-        the generation failed raises ``GenerationFailedError`` with the server's message."""
+        """Generate images.
+
+        Args:
+            prompt: What to draw.
+            model: The image model, e.g. ``"black-forest-labs/FLUX.1-dev"``.
+            size: ``"WIDTHxHEIGHT"``, e.g. ``"1024x768"`` (or give ``width`` and ``height``;
+                the default is 1280x720).
+            width: Width in pixels.
+            height: Height in pixels.
+            n: How many images.
+            num_steps: Diffusion steps.
+            guidance_scale: How closely to follow the prompt.
+            seed: A seed for reproducible images.
+            negative_prompt: What to keep out of the image.
+            response_format: ``"b64_json"`` or ``"url"``.
+            max_sequence_length: Longest prompt, in tokens, the model reads.
+            quality: The model's quality setting, e.g. ``"hd"``.
+            style: The model's style setting, e.g. ``"vivid"``.
+            image: A base64 source image (image to image).
+            mask: A base64 mask of what to repaint (inpainting, with ``image``).
+            timeout: This call's timeout: seconds (both phases), a ``(connect, read)`` pair,
+                a ``Timeout``, or ``None`` for the client's.
+            extra_headers: Headers added to this request (a ``None`` value removes one).
+            extra_query: Query parameters added to the URL.
+            extra_body: Fields merged into the JSON body, for API fields this signature lacks.
+
+        Returns:
+            An ``ImageGeneration``; ``save(path)`` and ``data[i].to_bytes()`` give the images.
+
+        Raises:
+            GenerationFailedError: The reply says the generation failed (with its message).
+            InvalidArgumentError: An argument is invalid (raised before anything is sent).
+            APIError: The API answered with an error status (after the retries).
+            APIConnectionError: The network failed (``APITimeoutError`` for timeouts).
+        """
         prompt = require_str("prompt", prompt)
         model = require_str("model", model)
         w, h, size_given = resolve_size(size, width, height)

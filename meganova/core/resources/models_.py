@@ -46,6 +46,8 @@ def model_path(model_id: str) -> str:
 
 
 class ModelsResource:
+    """``client.models``: the models the API serves (``list``) and one by id (``get``)."""
+
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
@@ -64,10 +66,29 @@ class ModelsResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> ModelList:
-        """Every model (``GET /models``), optionally filtered on the client:
-        ``capability="vision"`` keeps models whose ``capabilities["vision"]`` is true,
-        ``tag="chat"`` those whose ``tags`` contain it. An entry that does not match the
-        expected types is kept with the fields that do (a warning is logged)."""
+        """Every model (``GET /models``), optionally filtered on the client.
+
+        An entry that does not match the expected types is kept with the fields that do (a
+        warning is logged); an entry without an id is skipped.
+
+        Args:
+            capability: Keep the models whose ``capabilities[capability]`` is true
+                (e.g. ``"vision"``, ``"tools"``).
+            tag: Keep the models whose ``tags`` contain it (e.g. ``"chat"``).
+            timeout: This call's timeout: seconds (both phases), a ``(connect, read)`` pair,
+                a ``Timeout``, or ``None`` for the client's.
+            extra_headers: Headers added to this request (a ``None`` value removes one).
+            extra_query: Query parameters added to the URL.
+            extra_body: Fields sent as a JSON body (this GET has none otherwise).
+
+        Returns:
+            A ``ModelList`` (a ``list`` of ``ModelInfo`` with the reply's ``request_id``).
+
+        Raises:
+            InvalidArgumentError: An argument is invalid (raised before anything is sent).
+            APIError: The API answered with an error status (after the retries).
+            APIConnectionError: The network failed (``APITimeoutError`` for timeouts).
+        """
         capability = optional_str("capability", capability)
         tag = optional_str("tag", tag)
         options = call_options(timeout, extra_headers, extra_query, extra_body)
@@ -106,8 +127,25 @@ class ModelsResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> ModelInfo:
-        """One model by id (ids such as ``meganova-ai/manta-flash-1.0`` contain ``/``).
-        Raises ``NotFoundError`` when neither ``/models/{id}`` nor the list has it."""
+        """One model by id (``GET /models/{id}``, falling back to the list).
+
+        Args:
+            model_id: The model's id, e.g. ``"meganova-ai/manta-flash-1.0"`` (its ``/`` is kept).
+            timeout: This call's timeout: seconds (both phases), a ``(connect, read)`` pair,
+                a ``Timeout``, or ``None`` for the client's.
+            extra_headers: Headers added to this request (a ``None`` value removes one).
+            extra_query: Query parameters added to the URL.
+            extra_body: Fields sent as a JSON body (this GET has none otherwise).
+
+        Returns:
+            The ``ModelInfo``.
+
+        Raises:
+            NotFoundError: Neither ``/models/{id}`` nor the list has the model.
+            InvalidArgumentError: An argument is invalid (raised before anything is sent).
+            APIError: The API answered with an error status (after the retries).
+            APIConnectionError: The network failed (``APITimeoutError`` for timeouts).
+        """
         model_id = require_str("model_id", model_id)
         path = model_path(model_id)
         options = call_options(timeout, extra_headers, extra_query, extra_body)

@@ -22,6 +22,8 @@ Document = Union[str, Mapping[str, Any]]
 
 
 class RerankResource:
+    """``client.rerank``: order documents by relevance to a query."""
+
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
@@ -43,7 +45,28 @@ class RerankResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> RerankResponse:
-        """Order ``documents`` (strings or objects) by relevance to ``query``."""
+        """Order ``documents`` by relevance to ``query`` (``POST /rerank``).
+
+        Args:
+            query: What the documents are ranked against.
+            documents: The documents: strings, or objects with the text in a field.
+            model: The reranker, e.g. ``"BAAI/bge-reranker-v2-m3"``.
+            top_n: Return only the best ``top_n`` results.
+            return_documents: Include each document in its result.
+            timeout: This call's timeout: seconds (both phases), a ``(connect, read)`` pair,
+                a ``Timeout``, or ``None`` for the client's.
+            extra_headers: Headers added to this request (a ``None`` value removes one).
+            extra_query: Query parameters added to the URL.
+            extra_body: Fields merged into the JSON body, for API fields this signature lacks.
+
+        Returns:
+            A ``RerankResponse``; ``.results`` holds ``index`` and ``relevance_score``, best first.
+
+        Raises:
+            InvalidArgumentError: An argument is invalid (raised before anything is sent).
+            APIError: The API answered with an error status (after the retries).
+            APIConnectionError: The network failed (``APITimeoutError`` for timeouts).
+        """
         query = require_str("query", query)
         if isinstance(documents, (str, bytes)) or not isinstance(documents, Sequence):
             raise InvalidArgumentTypeError(

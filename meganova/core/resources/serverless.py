@@ -59,6 +59,8 @@ def _prepare(item: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 class ServerlessResource:
+    """``client.serverless``: the serverless model catalogue, with prices, tiers and tags."""
+
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
@@ -82,10 +84,31 @@ class ServerlessResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> ServerlessCatalogue:
-        """Catalogue entries matching the filters. ``modality`` (e.g. ``text_generation``,
-        ``text_to_image``, ``embeddings``, ``reranker``, ``audio``), ``highlight``,
-        ``use_case`` and ``model_family`` take a string or a list (sent comma-separated);
-        ``filter_logic`` is ``"and"`` or ``"or"``."""
+        """Catalogue entries matching the filters (``GET /serverless/models/filter``).
+
+        Args:
+            modality: ``"text_generation"``, ``"text_to_image"``, ``"embeddings"``,
+                ``"reranker"``, ``"audio"``...; a string or a list (sent comma-separated).
+            search: Text to look for in names and descriptions.
+            highlight: Highlight tags to match; a string or a list.
+            use_case: Use cases to match; a string or a list.
+            model_family: Model families to match; a string or a list.
+            filter_logic: ``"and"`` (every filter) or ``"or"`` (any filter).
+            include_tag_counts: Also return how many models carry each tag.
+            timeout: This call's timeout: seconds (both phases), a ``(connect, read)`` pair,
+                a ``Timeout``, or ``None`` for the client's.
+            extra_headers: Headers added to this request (a ``None`` value removes one).
+            extra_query: Query parameters added to the URL.
+            extra_body: Fields sent as a JSON body (this GET has none otherwise).
+
+        Returns:
+            A ``ServerlessCatalogue`` (``.models`` lists ``ServerlessModel`` entries).
+
+        Raises:
+            InvalidArgumentError: An argument is invalid (raised before anything is sent).
+            APIError: The API answered with an error status (after the retries).
+            APIConnectionError: The network failed (``APITimeoutError`` for timeouts).
+        """
         if search is not None and (not isinstance(search, str) or not search.strip()):
             raise InvalidArgumentError("search must be a non-empty string", argument="search")
         if filter_logic is not None and filter_logic not in ("and", "or"):

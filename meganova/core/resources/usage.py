@@ -88,6 +88,8 @@ def _rows_of(data: Any) -> Any:
 
 
 class UsageResource:
+    """``client.usage``: tokens and cost over a time range."""
+
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
@@ -105,8 +107,30 @@ class UsageResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> UsageSummary:
-        """Usage between ``from_`` and ``to`` (ISO-8601 strings, ``datetime`` or ``date``;
-        ``from_`` must not be after ``to``). Every row the server sends is kept."""
+        """Usage between ``from_`` and ``to``. Every row the server sends is kept.
+
+        Args:
+            from_: The start: an ISO-8601 string, a ``datetime`` or a ``date`` (naive times
+                are UTC); not after ``to``.
+            to: The end, in the same forms.
+            group_by: How rows are grouped, e.g. ``"day"`` or ``"model"``.
+            user_id: Only this user's usage.
+            api_key: Only the usage of this API key (a key id or the key).
+            team_id: Only this team's usage.
+            timeout: This call's timeout: seconds (both phases), a ``(connect, read)`` pair,
+                a ``Timeout``, or ``None`` for the client's.
+            extra_headers: Headers added to this request (a ``None`` value removes one).
+            extra_query: Query parameters added to the URL.
+            extra_body: Fields sent as a JSON body (this GET has none otherwise).
+
+        Returns:
+            A ``UsageSummary``: ``rows``, and ``total_tokens`` / ``total_cost`` summed over them.
+
+        Raises:
+            InvalidArgumentError: An argument is invalid (raised before anything is sent).
+            APIError: The API answered with an error status (after the retries).
+            APIConnectionError: The network failed (``APITimeoutError`` for timeouts).
+        """
         start, start_text = parse_time("from_", from_)
         end, end_text = parse_time("to", to)
         if start > end:

@@ -42,6 +42,10 @@ Job = Union[str, VideoGeneration]
 
 
 class VideosResource:
+    """``client.videos``: video generation jobs (start, poll, wait), and the native
+    ``/videos/generation`` call of the published SDK.
+    """
+
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
@@ -69,7 +73,36 @@ class VideosResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> VideoGeneration:
-        """Start a video job. With ``wait=True`` poll it until it completes (see ``wait``)."""
+        """Start a video job (``POST /videos/generations``); with ``wait=True`` poll it until
+        it completes (see ``wait``).
+
+        Args:
+            prompt: What the video shows.
+            model: The video model, e.g. ``"google/veo-3.1-fast"``.
+            size: ``"WIDTHxHEIGHT"`` (default ``"1280x720"``).
+            n_seconds: Length in seconds (default 5).
+            image_url: An image to start from (image to video).
+            aspect_ratio: E.g. ``"16:9"``, for models that take it.
+            seed: A seed for reproducible output.
+            wait: Poll the job until it completes before returning.
+            poll_interval: Seconds between two polls when waiting (at least 0.1).
+            wait_timeout: Most seconds to wait in all.
+            timeout: This call's timeout: seconds (both phases), a ``(connect, read)`` pair,
+                a ``Timeout``, or ``None`` for the client's.
+            extra_headers: Headers added to this request (a ``None`` value removes one).
+            extra_query: Query parameters added to the URL.
+            extra_body: Fields merged into the JSON body, for API fields this signature lacks.
+
+        Returns:
+            The ``VideoGeneration`` job (completed, with its ``url``, when ``wait=True``).
+
+        Raises:
+            GenerationFailedError: The job failed (``wait=True``), with the server's reason.
+            GenerationTimeoutError: ``wait_timeout`` passed first (``wait=True``).
+            InvalidArgumentError: An argument is invalid (raised before anything is sent).
+            APIError: The API answered with an error status (after the retries).
+            APIConnectionError: The network failed (``APITimeoutError`` for timeouts).
+        """
         body = drop_none(
             {
                 "prompt": require_str("prompt", prompt),
@@ -110,7 +143,25 @@ class VideosResource:
         extra_body: Mapping[str, Any] | None = None,
         deadline: Optional[float] = None,
     ) -> VideoGeneration:
-        """The job's current state. ``deadline`` bounds this call, retries included."""
+        """The job's current state (``GET /videos/generations/{id}``).
+
+        Args:
+            video_id: The job's id.
+            timeout: This call's timeout: seconds (both phases), a ``(connect, read)`` pair,
+                a ``Timeout``, or ``None`` for the client's.
+            extra_headers: Headers added to this request (a ``None`` value removes one).
+            extra_query: Query parameters added to the URL.
+            extra_body: Fields sent as a JSON body (this GET has none otherwise).
+            deadline: Total seconds for this call, retries included.
+
+        Returns:
+            The ``VideoGeneration``.
+
+        Raises:
+            InvalidArgumentError: An argument is invalid (raised before anything is sent).
+            APIError: The API answered with an error status (after the retries).
+            APIConnectionError: The network failed (``APITimeoutError`` for timeouts).
+        """
         video_id = require_str("video_id", video_id)
         options = call_options(timeout, extra_headers, extra_query, extra_body, deadline=deadline)
         path = f"{JOBS_PATH}/{quote(video_id, safe='')}"
@@ -126,11 +177,29 @@ class VideosResource:
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> VideoGeneration:
-        """Poll a job (an id or a ``VideoGeneration``) every ``poll_interval`` seconds
-        (0.1 s at the least) until it completes, and return it. Raises
-        ``GenerationFailedError`` (with the server's reason) when it fails,
-        ``GenerationTimeoutError`` when ``wait_timeout`` seconds pass first; each poll is
-        itself bounded by what is left of ``wait_timeout``."""
+        """Poll a job until it completes, and return it.
+
+        Each poll is bounded by what is left of ``wait_timeout``.
+
+        Args:
+            job: The job's id, or a ``VideoGeneration``.
+            poll_interval: Seconds between two polls (at least 0.1).
+            wait_timeout: Most seconds to wait in all.
+            timeout: This call's timeout: seconds (both phases), a ``(connect, read)`` pair,
+                a ``Timeout``, or ``None`` for the client's.
+            extra_headers: Headers added to this request (a ``None`` value removes one).
+            extra_query: Query parameters added to the URL.
+
+        Returns:
+            The completed ``VideoGeneration``.
+
+        Raises:
+            GenerationFailedError: The job failed, with the server's reason.
+            GenerationTimeoutError: ``wait_timeout`` passed first.
+            InvalidArgumentError: An argument is invalid (raised before anything is sent).
+            APIError: The API answered with an error status (after the retries).
+            APIConnectionError: The network failed (``APITimeoutError`` for timeouts).
+        """
         _check_wait(poll_interval, wait_timeout)
         if isinstance(job, VideoGeneration):
             current: Optional[VideoGeneration] = job
@@ -190,10 +259,36 @@ class VideosResource:
         **params: Any,
     ) -> NativeVideoGeneration:
         """The published SDK's call: ``POST /videos/generation`` with ``model_name`` and
-        model-specific keys (``params``, e.g. ``duration``, ``resolution``; ``max_retries``,
-        ``deadline``, ``idempotency_key`` and ``max_response_bytes`` are taken as options
-        of this call). It answers
-        when the video is done; give it a long ``timeout`` (the MCP server waits 300 s)."""
+        model-specific keys. It answers when the video is done; give it a long ``timeout``
+        (the MCP server waits 300 s). Other keys go in ``extra_body``.
+
+        Args:
+            model_name: The video model.
+            prompt: What the video shows.
+            duration: Length in seconds, for models that take it.
+            resolution: E.g. ``"720p"``, for models that take it.
+            aspect_ratio: E.g. ``"16:9"``, for models that take it.
+            seed: A seed for reproducible output.
+            max_retries: Retries for this call only (``None``: the client's).
+            deadline: Total seconds for this call, every attempt and wait included.
+            idempotency_key: The ``Idempotency-Key`` header (one is generated otherwise;
+                it stays the same across retries).
+            max_response_bytes: Largest reply body accepted for this call (``None``: no cap).
+            timeout: This call's timeout: seconds (both phases), a ``(connect, read)`` pair,
+                a ``Timeout``, or ``None`` for the client's.
+            extra_headers: Headers added to this request (a ``None`` value removes one).
+            extra_query: Query parameters added to the URL.
+            extra_body: Fields merged into the JSON body, for API fields this signature lacks.
+
+        Returns:
+            A ``NativeVideoGeneration``.
+
+        Raises:
+            GenerationFailedError: The reply says the generation failed.
+            InvalidArgumentError: An argument is invalid (raised before anything is sent).
+            APIError: The API answered with an error status (after the retries).
+            APIConnectionError: The network failed (``APITimeoutError`` for timeouts).
+        """
         sdk_options = pop_call_options(params)
         body = drop_none(
             {
@@ -236,10 +331,37 @@ class VideosResource:
             extra_query: Mapping[str, Any] | None = None,
             extra_body: Mapping[str, Any] | None = None,
         ) -> NativeVideoGeneration:
-            """The published SDK's call: ``POST /videos/generation`` with ``model_name``
-            and model-specific keys (``duration``, ``resolution``...; others go in
-            ``extra_body``). It answers when the video is done; give it a long
-            ``timeout`` (the MCP server waits 300 s)."""
+            """The published SDK's call: ``POST /videos/generation`` with ``model_name`` and
+            model-specific keys. It answers when the video is done; give it a long ``timeout``
+            (the MCP server waits 300 s). Other keys go in ``extra_body``.
+
+            Args:
+                model_name: The video model.
+                prompt: What the video shows.
+                duration: Length in seconds, for models that take it.
+                resolution: E.g. ``"720p"``, for models that take it.
+                aspect_ratio: E.g. ``"16:9"``, for models that take it.
+                seed: A seed for reproducible output.
+                max_retries: Retries for this call only (``None``: the client's).
+                deadline: Total seconds for this call, every attempt and wait included.
+                idempotency_key: The ``Idempotency-Key`` header (one is generated otherwise;
+                    it stays the same across retries).
+                max_response_bytes: Largest reply body accepted for this call (``None``: no cap).
+                timeout: This call's timeout: seconds (both phases), a ``(connect, read)`` pair,
+                    a ``Timeout``, or ``None`` for the client's.
+                extra_headers: Headers added to this request (a ``None`` value removes one).
+                extra_query: Query parameters added to the URL.
+                extra_body: Fields merged into the JSON body, for API fields this signature lacks.
+
+            Returns:
+                A ``NativeVideoGeneration``.
+
+            Raises:
+                GenerationFailedError: The reply says the generation failed.
+                InvalidArgumentError: An argument is invalid (raised before anything is sent).
+                APIError: The API answered with an error status (after the retries).
+                APIConnectionError: The network failed (``APITimeoutError`` for timeouts).
+            """
             ...
 
     else:
@@ -253,7 +375,22 @@ class VideosResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> SupportedVideoModels:
-        """Models the native variant accepts (``model_names`` lists their ids)."""
+        """Models the native variant accepts.
+
+        Args:
+            timeout: This call's timeout: seconds (both phases), a ``(connect, read)`` pair,
+                a ``Timeout``, or ``None`` for the client's.
+            extra_headers: Headers added to this request (a ``None`` value removes one).
+            extra_query: Query parameters added to the URL.
+            extra_body: Fields sent as a JSON body (this GET has none otherwise).
+
+        Returns:
+            ``SupportedVideoModels`` (``model_names`` lists their ids).
+
+        Raises:
+            APIError: The API answered with an error status (after the retries).
+            APIConnectionError: The network failed (``APITimeoutError`` for timeouts).
+        """
         options = call_options(timeout, extra_headers, extra_query, extra_body)
         return self._engine.request(
             "GET", SUPPORTED_MODELS_PATH, cast_to=SupportedVideoModels, options=options
