@@ -1,0 +1,223 @@
+"""The public surface is documented, and the API reference shows all of it.
+
+    python -m tests.docs_coverage        # lists what is missing; exit status 1 if anything
+
+The surface is what users reach: ``MegaNova`` and every resource behind its properties
+(``client.chat.completions`` included), everything ``meganova.types``,
+``meganova.errors`` and ``meganova.testing`` export (models, streams, errors, the fake
+and its steps), and the pytest fixtures. Each must appear in a ``::: name`` directive of
+docs/ (what mkdocs renders), have a docstring, and so must its public methods and
+properties; every parameter a caller can pass (every overload's, the signatures only
+type checkers see included) must be described in the ``Args:`` section (Google style).
+For the classes users build themselves (the client, the fake, its steps, ``Timeout``)
+that holds for the constructor's parameters too. The package is read statically with
+griffe, as mkdocstrings reads it.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Set
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+
+# Classes users construct: their constructor's parameters need words too. The others
+# (response models, errors, streams, resources) are built by the SDK.
+CONSTRUCTED_BY_USERS = frozenset(
+    {
+        "meganova.client.MegaNova",
+        "meganova.core.http.Timeout",
+        "meganova.testing.fake.FakeMeganova",
+        "meganova.testing.clock.VirtualClock",
+        *(
+            f"meganova.testing.script.{step}"
+            for step in (
+                "Text",
+                "Stream",
+                "ToolCall",
+                "Error",
+                "Drop",
+                "EndEarly",
+                "Corrupt",
+                "Delay",
+                "Json",
+            )
+        ),
+    }
+)
+
+
+@dataclass(frozen=True)
+class Gap:
+    path: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.problem}"
+
+
+def public_paths() -> Dict[str, str]:
+    """public name -> the path of the object that defines it."""
+    import meganova.errors
+    import meganova.testing
+    import meganova.types
+    from meganova import client
+
+    paths = {"meganova.MegaNova": "meganova.client.MegaNova"}
+    for attribute, (module, cls) in client._RESOURCES.items():
+        paths[f"client.{attribute}"] = f"meganova.core.resources.{module}.{cls}"
+    paths["client.chat.completions"] = "meganova.core.resources.chat.ChatCompletions"
+    for name in meganova.types.__all__:
+        paths[f"meganova.types.{name}"] = f"meganova.{meganova.types._HOME[name]}.{name}"
+    for name in meganova.errors.__all__:
+        paths[f"meganova.errors.{name}"] = f"meganova.core.errors.{name}"
+    for name in meganova.testing.__all__:
+        module = meganova.testing._LAZY[name]
+        paths[f"meganova.testing.{name}"] = f"meganova.testing.{module}.{name}"
+    for fixture in ("meganova_fake", "meganova_client"):
+        paths[f"fixture {fixture}"] = f"meganova.testing.pytest_plugin._{fixture}"
+    return paths
+
+
+def _blank(docstring: Any) -> bool:
+    return docstring is None or not docstring.value.strip()
+
+
+def _documented(*docstrings: Any) -> Set[str]:
+    """Parameter names the ``Args:`` (or ``Other Parameters:``) sections describe."""
+    import griffe
+
+    names: Set[str] = set()
+    for docstring in docstrings:
+        if docstring is None:
+            continue
+        for section in griffe.parse_google(docstring, warnings=False):
+            if section.kind in (
+                griffe.DocstringSectionKind.parameters,
+                griffe.DocstringSectionKind.other_parameters,
+            ):
+                names.update(p.name.lstrip("*") for p in section.value)
+    return names
+
+
+def _parameters(function: Any) -> List[str]:
+    """The parameters a caller can name: every overload's and the signature's (whose
+    ``**kwargs`` the overloads spell out, when there are overloads)."""
+    import griffe
+
+    variants = [*(function.overloads or []), function]
+    variadic = (griffe.ParameterKind.var_positional, griffe.ParameterKind.var_keyword)
+    seen: List[str] = []
+    for variant in variants:
+        for parameter in variant.parameters:
+            if parameter.name in ("self", "cls"):
+                continue
+            if parameter.kind in variadic and function.overloads:
+                continue
+            if parameter.name not in seen:
+                seen.append(parameter.name)
+    return seen
+
+
+def _check_function(path: str, function: Any, gaps: List[Gap], *extra: Any) -> None:
+    if _blank(function.docstring) and not extra:
+        gaps.append(Gap(path, "no docstring"))
+        return
+    documented = _documented(function.docstring, *extra)
+    parameters = _parameters(function)
+    missing = [p for p in parameters if p not in documented]
+    if missing:
+        gaps.append(Gap(path, f"parameters missing from Args: {', '.join(missing)}"))
+    stale = sorted(documented - set(parameters))
+    if stale and not extra:  # a class docstring's Args may describe more than __init__
+        gaps.append(Gap(path, f"Args names what is not a parameter: {', '.join(stale)}"))
+
+
+def _check_class(path: str, cls: Any, gaps: List[Gap]) -> None:
+    import griffe
+
+    if _blank(cls.docstring):
+        gaps.append(Gap(path, "no docstring"))
+    init = cls.all_members.get("__init__")
+    if cls.path in CONSTRUCTED_BY_USERS:
+        if isinstance(init, griffe.Alias):
+            init = init.final_target
+        if isinstance(init, griffe.Function):
+            _check_function(f"{path}()", init, gaps, cls.docstring)
+        elif cls.is_dataclass or "dataclass" in cls.labels:
+            fields = [n for n, m in cls.members.items() if isinstance(m, griffe.Attribute)]
+            missing = [
+                f for f in fields if not f.startswith("_") and f not in _documented(cls.docstring)
+            ]
+            if missing:
+                gaps.append(Gap(f"{path}()", f"fields missing from Args: {', '.join(missing)}"))
+    for name, member in cls.members.items():
+        if name.startswith("_") or isinstance(member, griffe.Alias):
+            continue
+        if isinstance(member, griffe.Function):
+            _check_function(f"{path}.{name}", member, gaps)
+        elif isinstance(member, griffe.Attribute) and "property" in member.labels:
+            if _blank(member.docstring):
+                gaps.append(Gap(f"{path}.{name}", "no docstring"))
+        elif isinstance(member, griffe.Class):
+            _check_class(f"{path}.{name}", member, gaps)
+
+
+def _check(path: str, object_: Any, gaps: List[Gap]) -> None:
+    import griffe
+
+    if isinstance(object_, griffe.Class):
+        _check_class(path, object_, gaps)
+    elif isinstance(object_, griffe.Function):
+        _check_function(path, object_, gaps)
+    elif _blank(object_.docstring):
+        gaps.append(Gap(path, "no docstring (a string literal under the assignment)"))
+
+
+def referenced(package: Any, docs: Path = DOCS) -> Set[str]:
+    """The final paths of the objects the reference pages render (``::: name``)."""
+    import griffe
+
+    found: Set[str] = set()
+    for page in docs.rglob("*.md"):
+        for name in re.findall(r"^::: ([\w.]+)", page.read_text(encoding="utf-8"), re.M):
+            object_ = package[name.split(".", 1)[1]]
+            while isinstance(object_, griffe.Alias):
+                object_ = object_.final_target
+            found.add(object_.path)
+    return found
+
+
+def gaps(paths: Optional[Dict[str, str]] = None) -> List[Gap]:
+    """Everything on the public surface that lacks documentation or a reference entry."""
+    import griffe
+
+    package = griffe.load(
+        "meganova",
+        search_paths=[str(ROOT)],
+        docstring_parser=griffe.Parser.google,
+        resolve_aliases=True,
+    )
+    in_reference = referenced(package)
+    found: List[Gap] = []
+    for public, target in (public_paths() if paths is None else paths).items():
+        if target not in in_reference:
+            found.append(Gap(public, f"not in the API reference (add '::: {target}' to docs/)"))
+        _check(public, package[target.split(".", 1)[1]], found)
+    return found
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    found = gaps()
+    for gap in found:
+        print(gap)
+    print(f"{len(found)} gap(s) in the documentation of the public surface", file=sys.stderr)
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
