@@ -1,2 +1,2 @@
-# The 0.4.0 examples are data for test_examples_040.py, not tests (one is named test_*.py).
-collect_ignore = ["examples_040"]
+# The 0.4.0-style scripts are data for test_code_040.py, not tests.
+collect_ignore = ["code_040"]
