@@ -9,6 +9,8 @@ import sys
 import zlib
 from typing import Any, Mapping, Optional
 
+import pytest
+
 from meganova.core.http import Request, Timeout
 from meganova.testing import DEMO_MODEL, FakeMeganova
 from meganova.testing.wire import DONE, ChatShape, sse
@@ -96,3 +98,26 @@ def gzip_bomb(size: int) -> bytes:
     first = obj.compress(b"\0" * MIB) + obj.flush(zlib.Z_FULL_FLUSH)  # with the gzip header
     again = obj.compress(b"\0" * MIB) + obj.flush(zlib.Z_FULL_FLUSH)
     return first + again * (size // MIB - 1)
+
+
+def _urllib3_1_public_path() -> bool:
+    try:
+        import urllib3
+    except ImportError:
+        return False
+    from meganova.adapters import _urllib3_fast
+
+    return urllib3.__version__.startswith("1.") and not _urllib3_fast.enabled()
+
+
+# Known defect, left open in issue 10: on urllib3 1.x read through its public API only
+# (MEGANOVA_NO_FAST_PATH=1), a chunked stream is read by urllib3's own read_chunked()
+# generator. Finalized by the collector, its error handler returns the connection to the
+# pool (pool lock), and a body read through a user's own pool blocks for a whole read.
+# The default (fast path on, tested on 1.26) and urllib3 2.x are not affected.
+URLLIB3_1_PUBLIC_PATH_DEFECT = pytest.mark.xfail(
+    _urllib3_1_public_path(),
+    reason="urllib3 1.x public path: read_chunked's finalizer takes the pool lock; "
+    "reads are not cut by the deadline (known defect, issue 10)",
+    strict=False,
+)

@@ -27,7 +27,7 @@ from tests.contract.rawserver import (
     chunk,
     head,
 )
-from tests.helpers import CHAT_PATH, USER, ev
+from tests.helpers import CHAT_PATH, URLLIB3_1_PUBLIC_PATH_DEFECT, USER, ev
 
 Factory = Callable[..., MegaNova]
 DEADLINE = 0.8
@@ -189,6 +189,7 @@ def _user_pool_transports() -> Iterator[Any]:
     yield RequestsTransport(session=requests.Session())
 
 
+@URLLIB3_1_PUBLIC_PATH_DEFECT
 @pytest.mark.parametrize(
     "transport", list(_user_pool_transports()), ids=["pool_manager", "session"]
 )
