@@ -121,3 +121,10 @@ URLLIB3_1_PUBLIC_PATH_DEFECT = pytest.mark.xfail(
     "reads are not cut by the deadline (known defect, issue 10)",
     strict=False,
 )
+# Running the deadlock case there leaves the pool lock held by a stuck thread, and the
+# interpreter then hangs at exit closing that pool: skipped, not run, on that path.
+URLLIB3_1_PUBLIC_PATH_DEADLOCK = pytest.mark.skipif(
+    _urllib3_1_public_path(),
+    reason="urllib3 1.x public path: read_chunked's finalizer takes the pool lock "
+    "(known defect, issue 10; running it hangs the interpreter at exit)",
+)

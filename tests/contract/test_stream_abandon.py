@@ -27,7 +27,7 @@ from tests.contract.rawserver import (
     chunk,
     head,
 )
-from tests.helpers import DONE, URLLIB3_1_PUBLIC_PATH_DEFECT, ev, run_python
+from tests.helpers import DONE, URLLIB3_1_PUBLIC_PATH_DEADLOCK, ev, run_python
 
 HANG_LIMIT = 60.0  # seconds; the loops take a few when nothing hangs
 POOL = 4  # max_connections of the clients here
@@ -197,7 +197,7 @@ def pool_lock(client: MegaNova, url: str) -> Any:
     return lock
 
 
-@URLLIB3_1_PUBLIC_PATH_DEFECT
+@URLLIB3_1_PUBLIC_PATH_DEADLOCK
 @pytest.mark.parametrize("surface", ["openai", "guideline"])
 def test_a_collection_inside_a_pool_operation_takes_no_pool_lock(
     real_transport: str, server: Server, surface: str
