@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Protocol, TypeVar, runtime_checkable
+from typing import (
+    Any,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterator,
+    Protocol,
+    TypeVar,
+    runtime_checkable,
+)
 
 from .http import Headers, Request
 
@@ -55,6 +64,57 @@ class Transport(Protocol):
         """
 
     def close(self) -> None:
+        """Release the transport's connections."""
+
+
+@runtime_checkable
+class AsyncResponse(Protocol):
+    """The async twin of ``Response``: a reply whose body has not necessarily been read.
+
+    ``aread`` returns the whole (remaining) body; ``aiter_bytes`` yields chunks as they
+    arrive; ``aclose`` releases the connection (back to the pool when the body was read
+    to the end, otherwise by discarding it). Cancelling any of them (task cancellation,
+    ``asyncio.timeout``) discards the connection. Errors while reading are raised as
+    ``APIConnectionError`` / ``APITimeoutError``.
+    """
+
+    @property
+    def status(self) -> int:
+        """The HTTP status code."""
+
+    @property
+    def headers(self) -> Headers:
+        """The reply's headers (case-insensitive)."""
+
+    @property
+    def reason(self) -> str:
+        """The HTTP reason phrase."""
+
+    async def aread(self) -> bytes:
+        """The whole (remaining) body."""
+
+    def aiter_bytes(self) -> AsyncIterator[bytes]:
+        """The body in chunks, as they arrive."""
+
+    async def aclose(self) -> None:
+        """Release the connection (back to the pool when the body was read to the end)."""
+
+
+@runtime_checkable
+class AsyncTransport(Protocol):
+    """The async twin of ``Transport``: sends one request and returns one response. Never
+    follows redirects, never retries; raises ``APIConnectionError`` /
+    ``APITimeoutError`` for network failures. A cancelled ``send`` leaves no
+    connection behind."""
+
+    async def send(self, request: Request) -> AsyncResponse:
+        """Send one request and return its response (its body not necessarily read).
+
+        Args:
+            request: What to send: method, URL, headers, body, timeout.
+        """
+
+    async def aclose(self) -> None:
         """Release the transport's connections."""
 
 
@@ -129,6 +189,21 @@ class RetryPolicy(Protocol):
 
     def run(self, attempt: Callable[[int], T], decide: Decide) -> T:
         """Run ``attempt`` until it returns, or until ``decide`` says a failure is final.
+
+        Args:
+            attempt: Called with the 1-based attempt number.
+            decide: Called with a failure and its attempt number; says whether to retry
+                and after how long.
+        """
+
+
+@runtime_checkable
+class AsyncRetryPolicy(Protocol):
+    """The async twin of ``RetryPolicy``: awaits ``attempt`` until it returns, or until
+    ``decide`` says a failure is final, in which case that failure is re-raised."""
+
+    async def arun(self, attempt: Callable[[int], Awaitable[T]], decide: Decide) -> T:
+        """Await ``attempt`` until it returns, or until ``decide`` says a failure is final.
 
         Args:
             attempt: Called with the 1-based attempt number.
