@@ -14,6 +14,7 @@ from __future__ import annotations
 import json as jsonlib
 import re
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable, Deque, Dict, Iterator, List, Optional, Tuple, Union
@@ -26,7 +27,8 @@ from werkzeug import Response as WerkzeugResponse
 
 from meganova import MegaNova
 from meganova.adapters.fake_transport import FakeResponse, FakeTransport
-from meganova.core.http import Headers, Request
+from meganova.core.budget import TimeBudget
+from meganova.core.http import Headers, Request, Timeout
 from tests.clock import VirtualClock
 from tests.contract.rawserver import RawServer, chat_echo
 
@@ -351,3 +353,182 @@ def _clients(**defaults: Any) -> Iterator[Callable[..., MegaNova]]:
     yield build
     for client in made:
         client.close()
+
+
+# -- the async transport contract (test_async_transport_contract.py) ---------------------
+#
+# Each case sees only the port (send, aread, aiter_bytes, aclose), a ``Stage`` of replies
+# and a factory of transports, so the suite can run on any async transport.
+
+ASYNC_TRANSPORTS = ("aiohttp", "httpx", "threads", "fake")
+ASYNC_SOCKET_TRANSPORTS = ("aiohttp", "httpx", "threads")
+ASYNC_KEY = "sk-async-5ecret-K3y-0123456789abcdef"
+MISSING = {
+    "aiohttp": "aiohttp is not installed (pip install 'meganova[aiohttp]')",
+    "httpx": "httpx is not installed (pip install 'meganova[httpx]')",
+}
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+class Stage:
+    """Replies by path: written on the raw server's sockets for a real transport, or
+    handed out by an ``AsyncFakeTransport`` handler for the fake."""
+
+    def __init__(self, raw: Optional[RawServer]) -> None:
+        self.raw = raw
+        self._fake: Dict[str, Callable[[], FakeResponse]] = {}
+        self.fake_requests: List[Request] = []
+
+    @property
+    def sockets(self) -> bool:
+        return self.raw is not None
+
+    def url(self, path: str) -> str:
+        return self.raw.url(path) if self.raw is not None else f"http://fake.test{path}"
+
+    def on(
+        self,
+        path: str,
+        status: int = 200,
+        headers: Optional[Dict[str, str]] = None,
+        chunks: Optional[List[bytes]] = None,
+        body: bytes = b"",
+    ) -> None:
+        """A well-formed keep-alive reply: ``body`` with its Content-Length, or
+        ``chunks`` as HTTP chunks."""
+        headers = dict(headers or {})
+        if self.raw is None:
+            self._fake[path] = lambda: FakeResponse(
+                status, list(chunks) if chunks is not None else body, headers
+            )
+            return
+        from tests.contract.rawserver import LAST_CHUNK, chunk, head
+
+        if chunks is not None:
+            wire = head(status, {**headers, "Transfer-Encoding": "chunked"})
+            wire += b"".join(chunk(c) for c in chunks) + LAST_CHUNK
+        else:
+            wire = head(status, {**headers, "Content-Length": str(len(body))}) + body
+        self.raw.on(path, lambda conn, request: conn.send(wire))
+
+    def script(self, path: str, script: Callable[..., bool]) -> None:
+        """A raw-socket script (real transports only)."""
+        assert self.raw is not None
+        self.raw.on(path, script)
+
+    def handle(self, request: Request) -> FakeResponse:
+        self.fake_requests.append(request)
+        path = urlsplit(request.url).path
+        factory = self._fake.get(path)
+        return factory() if factory is not None else FakeResponse(404, b"")
+
+
+def async_transport_instance(name: str, stage: Stage, **options: Any) -> Any:
+    if name == "fake":
+        from meganova.adapters.fake_transport import AsyncFakeTransport
+
+        return AsyncFakeTransport(stage.handle)
+    if name == "aiohttp":
+        pytest.importorskip("aiohttp", reason=MISSING["aiohttp"])
+        from meganova.adapters.aiohttp_transport import AiohttpTransport
+
+        return AiohttpTransport(**options)
+    if name == "httpx":
+        pytest.importorskip("httpx", reason=MISSING["httpx"])
+        from meganova.adapters.httpx_transport import HttpxTransport
+
+        return HttpxTransport(**options)
+    from meganova.adapters.thread_transport import ThreadTransport
+    from meganova.adapters.urllib3_transport import Urllib3Transport
+
+    return ThreadTransport(Urllib3Transport(**options))
+
+
+@pytest.fixture(params=ASYNC_TRANSPORTS)
+def async_transport_name(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def stage(async_transport_name: str, request: pytest.FixtureRequest) -> Stage:
+    if async_transport_name == "fake":
+        return Stage(None)
+    server: RawServer = request.getfixturevalue("raw")
+    server.reset_counts()
+    return Stage(server)
+
+
+@pytest.fixture
+def socket_stage(stage: Stage) -> Stage:
+    """The stage of a case that needs real sockets; the fake is skipped."""
+    if not stage.sockets:
+        pytest.skip(NEEDS_SOCKETS)
+    return stage
+
+
+@pytest.fixture
+async def make_async_transport(async_transport_name: str, stage: Stage, anyio_backend: str) -> Any:
+    """Build transports of this case's kind (``proxy=None`` unless given); each is
+    closed afterwards."""
+    made: List[Any] = []
+
+    def build(**options: Any) -> Any:
+        if async_transport_name != "fake":
+            options.setdefault("proxy", None)
+        transport = async_transport_instance(async_transport_name, stage, **options)
+        made.append(transport)
+        return transport
+
+    yield build
+    for transport in made:
+        await transport.aclose()
+
+
+def async_request(
+    url: str,
+    method: str = "GET",
+    *,
+    headers: Optional[Dict[str, str]] = None,
+    body: Optional[bytes] = None,
+    timeout: Any = (2.0, 2.0),
+    deadline: Optional[float] = None,
+) -> Request:
+    return Request(
+        method,
+        url,
+        headers or {},
+        body,
+        timeout=Timeout.coerce(timeout),
+        budget=TimeBudget(deadline, time.monotonic) if deadline is not None else None,
+    )
+
+
+def frames_holding(error: BaseException, secret: str) -> List[str]:
+    """Every local, in every frame of ``error`` and its chain, whose repr (or bytes)
+    shows ``secret`` or its tail."""
+    forms = [secret, secret[10:]]
+    seen: set = set()
+    todo = [error]
+    leaks: List[str] = []
+    while todo:
+        item = todo.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        todo.extend(e for e in (item.__cause__, item.__context__) if e is not None)
+        tb = item.__traceback__
+        while tb is not None:
+            for name, value in tb.tb_frame.f_locals.items():
+                try:
+                    shown = repr(value)
+                except Exception:
+                    continue
+                raw = bytes(value) if isinstance(value, (bytes, bytearray)) else b""
+                if any(f in shown for f in forms) or secret.encode() in raw:
+                    leaks.append(f"{tb.tb_frame.f_code.co_name}() local {name!r}")
+            tb = tb.tb_next
+    return leaks

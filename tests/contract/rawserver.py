@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
+import ssl
 import struct
 import threading
 from dataclasses import dataclass, field
@@ -65,6 +66,8 @@ class RawServer:
     stopping: threading.Event = field(default_factory=threading.Event)
     # Runs on each accepted connection before its request is read; False drops it.
     on_connect: Optional[Callable[[RawConnection], bool]] = None
+    # Serves HTTPS with this context (the handshake runs on each accepted connection).
+    tls: Optional[ssl.SSLContext] = None
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -119,6 +122,13 @@ class RawServer:
 
     def _serve(self, conn: RawConnection) -> None:
         try:
+            if self.tls is not None:
+                try:
+                    conn.sock = self.tls.wrap_socket(conn.sock, server_side=True)
+                except ssl.SSLError:
+                    return  # the client refused the certificate
+                with self._lock:
+                    self._open.append(conn.sock)
             hook = self.on_connect
             if hook is not None and not hook(conn):
                 return

@@ -1,0 +1,182 @@
+"""An async transport over any sync one, run in worker threads: ``AsyncMegaNova`` on
+the base install (no aiohttp, no httpx).
+
+The sync transport does all the work (pooling, proxies, TLS, bounded decoding, the
+deadline on every socket read); this module only moves its blocking calls off the
+event loop. A cancelled ``send`` closes the reply the worker still produces; a
+cancelled read closes the sync reply at once (closing is safe from another thread: it
+shuts the socket, which wakes the worker's read), so no connection is left behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import threading
+from typing import Any, AsyncIterator, Callable, Iterator, TypeVar
+
+from ..core.errors import InvalidArgumentTypeError
+from ..core.http import Headers, Request
+from ..core.ports import Response, Transport
+
+__all__ = ["ThreadResponse", "ThreadTransport"]
+
+T = TypeVar("T")
+MAX_THREADS = 64  # a blocked stream read holds a worker: more than the loop's default
+
+
+def _close_quietly(response: Response) -> None:
+    with contextlib.suppress(Exception):
+        response.close()
+
+
+def _close_when_done(future: concurrent.futures.Future[Any]) -> None:
+    """A reply a cancelled ``send`` no longer waits for: closed as soon as it exists."""
+    if future.cancelled() or future.exception() is not None:
+        return
+    _close_quietly(future.result())
+
+
+class ThreadResponse:
+    """A sync reply read in worker threads."""
+
+    __slots__ = ("_chunks", "_closed", "_response", "_transport")
+
+    def __init__(self, response: Response, transport: ThreadTransport) -> None:
+        self._response = response
+        self._transport = transport
+        self._chunks: Iterator[bytes] | None = None
+        self._closed = False
+
+    @property
+    def status(self) -> int:
+        return self._response.status
+
+    @property
+    def headers(self) -> Headers:
+        return self._response.headers
+
+    @property
+    def reason(self) -> str:
+        return self._response.reason
+
+    async def _run(self, call: Callable[[], T]) -> T:
+        try:
+            return await self._transport._run(call)
+        except BaseException as exc:
+            if not isinstance(exc, Exception):
+                # Cancelled: the worker may still be reading; closing the reply wakes it
+                # and discards the connection.
+                self._closed = True
+                _close_quietly(self._response)
+            raise
+
+    async def aread(self) -> bytes:
+        return await self._run(self._response.read)
+
+    def aiter_bytes(self) -> AsyncIterator[bytes]:
+        return _ThreadChunks(self)
+
+    async def _next(self) -> bytes:
+        if self._chunks is None:
+            self._chunks = iter(self._response.iter_bytes())
+        return await self._run(self._next_chunk)
+
+    def _next_chunk(self) -> bytes:
+        assert self._chunks is not None
+        return next(self._chunks, b"")
+
+    async def aclose(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        # Fast and thread-safe on the built-in transports (it may take a pool lock).
+        self._response.close()
+
+    def __repr__(self) -> str:
+        return f"ThreadResponse({self._response!r})"
+
+
+class _ThreadChunks:
+    __slots__ = ("_reply",)
+
+    def __init__(self, reply: ThreadResponse) -> None:
+        self._reply = reply
+
+    def __aiter__(self) -> _ThreadChunks:
+        return self
+
+    async def __anext__(self) -> bytes:
+        chunk = await self._reply._next()
+        if not chunk:
+            raise StopAsyncIteration
+        return chunk
+
+
+class ThreadTransport:
+    """Runs a sync ``Transport`` (``send``, and every read of its replies) in worker
+    threads of its own (at most ``max_threads`` at once; each open stream's pending
+    read holds one). ``aclose`` closes the sync transport."""
+
+    def __init__(self, transport: Transport, *, max_threads: int = MAX_THREADS) -> None:
+        if not callable(getattr(transport, "send", None)):
+            raise InvalidArgumentTypeError(
+                "ThreadTransport needs a sync transport (with a send(request) method)",
+                argument="transport",
+            )
+        if isinstance(max_threads, bool) or not isinstance(max_threads, int) or max_threads < 1:
+            raise InvalidArgumentTypeError(
+                "max_threads must be an int >= 1", argument="max_threads"
+            )
+        self._transport = transport
+        self._max_threads = max_threads
+        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def transport(self) -> Transport:
+        """The sync transport it runs."""
+        return self._transport
+
+    def _pool(self) -> concurrent.futures.ThreadPoolExecutor:
+        executor = self._executor
+        if executor is None:
+            with self._lock:
+                executor = self._executor
+                if executor is None:
+                    executor = self._executor = concurrent.futures.ThreadPoolExecutor(
+                        self._max_threads, thread_name_prefix="meganova-io"
+                    )
+        return executor
+
+    def _submit(self, call: Callable[[], T]) -> concurrent.futures.Future[T]:
+        try:
+            return self._pool().submit(call)
+        except RuntimeError:  # shut down by aclose(): a transport stays usable, as sync
+            with self._lock:
+                self._executor = None
+            return self._pool().submit(call)
+
+    async def _run(self, call: Callable[[], T]) -> T:
+        return await asyncio.wrap_future(self._submit(call))
+
+    async def send(self, request: Request) -> ThreadResponse:
+        future = self._submit(lambda: self._transport.send(request))
+        try:
+            response = await asyncio.wrap_future(future)
+        except BaseException as exc:
+            if not isinstance(exc, Exception):
+                future.add_done_callback(_close_when_done)
+            raise
+        return ThreadResponse(response, self)
+
+    async def aclose(self) -> None:
+        with self._lock:
+            executor, self._executor = self._executor, None
+        self._transport.close()
+        if executor is not None:
+            executor.shutdown(wait=False)
+
+    def __repr__(self) -> str:
+        return f"ThreadTransport({self._transport!r})"
