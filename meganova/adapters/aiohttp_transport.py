@@ -225,14 +225,20 @@ class AiohttpTransport:
         else:
             context = ssl.create_default_context(cafile=verify if isinstance(verify, str) else None)
         connector = aiohttp.TCPConnector(limit=self._max_connections, ssl=context)
-        return aiohttp.ClientSession(
+        options = _session_options()
+        session = aiohttp.ClientSession(
             connector=connector,
             auto_decompress=False,  # ours is bounded; aiohttp's is not
             trust_env=False,  # proxies by our rules
             cookie_jar=aiohttp.DummyCookieJar(),  # as the sync transports: no cookies kept
             skip_auto_headers=("Content-Type",),  # never invent one for a body
-            **_session_options(),
+            **options,
         )
+        if not options and hasattr(session, "_retry_connection"):
+            # No middlewares (aiohttp < 3.12): its one resend is turned off through
+            # the private switch, where this aiohttp has it.
+            session._retry_connection = False
+        return session
 
     async def _current(self) -> aiohttp.ClientSession:
         loop = asyncio.get_running_loop()

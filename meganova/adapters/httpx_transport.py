@@ -100,6 +100,7 @@ class HttpxResponse(AsyncReply):
     ``AsyncReply``'s)."""
 
     def __init__(self, raw: httpx.Response, request: Request) -> None:
+        self._loop = asyncio.get_running_loop()
         super().__init__(
             request, raw.status_code, Headers(raw.headers.multi_items()), raw.reason_phrase
         )
@@ -126,6 +127,33 @@ class HttpxResponse(AsyncReply):
     async def _discard(self) -> None:
         with contextlib.suppress(Exception):
             await self._raw.aclose()  # closes the connection of an unfinished body
+
+    def __del__(self) -> None:
+        # Dropped unclosed (by refcounting or the collector, in any thread): httpx would
+        # keep its connection checked out of the pool for good. Close it on its loop.
+        if self._closed or self._complete:
+            return
+        loop = self._loop
+        if loop.is_closed():
+            return
+        try:  # noqa: SIM105  (no module globals needed at interpreter exit)
+            loop.call_soon_threadsafe(_close_later, loop, self._raw)
+        except Exception:
+            pass
+
+
+async def _close_quietly(raw: httpx.Response) -> None:
+    with contextlib.suppress(Exception):
+        await raw.aclose()
+
+
+_closing: set[Any] = set()  # tasks closing dropped replies, kept until they end
+
+
+def _close_later(loop: asyncio.AbstractEventLoop, raw: httpx.Response) -> None:
+    task = loop.create_task(_close_quietly(raw))
+    _closing.add(task)
+    task.add_done_callback(_closing.discard)
 
 
 def _ssl_context(verify: bool | str) -> ssl.SSLContext:

@@ -283,6 +283,21 @@ async def test_a_broken_body_is_a_connection_error(
     assert (await read_all(transport, socket_stage.url("/fine")))[1] == b"fine"
 
 
+@pytest.mark.parametrize("method", ["GET", "POST", "DELETE"])
+async def test_a_request_is_sent_once_whatever_happens(
+    socket_stage: Stage, make_async_transport: Build, method: str
+) -> None:
+    # Core alone decides resends (and counts them against max_retries): a library
+    # that resends an idempotent request on a broken connection must not.
+    socket_stage.script("/reset", reset_on_request)
+    transport = make_async_transport()
+    with pytest.raises(APIConnectionError) as info:
+        await read_all(transport, socket_stage.url("/reset"), method=method)
+    assert info.value.request_sent is not False
+    assert socket_stage.raw is not None
+    assert len(socket_stage.raw.requests) == 1
+
+
 async def test_a_refused_connection_is_a_connection_error(
     socket_stage: Stage, make_async_transport: Build
 ) -> None:
@@ -502,6 +517,30 @@ async def test_an_abandoned_reply_closed_late_leaves_no_warning(
     await response.aclose()  # twice is fine
     del response, chunks
     collect()
+
+
+@pytest.mark.parametrize("read_first", [True, False], ids=["read", "unread"])
+async def test_a_reply_dropped_unclosed_gives_its_connection_back(
+    socket_stage: Stage, make_async_transport: Build, read_first: bool
+) -> None:
+    release, closed = threading.Event(), threading.Event()
+    socket_stage.script("/stall-body", stall_mid_body(release, closed))
+    socket_stage.on("/fine", body=b"fine")
+    transport = make_async_transport(max_connections=1)
+    try:
+        response = await transport.send(
+            async_request(socket_stage.url("/stall-body"), timeout=(2, 5))
+        )
+        if read_first:
+            assert await response.aiter_bytes().__anext__() == b"first"
+        del response  # never closed: a bug in the caller, not a stuck pool
+        collect()
+        assert await became_set(closed)
+        # The one connection allowed is free again.
+        fine = read_all(transport, socket_stage.url("/fine"), timeout=(2, 2))
+        assert (await asyncio.wait_for(fine, 3))[1] == b"fine"
+    finally:
+        release.set()
 
 
 async def test_aclose_is_idempotent_and_the_transport_reopens(

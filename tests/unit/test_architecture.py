@@ -38,3 +38,23 @@ def test_core_module_imports_only_stdlib_and_core(path):
         assert not module.startswith("meganova.") or module.startswith("meganova.core"), module
         if STDLIB is not None and not module.startswith("meganova"):
             assert module.split(".")[0] in STDLIB, f"{path.name} imports non-stdlib {module}"
+
+
+# The optional async libraries each live in one adapter, imported only when chosen.
+OPTIONAL = {
+    "aiohttp": {"adapters/aiohttp_transport.py"},
+    "yarl": {"adapters/aiohttp_transport.py"},
+    "httpx": {"adapters/httpx_transport.py"},
+}
+PACKAGE = CORE.parent
+
+
+@pytest.mark.parametrize("library", sorted(OPTIONAL))
+def test_an_optional_async_library_is_imported_by_its_adapter_only(library):
+    importers = {
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.rglob("*.py")
+        for module, level in imported_modules(path)
+        if not level and module.split(".")[0] == library
+    }
+    assert importers <= OPTIONAL[library], importers

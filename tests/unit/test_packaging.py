@@ -14,7 +14,17 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAVY = ("urllib3", "msgspec", "tenacity", "http.client", "ssl")
+HEAVY = (
+    "urllib3",
+    "msgspec",
+    "tenacity",
+    "http.client",
+    "ssl",
+    "aiohttp",
+    "httpx",
+    "anyio",
+    "yarl",
+)
 
 
 def _run(code: str, cwd: Path | None = None) -> str:
