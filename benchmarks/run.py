@@ -3,6 +3,7 @@
     python benchmarks/run.py            # full run (a few minutes on 2 cores)
     python benchmarks/run.py --quick    # smoke run (under a minute)
     python benchmarks/run.py --profile ours_urllib3 stream   # cProfile one workload
+    python benchmarks/run.py --parts async --out /tmp/r.md  # only the async workloads
 
 Every client runs in its own process; clients are interleaved in rounds so background
 noise spreads over all of them. Figures are medians over repetitions; ratios compare
@@ -22,14 +23,23 @@ import time
 import urllib.request
 from pathlib import Path
 
+import arun
+
 HERE = Path(__file__).resolve().parent
 PEERS = HERE / ".peers"
 PYTHON = sys.executable
 FLOOR = "raw_urllib3"
 
-# client -> (peer dir or None, pip requirement)
-PEER_SPECS = {"openai": "openai", "meganova040": "meganova==0.4.0"}
-CLIENT_PEER = {"openai": "openai", "meganova_040": "meganova040"}
+# peer dir -> pip requirements (space-separated)
+PEER_SPECS = {
+    "openai": "openai==3.57.0",
+    "meganova040": "meganova==0.4.0",
+    "aio": "aiohttp==3.14.5 httpx==0.28.1",
+}
+# client -> peer dir it runs with alone (our package's processes see the checkout)
+CLIENT_PEER = {"openai": "openai", "meganova_040": "meganova040", "async_openai": "openai"}
+# the async floors and AsyncMegaNova share one aiohttp and httpx: the checkout + this dir
+ASYNC_LIBS = "aio"
 CLIENTS = ["raw_urllib3", "raw_httpclient", "ours_urllib3", "ours_stdlib", "openai", "meganova_040"]
 LABELS = {
     "raw_urllib3": "raw urllib3 + msgspec (floor)",
@@ -65,12 +75,20 @@ QUICK = {
 SLOW = {"openai", "meganova_040"}
 
 
-def peer_env(peer: str | None) -> dict[str, str]:
+def peer_env(peer: str | None, libs: str | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     # Our package comes from this checkout; a peer's process sees only its own directory.
-    env["PYTHONPATH"] = str(PEERS / peer) if peer else str(HERE.parent)
+    path = [str(PEERS / peer)] if peer else [str(HERE.parent)]
+    if libs:
+        path.append(str(PEERS / libs))
+    env["PYTHONPATH"] = os.pathsep.join(path)
     return env
+
+
+def client_env(client: str) -> dict[str, str]:
+    peer = CLIENT_PEER.get(client)
+    return peer_env(peer, ASYNC_LIBS if peer is None and client in arun.ACLIENTS else None)
 
 
 def ensure_peers() -> None:
@@ -82,7 +100,17 @@ def ensure_peers() -> None:
             continue
         print(f"installing peer {req} into {target.relative_to(HERE.parent)}", flush=True)
         subprocess.run(
-            [PYTHON, "-m", "pip", "install", "-q", "--upgrade", "--target", str(target), req],
+            [
+                PYTHON,
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "--upgrade",
+                "--target",
+                str(target),
+                *req.split(),
+            ],
             check=True,
         )
         marker.write_text(req)
@@ -109,10 +137,9 @@ def server_stats(base: str) -> dict[str, float]:
 
 
 def worker(client: str, mode: str, base: str, *extra: str) -> dict:
-    cmd = [PYTHON, str(HERE / "worker.py"), client, mode, base, *extra]
-    out = subprocess.run(
-        cmd, env=peer_env(CLIENT_PEER.get(client)), cwd=PEERS, capture_output=True, text=True
-    )
+    script = "aworker.py" if client in arun.ACLIENTS else "worker.py"
+    cmd = [PYTHON, str(HERE / script), client, mode, base, *extra]
+    out = subprocess.run(cmd, env=client_env(client), cwd=PEERS, capture_output=True, text=True)
     if out.returncode != 0:
         raise RuntimeError(f"{client} {mode} failed:\n{out.stderr[-3000:]}")
     result: dict = json.loads(out.stdout.strip().splitlines()[-1])
@@ -214,12 +241,19 @@ def main() -> None:
     parser.add_argument("--clients", default=",".join(CLIENTS))
     parser.add_argument("--out", default=str(HERE / "RESULTS.md"))
     parser.add_argument("--profile", nargs=2, metavar=("CLIENT", "WORKLOAD"))
+    parser.add_argument("--parts", default="sync,async", help="sync, async or both")
+    parser.add_argument("--async-clients", default=",".join(arun.ACLIENTS))
+    parser.add_argument("--async-chunks", type=int, default=1000)
     args = parser.parse_args()
     plan = QUICK if args.quick else FULL
     clients = args.clients.split(",")
+    parts = args.parts.split(",")
     began = time.perf_counter()
 
     ensure_peers()
+    aclients, missing = (
+        async_clients(args.async_clients.split(",")) if "async" in parts else ([], "")
+    )
     server, base = start_server(args.chunks, args.models)
     try:
         if args.profile:
@@ -232,7 +266,26 @@ def main() -> None:
             }[workload]
             print(worker(client, "profile", base, spec)["profile"])
             return
-        report = run_all(plan, clients, base, args)
+        asection = None
+        if aclients:
+            # a server of its own: 1,000-chunk streams; its /hold/ prefix serves the memory probe
+            aserver, abase = start_server(args.async_chunks, 10)
+            try:
+                aplan = arun.QUICK if args.quick else arun.FULL
+                hold = abase.replace("/v1", "/hold/v1")
+                asection = async_section(
+                    arun.measure(aplan, aclients, abase, hold, worker), aclients, missing, args
+                )
+            finally:
+                assert aserver.stdin is not None
+                aserver.stdin.close()
+                aserver.wait(timeout=10)
+        if "sync" in parts:
+            report = run_all(plan, clients, base, args, asection)
+        elif asection:
+            report = async_only(args, asection)
+        else:
+            raise SystemExit("nothing to run")
     finally:
         assert server.stdin is not None
         server.stdin.close()
@@ -243,7 +296,105 @@ def main() -> None:
     print(f"wrote {args.out} in {time.perf_counter() - began:.0f}s")
 
 
-def run_all(plan: dict, clients: list[str], base: str, args: argparse.Namespace) -> str:
+ASYNC_PROBE = """
+import asyncio, sys
+from meganova import AsyncMegaNova
+
+async def probe(transport):
+    try:
+        client = AsyncMegaNova(api_key="sk-probe", base_url="http://127.0.0.1:9/v1", transport=transport)
+        await client.close()
+        return True
+    except Exception:
+        return False
+
+print(" ".join(t for t in sys.argv[1:] if asyncio.run(probe(t))))
+"""
+
+
+def async_clients(wanted: list[str]) -> tuple[list[str], str]:
+    """The async clients to run: ours on each transport this checkout's ``AsyncMegaNova`` has."""
+    transports = [c.split("_", 1)[1] for c in arun.OURS]
+    probe = subprocess.run(
+        [PYTHON, "-c", ASYNC_PROBE, *transports],
+        env=client_env("ours_aiohttp"),
+        cwd=PEERS,
+        capture_output=True,
+        text=True,
+    )
+    usable = {"ours_" + t for t in probe.stdout.split()} if probe.returncode == 0 else set()
+    if not usable:
+        note = " `AsyncMegaNova` is not in this checkout yet: its rows are n/a."
+    elif usable != set(arun.OURS):
+        note = f" Not in this checkout: {', '.join(sorted(set(arun.OURS) - usable))} (n/a)."
+    else:
+        note = ""
+    return [c for c in wanted if c not in arun.OURS or c in usable], note
+
+
+def versions() -> str:
+    code = "import importlib.metadata as m, sys; print(', '.join(n + ' ' + m.version(n) for n in sys.argv[1:]))"
+    found = []
+    for client, names in (
+        ("raw_aiohttp", ["aiohttp", "httpx", "urllib3", "msgspec"]),
+        ("openai", ["openai"]),
+    ):
+        out = subprocess.run(
+            [PYTHON, "-c", code, *names],
+            env=client_env(client),
+            cwd=PEERS,
+            capture_output=True,
+            text=True,
+        )
+        found.append(out.stdout.strip() if out.returncode == 0 else f"{names}: not found")
+    return ", ".join(found)
+
+
+def async_section(
+    figs: dict[str, dict[str, list[float]]],
+    aclients: list[str],
+    missing: str,
+    args: argparse.Namespace,
+) -> dict[str, list]:
+    """The async targets, figures and README summary, for run_all or async_only."""
+    return {
+        "targets": arun.targets(figs, aclients),
+        "figures": arun.figures(figs, missing),
+        "summary": [
+            "## Async summary (for README)",
+            "",
+            *arun.summary(figs),
+            "",
+        ],  # tests/test_readme.py keeps README in sync
+    }
+
+
+def async_only(args: argparse.Namespace, asection: dict[str, list]) -> str:
+    out = [
+        "# Benchmark results (async part only)",
+        "",
+        f"One run of `python benchmarks/run.py --parts async{' --quick' if args.quick else ''}` on "
+        f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores; took @ELAPSED@ s. "
+        f"Libraries: {versions()}.",
+        "",
+        "## Targets",
+        "",
+        "| target | measured | verdict |",
+        "|---|---:|---|",
+    ]
+    out += [
+        f"| {t} | {v} | {'**holds**' if ok else '**MISSED**'} |" for t, v, ok in asection["targets"]
+    ]
+    return "\n".join([*out, "", *asection["figures"], *asection["summary"]])
+
+
+def run_all(
+    plan: dict,
+    clients: list[str],
+    base: str,
+    args: argparse.Namespace,
+    asection: dict[str, list] | None = None,
+) -> str:
     print("import times ...", flush=True)
     import_times, import_tops = measure_imports(plan["imports"])
 
@@ -400,11 +551,15 @@ def run_all(plan: dict, clients: list[str], base: str, args: argparse.Namespace)
         f"wall per call) and **{server_stream_us:.2f} µs per streamed chunk**. It runs in its own process; on 2 cores "
         "it competes with the client for CPU equally for every client.",
         "",
+        f"Libraries: {versions()}.",
+        "",
         "## Targets",
         "",
         "| target | measured | verdict |",
         "|---|---:|---|",
     ]
+    if asection:
+        targets += asection["targets"]
     out += [f"| {t} | {v} | {check(ok)} |" for t, v, ok in targets]
     out += ["", "## Figures", ""]
     out.append(
@@ -495,6 +650,8 @@ def run_all(plan: dict, clients: list[str], base: str, args: argparse.Namespace)
     out += ["### `-X importtime`, top entries by own time", ""]
     for label, rows in import_tops.items():
         out += [f"`import {label}`:", "", "```", *rows, "```", ""]
+    if asection:
+        out += asection["figures"]
     summary = [
         "| | meganova, urllib3 | meganova, stdlib | raw urllib3 floor | openai | meganova 0.4.0 |",
         "|---|---:|---:|---:|---:|---:|",
@@ -519,6 +676,8 @@ def run_all(plan: dict, clients: list[str], base: str, args: argparse.Namespace)
         *summary,
         "",
     ]  # tests/test_readme.py keeps README in sync
+    if asection:
+        out += asection["summary"]
     return "\n".join(out)
 
 

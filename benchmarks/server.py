@@ -3,6 +3,9 @@
 Serves ``POST /v1/chat/completions`` (JSON, or an SSE stream of ``--chunks`` chunks when the
 body says ``"stream": true``), ``GET /v1/models`` (``--models`` models) and ``GET /stats``
 (its own request count and CPU seconds, so the harness can report the server's cost).
+Under a ``/hold`` prefix (``/hold/v1/...``) a stream is three chunks and pauses ``HOLD_S``
+seconds after the first, as a model does between tokens, so the harness can measure the
+memory an open stream holds.
 One thread per connection; replies are bytes built once at start-up, so per request the
 server only splits headers and calls ``sendall``. Prints ``PORT <n>`` when ready.
 """
@@ -19,6 +22,7 @@ import time
 
 MODEL = "meganova-ai/manta-flash-1.0"
 CREATED = 1767225600
+HOLD_S = 1.5  # a held stream's pause after its first event
 WORDS = (
     "Code ",
     "flows ",
@@ -145,6 +149,11 @@ class Server:
     def __init__(self, chunks: int, models: int) -> None:
         self.chat = http_reply(chat_body())
         self.stream = sse_reply(sse_events(chunks))
+        held = sse_events(3)
+        self.held = sse_reply(held)
+        # a held stream pauses after the headers and the first event's HTTP chunk
+        first = b"%x\r\n%s\r\n" % (len(held[0]), held[0])
+        self.held_split = self.held.index(first) + len(first)
         self.models = http_reply(models_body(models))
         self.not_found = http_reply(
             b'{"error":{"message":"not found","code":"not_found"}}', status=b"404 Not Found"
@@ -196,7 +205,13 @@ class Server:
                 body, buf = buf[:length], buf[length:]
                 if path != b"/stats":
                     self.served = next(self.count) + 1
-                send(self.route(method, path, body))
+                hold = path.startswith(b"/hold/")
+                reply = self.route(method, path[5:] if hold else path, body)
+                if hold and reply is self.stream:
+                    send(self.held[: self.held_split])
+                    time.sleep(HOLD_S)
+                    reply = self.held[self.held_split :]
+                send(reply)
                 if close:
                     return
         except OSError:
@@ -208,7 +223,7 @@ class Server:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", port))
-        sock.listen(128)
+        sock.listen(1024)  # 200 concurrent async callers connect at once
         print(f"PORT {sock.getsockname()[1]}", flush=True)
         while True:
             conn, _ = sock.accept()
