@@ -6,22 +6,30 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import zlib
-from typing import Any, Mapping, Optional
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, List, Mapping, Optional
 
 import pytest
+from hypothesis import strategies as st
 
 from meganova.core.http import Request, Timeout
 from meganova.testing import DEMO_MODEL, FakeMeganova
 from meganova.testing.wire import DONE, ChatShape, sse
+from tests.contract.rawserver import WAIT_LIMIT, RawConnection, RawRequest, RawServer, send_json
 
 __all__ = [
     "CHAT_PATH",
+    "chunked_body",
+    "IDLE",
+    "JSON",
     "DONE",
     "ROOT",
     "SSE",
     "USER",
     "ev",
+    "fill_the_pool",
     "gzip_bomb",
     "run_python",
     "serve_fake",
@@ -86,7 +94,46 @@ def serve_fake(fake: FakeMeganova) -> Any:
     return handler
 
 
+# Any JSON value (hypothesis): what a hostile server may send where an object belongs.
+_INT = st.integers(min_value=-(2**53), max_value=2**53)
+_FLOAT = st.floats(allow_nan=False, allow_infinity=False)
+_SCALARS = st.none() | st.booleans() | _INT | _FLOAT | st.text(max_size=12)
+JSON = st.recursive(
+    _SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+def chunked_body(parts: List[bytes], *, trailers: bytes = b"", lf_only: bool = False) -> bytes:
+    """``parts`` framed with ``Transfer-Encoding: chunked`` (empty parts left out)."""
+    nl = b"\n" if lf_only else b"\r\n"
+    out = b"".join(f"{len(p):x}".encode() + nl + p + nl for p in parts if p)
+    return out + b"0" + nl + trailers + nl
+
+
 MIB = 1024 * 1024
+IDLE = 10  # connections fill_the_pool leaves idle
+
+
+def fill_the_pool(client: Any, raw: RawServer, *, close_after: bool = False) -> None:
+    """Leave ``IDLE`` kept-alive connections idle in the client's pool: the server holds
+    every reply until ``IDLE`` requests are in flight at once."""
+    barrier = threading.Barrier(IDLE, timeout=WAIT_LIMIT)
+
+    def together(conn: RawConnection, request: RawRequest) -> bool:
+        barrier.wait()
+        return send_json(conn, {"ok": True}) and not close_after
+
+    raw.on("/v1/fill", together)
+    with ThreadPoolExecutor(IDLE) as pool:
+        results = list(
+            pool.map(lambda _: client.engine.request("GET", "/fill", cast_to=dict), range(IDLE))
+        )
+    assert results == [{"ok": True}] * IDLE
+    assert raw.connections == IDLE
 
 
 def gzip_bomb(size: int) -> bytes:

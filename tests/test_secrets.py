@@ -34,8 +34,7 @@ from tests.contract.conftest import (  # noqa: F401  (fixtures used by name)
     server,
     transport_name,
 )
-from tests.contract.rawserver import RawServer, json_reply
-from tests.contract.test_transport_contract import refused_url
+from tests.contract.rawserver import RawServer, json_reply, refused_url
 from tests.helpers import CHAT_PATH as PATH
 from tests.helpers import DONE, ev, run_python
 

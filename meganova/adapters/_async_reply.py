@@ -2,7 +2,7 @@
 length checked, the call's deadline checked between reads, library failures mapped to
 core's errors, and the connection discarded whenever a read fails or is cancelled.
 
-The async twin of ``_http_common.SocketResponse``; subclasses say how their library
+The async twin of ``_socket_response.SocketResponse``; subclasses say how their library
 reads, releases and discards.
 """
 
@@ -12,16 +12,11 @@ import asyncio
 import zlib
 from typing import Any, AsyncIterator, Awaitable, TypeVar
 
+from ..core.body_length import expected_length
+from ..core.decompress import content_decoder
 from ..core.errors import APIConnectionError, APITimeoutError
 from ..core.http import Headers, Request
-from ._http_common import (
-    closed_while_reading,
-    content_decoder,
-    corrupt_body,
-    expected_length,
-    origin,
-    truncated,
-)
+from ._errors import closed_while_reading, corrupt_body, origin, truncated
 
 T = TypeVar("T")
 

@@ -34,18 +34,9 @@ from ..core.proxy import (
 from ..core.redact import Sensitive
 from . import _proxy_env
 from ._async_reply import AsyncReply, deadline_passed, plain_headers
-from ._http_common import (
-    check_options,
-    finish_message,
-    forget_locals,
-    invalid_input,
-    origin,
-    proxy_failure,
-    proxy_refused,
-    rebuild,
-    scrub_proxy,
-    translate_socket_error,
-)
+from ._errors import finish_message, forget_locals, invalid_input, origin, translate_socket_error
+from ._lifecycle import check_options, rebuild
+from ._proxy_errors import proxy_failure, proxy_refused, scrub_proxy
 
 __all__ = ["AiohttpResponse", "AiohttpTransport"]
 

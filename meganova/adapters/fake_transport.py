@@ -25,9 +25,9 @@ from typing import (
     Union,
 )
 
+from ..core.decompress import content_decoder
 from ..core.errors import APIConnectionError, APIResponseValidationError
 from ..core.http import Headers, Request
-from ._http_common import content_decoder
 
 Chunk = Union[bytes, BaseException]
 Reply = Union["FakeResponse", BaseException]

@@ -31,16 +31,9 @@ from ..core.proxy import (
 )
 from . import _proxy_env
 from ._async_reply import AsyncReply, plain_headers, within_deadline
-from ._http_common import (
-    check_options,
-    finish_message,
-    forget_locals,
-    origin,
-    proxy_failure,
-    rebuild,
-    scrub_proxy,
-    unsendable,
-)
+from ._errors import finish_message, forget_locals, origin, unsendable
+from ._lifecycle import check_options, rebuild
+from ._proxy_errors import proxy_failure, scrub_proxy
 
 __all__ = ["HttpxResponse", "HttpxTransport"]
 

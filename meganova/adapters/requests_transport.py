@@ -35,18 +35,9 @@ from ..core.proxy import (
     parse_proxy,
 )
 from . import _urllib3_fast
-from ._http_common import (
-    PidGuard,
-    check_options,
-    finish_message,
-    forget_locals,
-    origin,
-    proxy_failure,
-    proxy_refused,
-    rebuild,
-    scrub_proxy,
-    unsendable,
-)
+from ._errors import finish_message, forget_locals, origin, unsendable
+from ._lifecycle import PidGuard, check_options, rebuild
+from ._proxy_errors import proxy_failure, proxy_refused, scrub_proxy
 from ._reply import release_budget, use_budget
 from .urllib3_transport import POOL_CLASSES, Urllib3Response, translate
 

@@ -30,19 +30,12 @@ from ..core.proxy import (
 )
 from ..core.redact import Sensitive
 from . import _httpclient_fast, _proxy_env
-from ._http_common import (
-    READ_SIZE,
-    DechunkedBody,
-    PidGuard,
-    SocketResponse,
-    check_options,
-    forget_locals,
-    proxy_failure,
-    proxy_refused,
-    rebuild,
-    translate_socket_error,
-)
+from ._chunked_reader import READ_SIZE, DechunkedBody
+from ._errors import forget_locals, translate_socket_error
+from ._lifecycle import PidGuard, check_options, rebuild
+from ._proxy_errors import proxy_failure, proxy_refused
 from ._reply import Reply, release_budget, use_budget
+from ._socket_response import SocketResponse
 
 __all__ = ["StdlibResponse", "UrllibTransport"]
 

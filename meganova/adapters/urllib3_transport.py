@@ -45,24 +45,19 @@ from ..core.proxy import (
     routes,
 )
 from . import _proxy_env, _urllib3_fast
-from ._http_common import (
-    READ_SIZE,
-    DechunkedBody,
-    PidGuard,
-    SocketResponse,
-    check_options,
+from ._chunked_reader import READ_SIZE, DechunkedBody
+from ._errors import (
     finish_message,
     forget_locals,
     invalid_input,
     origin,
-    proxy_failure,
-    proxy_refused,
-    rebuild,
-    scrub_proxy,
     translate_socket_error,
     unsendable,
 )
+from ._lifecycle import PidGuard, check_options, rebuild
+from ._proxy_errors import proxy_failure, proxy_refused, scrub_proxy
 from ._reply import Reply, release_budget, use_budget
+from ._socket_response import SocketResponse
 
 __all__ = ["Urllib3Response", "Urllib3Transport"]
 

@@ -307,3 +307,12 @@ def close_after_reply(payload: object) -> Script:
         return False
 
     return script
+
+
+def refused_url() -> str:
+    """A base URL on 127.0.0.1 where nothing listens: connecting is refused."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return f"http://127.0.0.1:{port}/v1"

@@ -38,9 +38,16 @@ from meganova.errors import (
 from tests.clock import VirtualClock
 from tests.contract import rawserver
 from tests.contract.conftest import SOCKET_TRANSPORTS, TRANSPORTS, Server
-from tests.contract.rawserver import RawConnection, RawRequest, RawServer, chunk, head
+from tests.contract.rawserver import (
+    RawConnection,
+    RawRequest,
+    RawServer,
+    chunk,
+    head,
+    refused_url,
+)
 from tests.helpers import CHAT_PATH as PATH
-from tests.helpers import DONE, MIB, SSE, USER, ev, gzip_bomb
+from tests.helpers import DONE, MIB, SSE, USER, ev, fill_the_pool, gzip_bomb
 
 MAX_RETRIES = 2
 OK = {"ok": True}
@@ -442,8 +449,6 @@ def bad_argument(**kwargs: Any) -> Callable[[Env], Outcome]:
 
 
 def refused(env: Env) -> Outcome:
-    from tests.contract.test_transport_contract import refused_url
-
     client = env.build(base_url=refused_url(), max_retries=MAX_RETRIES)
     try:
         chat(client)
@@ -759,8 +764,6 @@ def dripping_stream(env: Env) -> Outcome:
 
 
 def pooled_resets(env: Env) -> Outcome:
-    from tests.contract.test_resend_contract import fill_the_pool
-
     assert env.raw is not None
     client = env.build(max_retries=MAX_RETRIES)
     fill_the_pool(client, env.raw)

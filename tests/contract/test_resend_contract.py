@@ -10,8 +10,6 @@ connections, a server resetting every connection saw the POST 11 times (the erro
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
 import pytest
@@ -19,35 +17,15 @@ import pytest
 from meganova import MegaNova
 from meganova.errors import APIConnectionError
 from tests.contract.rawserver import (
-    WAIT_LIMIT,
     RawConnection,
     RawRequest,
     RawServer,
     json_reply,
-    send_json,
 )
+from tests.helpers import fill_the_pool
 
 Factory = Callable[..., MegaNova]
-IDLE = 10
 OK = {"ok": True}
-
-
-def fill_the_pool(client: MegaNova, raw: RawServer, *, close_after: bool = False) -> None:
-    """Leave ``IDLE`` kept-alive connections idle in the client's pool: the server holds
-    every reply until ``IDLE`` requests are in flight at once."""
-    barrier = threading.Barrier(IDLE, timeout=WAIT_LIMIT)
-
-    def together(conn: RawConnection, request: RawRequest) -> bool:
-        barrier.wait()
-        return send_json(conn, OK) and not close_after
-
-    raw.on("/v1/fill", together)
-    with ThreadPoolExecutor(IDLE) as pool:
-        results = list(
-            pool.map(lambda _: client.engine.request("GET", "/fill", cast_to=dict), range(IDLE))
-        )
-    assert results == [OK] * IDLE
-    assert raw.connections == IDLE
 
 
 def reset_after_request(conn: RawConnection, request: RawRequest) -> bool:

@@ -16,8 +16,7 @@ from meganova.errors import (
 )
 from tests.clock import VirtualClock
 from tests.contract.conftest import Server
-from tests.contract.rawserver import RawServer
-from tests.contract.test_transport_contract import refused_url
+from tests.contract.rawserver import RawServer, refused_url
 
 Factory = Callable[..., MegaNova]
 OK = {"ok": True}

@@ -30,8 +30,7 @@ from tests.contract.conftest import (  # noqa: F401  (fixtures used by name)
     socket_transport,
     transport_name,
 )
-from tests.contract.rawserver import RawConnection, RawRequest, RawServer
-from tests.contract.test_transport_contract import refused_url
+from tests.contract.rawserver import RawConnection, RawRequest, RawServer, refused_url
 from tests.helpers import CHAT_PATH as PATH
 from tests.helpers import ev
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import queue
-import socket
 import textwrap
 import threading
 import time
@@ -34,7 +33,7 @@ from meganova.errors import (
 )
 from tests.contract import rawserver
 from tests.contract.conftest import Server, transport_instance
-from tests.contract.rawserver import RawServer
+from tests.contract.rawserver import RawServer, refused_url
 from tests.helpers import run_python
 
 Factory = Callable[..., MegaNova]
@@ -288,14 +287,6 @@ def test_sixteen_threads_share_one_client(server: Server, make_client: Factory) 
 
 
 # -- real sockets only --------------------------------------------------------------------
-
-
-def refused_url() -> str:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return f"http://127.0.0.1:{port}/v1"
 
 
 def test_connection_refused(make_raw_client: Factory) -> None:

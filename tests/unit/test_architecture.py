@@ -1,5 +1,7 @@
-"""The hexagonal rule, checked on the source: core imports only the standard library
-and itself (import-linter checks the same in CI; this also covers urllib.request)."""
+"""Architecture rules, checked on the source: core imports only the standard library
+and itself (import-linter checks the same in CI; this also covers urllib.request); only
+the fast-path modules read library internals; the fake needs no socket; tests mirror
+the package and never import one another."""
 
 import ast
 import sys
@@ -8,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import meganova.core
+from tests.helpers import run_python
 
 CORE = Path(meganova.core.__file__).parent
 FORBIDDEN = {"http.client", "urllib.request", "socket", "ssl", "urllib3", "msgspec", "tenacity"}
@@ -58,3 +61,86 @@ def test_an_optional_async_library_is_imported_by_its_adapter_only(library):
         if not level and module.split(".")[0] == library
     }
     assert importers <= OPTIONAL[library], importers
+
+
+# -- adapters ---------------------------------------------------------------------------
+
+ADAPTERS = CORE.parent / "adapters"
+FAST_PATHS = {"_urllib3_fast.py", "_httpclient_fast.py"}
+# Private attributes of urllib3 and http.client that the fast paths read or override.
+LIBRARY_PRIVATE = {"_fp", "_headers", "_buffer", "_send_output", "chunk_left"}
+
+
+def library_private_uses(path: Path) -> set[str]:
+    """The names above, read off another object than ``self`` (``raw._fp``, ``getattr(x,
+    "_fp")``) or defined as methods (an override of ``_send_output``)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Attribute) and node.attr in LIBRARY_PRIVATE:
+            if not (isinstance(node.value, ast.Name) and node.value.id == "self"):
+                found.add(node.attr)
+        elif isinstance(node, ast.Constant) and node.value in LIBRARY_PRIVATE:
+            found.add(node.value)
+        elif isinstance(node, ast.ClassDef):
+            found.update(
+                item.name
+                for item in node.body
+                if isinstance(item, ast.FunctionDef) and item.name in LIBRARY_PRIVATE
+            )
+    return found
+
+
+def test_only_the_fast_path_modules_read_library_internals() -> None:
+    fast = set().union(*(library_private_uses(ADAPTERS / name) for name in FAST_PATHS))
+    assert fast == LIBRARY_PRIVATE  # the list above is the one the fast paths use
+    for path in sorted(ADAPTERS.rglob("*.py")):
+        if path.name not in FAST_PATHS:
+            assert not library_private_uses(path), f"{path.name} reads library internals"
+
+
+def test_the_fake_transport_needs_no_socket_or_tls() -> None:
+    script = (
+        "import sys; before = set(sys.modules)\n"
+        "import meganova.adapters.fake_transport\n"
+        "print(' '.join(sorted(set(sys.modules) - before)))\n"
+    )
+    loaded = set(run_python(script).stdout.split())
+    assert "meganova.adapters.fake_transport" in loaded
+    assert not loaded & {"socket", "ssl", "_socket", "_ssl", "http.client", "urllib3"}, loaded
+
+
+# -- tests -------------------------------------------------------------------------------
+
+TESTS = Path(__file__).resolve().parents[1]
+
+
+def imported_test_modules(path: Path) -> list[str]:
+    """Modules named ``test_*`` that ``path`` imports (absolutely or relatively)."""
+    found = []
+    for module, _level in imported_modules(path):
+        if any(part.startswith("test_") for part in module.split(".")):
+            found.append(module)
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            found += [a.name for a in node.names if a.name.startswith("test_")]
+    return found
+
+
+@pytest.mark.parametrize(
+    "path", sorted(TESTS.rglob("*.py")), ids=lambda p: str(p.relative_to(TESTS))
+)
+def test_no_test_module_imports_another(path: Path) -> None:
+    # Shared helpers live in tests/helpers.py, conftest.py or a helper module.
+    assert not imported_test_modules(path), f"{path.name} imports a test module"
+
+
+def test_each_core_decoder_is_tested_in_its_mirror_module() -> None:
+    """Tests mirror the package: core/sse.py in tests/unit/core/test_sse.py, core/chunked.py
+    in tests/unit/core/test_chunked.py, not spread over several files."""
+    mirrors = {"SSEDecoder": "test_sse.py", "ChunkedDecoder": "test_chunked.py"}
+    for path in sorted((TESTS / "unit").rglob("test_*.py")):
+        text = path.read_text(encoding="utf-8")
+        for name, mirror in mirrors.items():
+            if f"{name}(" in text:
+                assert path == TESTS / "unit" / "core" / mirror, f"{name} tested in {path.name}"

@@ -329,3 +329,38 @@ def test_guideline_items_expose_the_wire_chunk() -> None:
     assert items[2].usage is not None and items[2].usage.total_tokens == 3
     assert items[3].done and items[3].request_id == "req_1"
     assert [i.done for i in items] == [False, False, False, True]
+
+
+# -- one reader under the guideline stream and the wire stream ------------------------
+# Whichever is iterated, no event is read twice or lost, and the last item comes after
+# the connection was released.
+
+
+def test_wire_stream_first_then_the_guideline_stream_continues() -> None:
+    client, _ = make(body(ev("a"), ev("b"), ev("c", finish="stop"), DONE))
+    stream = client.chat.stream(messages=USER, model="m")
+    first = next(stream.completion_stream)
+    assert first.choices[0].delta.content == "a"
+    rest = [(c.delta, c.done) for c in stream]
+    assert rest == [("b", False), ("c", False), ("", True)]
+    assert stream.get_final_response().choices[0].message.content == "abc"
+
+
+def test_guideline_stream_then_the_wire_stream_methods() -> None:
+    client, _ = make(body(ev("a"), ev("b"), ev("c", finish="stop"), DONE))
+    stream = client.chat.stream(messages=USER, model="m")
+    assert next(stream).delta == "a"
+    assert stream.completion_stream.text == "a"
+    final = stream.completion_stream.get_final_response()
+    assert final.choices[0].message.content == "abc"
+    assert list(stream) == []  # everything was read once, by the one reader
+
+
+def test_the_done_item_comes_after_the_response_was_released() -> None:
+    reply = body(ev("a", finish="stop"), DONE)
+    client, _ = make(reply)
+    stream = client.chat.stream(messages=USER, model="m")
+    items = iter(stream)
+    assert next(items).delta == "a"
+    last = next(items)
+    assert last.done and reply.closed

@@ -1,6 +1,7 @@
-"""Hostile replies: the SSE decoder, the error-body parser, every response model and
-every resource method, fed arbitrary bytes or JSON with extra, missing and mistyped
-fields, raise nothing but ``MeganovaError`` subclasses, and decode valid input exactly."""
+"""Hostile replies: the error-body parser, every response model and chat streams, fed
+arbitrary bytes or JSON with extra, missing and mistyped fields, raise nothing but
+``MeganovaError`` subclasses, and decode valid input exactly (the SSE decoder's own
+properties: tests/unit/core/test_sse.py; every resource method: test_hostile_input)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import importlib
 import json
 import pkgutil
 import typing
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Dict, List, Union
 
 import msgspec
 import pytest
@@ -24,28 +25,17 @@ from meganova.adapters.msgspec_codec import MsgspecCodec
 from meganova.core.errors import (
     APIError,
     APIResponseValidationError,
-    StreamEventTooLargeError,
     error_for_status,
     parse_error_body,
 )
 from meganova.core.http import Request
 from meganova.core.models.common import Model
 from meganova.core.ports import CodecError
-from meganova.core.sse import SSEDecoder
 from tests.clock import VirtualClock
-from tests.unit.test_hostile_input import SPECS, method
+from tests.helpers import JSON
 
 INT = st.integers(min_value=-(2**53), max_value=2**53)
 FLOAT = st.floats(allow_nan=False, allow_infinity=False)
-SCALARS = st.none() | st.booleans() | INT | FLOAT | st.text(max_size=12)
-JSON = st.recursive(
-    SCALARS,
-    lambda inner: (
-        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
-    ),
-    max_leaves=12,
-)
-
 
 # Many parametrized cases: fewer examples each keeps the file to a few seconds.
 PER_CASE = settings(max_examples=min(25, settings.default.max_examples))
@@ -208,39 +198,6 @@ def test_invalid_utf8_and_deep_nesting_are_typed() -> None:
                 ENGINE.decode(body, model, 200, None)
 
 
-# -- every resource method, with any 200 body ------------------------------------------------
-
-
-def client_replying(body: bytes, headers: Optional[Dict[str, str]] = None) -> MegaNova:
-    def handler(request: Request) -> FakeResponse:
-        return FakeResponse(200, body, headers or {"Content-Type": "application/json"})
-
-    return MegaNova(
-        api_key="sk-test", transport=FakeTransport(handler), clock=VirtualClock(), max_retries=0
-    )
-
-
-BASELINES = [(label, path, baseline) for label, path, baseline, _ in SPECS]
-
-
-@pytest.mark.parametrize(("label", "path", "baseline"), BASELINES, ids=[b[0] for b in BASELINES])
-@PER_CASE
-@given(body=st.one_of(JSON.map(msgspec.json.encode), st.binary(max_size=64)))
-def test_every_resource_method_survives_any_reply(
-    label: str, path: str, baseline: Dict[str, Any], body: bytes
-) -> None:
-    client = client_replying(body)
-    kwargs = dict(baseline)
-    if "wait_timeout" in kwargs:
-        kwargs["wait_timeout"] = 0.5  # a job that never finishes ends fast (virtual clock)
-    try:
-        result = method(client, path)(**kwargs)
-        for _ in result if hasattr(result, "__next__") else ():
-            pass
-    except MeganovaError:
-        pass
-
-
 # -- streams --------------------------------------------------------------------------------
 
 EVENT_PARTS = st.sampled_from(
@@ -275,27 +232,6 @@ def test_a_chat_stream_of_any_bytes_ends_or_raises_a_meganova_error(
             assert isinstance(item.delta, str)
     except MeganovaError:
         pass
-
-
-@given(body=st.binary(max_size=256), cuts=st.lists(st.integers(0, 256), max_size=8),
-       limit=st.sampled_from([None, 1, 8, 64]))  # fmt: skip
-def test_sse_decoder_on_arbitrary_bytes(body: bytes, cuts: List[int], limit: Optional[int]) -> None:
-    decoder = SSEDecoder(max_event_size=limit)
-    bounds = [0, *sorted(cuts), len(body)]
-    events = []
-    try:
-        for a, b in zip(bounds, bounds[1:]):
-            events += decoder.feed(body[a:b])
-        events += decoder.close()
-    except StreamEventTooLargeError as exc:
-        assert isinstance(exc, MeganovaError)
-        assert limit is not None
-        return
-    for event in events:
-        assert isinstance(event.data, str) and isinstance(event.event, str)
-        assert isinstance(event.raw, bytes)
-        if limit is not None:
-            assert len(event.raw) <= limit
 
 
 # -- error bodies ---------------------------------------------------------------------------

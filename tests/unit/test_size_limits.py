@@ -14,9 +14,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from meganova import MegaNova
-from meganova.adapters._http_common import DECODED_PIECE, ContentDecoder
 from meganova.adapters.fake_transport import FakeResponse, FakeTransport
 from meganova.core.config import DEFAULT_MAX_RESPONSE_BYTES
+from meganova.core.decompress import DECODED_PIECE, ContentDecoder
 from meganova.core.http import Headers
 from meganova.core.limits import declared_length, read_capped
 from meganova.errors import InvalidArgumentError, ResponseTooLargeError

@@ -1,22 +1,16 @@
-"""The chunked de-framer both socket transports read streams with."""
+"""The sans-I/O chunked de-framer (core/chunked.py): any split of the wire, malformed
+framing, bytes after the body."""
 
 from __future__ import annotations
 
-import http.client
-import io
 from typing import List
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from meganova.adapters._http_common import ChunkedDecoder, ChunkedFramingError, DechunkedBody
-
-
-def frame(parts: List[bytes], *, trailers: bytes = b"", lf_only: bool = False) -> bytes:
-    nl = b"\n" if lf_only else b"\r\n"
-    out = b"".join(f"{len(p):x}".encode() + nl + p + nl for p in parts if p)
-    return out + b"0" + nl + trailers + nl
+from meganova.core.chunked import ChunkedDecoder, ChunkedFramingError
+from tests.helpers import chunked_body as frame
 
 
 def split(data: bytes, cuts: List[int]) -> List[bytes]:
@@ -112,43 +106,3 @@ def test_a_size_line_without_end_is_bounded() -> None:
 def test_extensions_and_blanks_are_accepted() -> None:
     out, decoder = run([b"3;name=value\r\nabc\r\n2 \r\nde\r\n0;x\r\n\r\n"])
     assert out == b"abcde" and decoder.done
-
-
-def test_framing_error_is_an_http_exception() -> None:
-    # The transports map http.client exceptions to APIConnectionError.
-    assert issubclass(ChunkedFramingError, http.client.HTTPException)
-
-
-class Trickle(io.RawIOBase):
-    """A socket that delivers a few bytes per recv."""
-
-    def __init__(self, data: bytes, step: int) -> None:
-        self.data, self.step = data, step
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buf: bytearray | memoryview) -> int:  # type: ignore[override]
-        piece, self.data = self.data[: self.step], self.data[self.step :]
-        buf[: len(piece)] = piece
-        return len(piece)
-
-
-@given(parts_st, st.integers(min_value=1, max_value=64))
-def test_dechunked_body_over_a_socket_file(parts: List[bytes], step: int) -> None:
-    body = DechunkedBody(io.BufferedReader(Trickle(frame(parts), step)))
-    got = []
-    while True:
-        data = body.read()
-        if not data:
-            break
-        got.append(data)
-    assert b"".join(got) == b"".join(parts)
-    assert body.read() == b""
-
-
-def test_dechunked_body_cut_short_raises_incomplete_read() -> None:
-    body = DechunkedBody(io.BufferedReader(Trickle(b"5\r\nabc", 100)))
-    assert body.read() == b"abc"
-    with pytest.raises(http.client.IncompleteRead):
-        body.read()
