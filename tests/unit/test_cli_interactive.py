@@ -174,6 +174,7 @@ def test_ctrl_c_stops_an_answer_and_the_session_goes_on(terminal, state: Path) -
     slow.type("\x03")  # Ctrl-C
     slow.expect("(interrupted)")
     slow.expect("> ")
+    slow.wait_reading()  # a Ctrl-C before readline's select() would wait for a key
     slow.type("\x03")  # Ctrl-C at the prompt: a fresh prompt, not the end
     slow.expect("> ")
     slow.type(CTRL_D)
