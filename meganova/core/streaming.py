@@ -1,9 +1,10 @@
-"""Chat streams that never lie.
+"""Chat streams that never lie: the sync shells over ``ChatStreamParser``.
 
 ``ChatCompletionStream`` yields the wire chunks (OpenAI paths); ``ChatStream`` yields
 the guideline's ``ChatStreamChunk`` and ends with one ``done=True`` item. Both are
 their own iterators (``iter(stream) is stream``: ``next()``, ``islice`` and later
-loops continue where the last stopped), context managers and closable.
+loops continue where the last stopped), context managers and closable. They read the
+response and feed the parser (``stream_parser``), which decides everything else.
 
 Every way a stream can go wrong ends in a typed error carrying what arrived so far:
 no ``[DONE]`` and no finish reason, a corrupt event, an error reported inside the
@@ -19,105 +20,59 @@ when the garbage collector runs it in the middle of a pool operation.
 from __future__ import annotations
 
 import contextlib
-from collections import deque
+from itertools import chain
 from operator import attrgetter
 from typing import (
     TYPE_CHECKING,
     Any,
-    Deque,
     Generator,
     Generic,
+    Iterator,
     List,
     Optional,
     TypeVar,
 )
 
-from .accumulate import ChatAccumulator
 from .budget import TimeBudget
-from .errors import (
-    APIConnectionError,
-    APIError,
-    APIResponseValidationError,
-    APITimeoutError,
-    IncompleteStreamError,
-    MeganovaError,
-    StreamConnectionError,
-    StreamDecodeError,
-    StreamError,
-    StreamTimeoutError,
-    error_from_payload,
-)
+from .errors import APIConnectionError, APIResponseValidationError
 from .models.chat import ChatCompletionChunk, ChatResponse, ChatStreamChunk
-from .ports import Codec, Response, decoder_for
+from .ports import Codec, Response
 from .redact import Redactor
-from .sse import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
+from .sse import DEFAULT_MAX_EVENT_SIZE
+from .stream_parser import DONE, RECENT_CHUNKS, ChatStreamParser, guideline_items
 
-__all__ = ["RECENT_CHUNKS", "ChatCompletionStream", "ChatStream", "Stream"]
+__all__ = [
+    "DRAIN_LIMIT",
+    "DRAIN_WAIT",
+    "RECENT_CHUNKS",
+    "ChatCompletionStream",
+    "ChatStream",
+    "Stream",
+]
 
 T = TypeVar("T")
 S = TypeVar("S", bound="Stream[Any]")
 
-# Named events that carry no chat data (keep-alives some gateways send).
-CONTROL_EVENTS = frozenset({"ping", "keepalive", "keep-alive", "heartbeat"})
 # After [DONE], the rest of the body is read (so the connection can be reused) only if
 # it ends within these bounds; a server that keeps the stream open or keeps pinging
 # loses the connection instead of holding the caller.
 DRAIN_LIMIT = 64 * 1024
 DRAIN_WAIT = 0.25  # seconds: a terminator sent apart may wait 40 ms for an ACK (Nagle)
-# Stream errors and ``stream.chunks`` keep this many of the last chunks; everything
-# received is in ``partial_text`` / ``partial``, folded in as it arrived.
-RECENT_CHUNKS = 64
-
-_OPEN, _DONE, _CLOSED, _FAILED = "open", "done", "closed", "failed"
+_EXHAUSTED = iter(()).__next__
 
 
 class _Reading:
-    """One stream's reading state, shared by its shells and its reading generator.
-    It references neither: the generator and the shells reference it, so no cycle
-    keeps a dropped stream (and its socket) alive until a garbage collection."""
+    """One stream's connection, shared by its shells and its reading generator, beside
+    the parser. It references neither shell: the generator and the shells reference
+    it, so no cycle keeps a dropped stream (and its socket) alive until a collection."""
 
-    __slots__ = (
-        "acc",
-        "budget",
-        "clock",
-        "codec",
-        "decoder",
-        "failure",
-        "read_timeout",
-        "recent",
-        "redactor",
-        "request_id",
-        "response",
-        "response_closed",
-        "state",
-    )
+    __slots__ = ("clock", "parser", "response", "response_closed")
 
-    def __init__(
-        self,
-        response: Response,
-        codec: Codec,
-        clock: Any,
-        read_timeout: Optional[float],
-        request_id: Optional[str],
-        max_event_size: Optional[int],
-        redactor: Redactor,
-        budget: Optional[TimeBudget],
-    ) -> None:
+    def __init__(self, response: Response, parser: ChatStreamParser, clock: Any) -> None:
         self.response = response
-        self.codec = codec
+        self.parser = parser
         self.clock = clock
-        self.read_timeout = read_timeout
-        self.request_id = request_id
-        self.redactor = redactor
-        self.budget = budget  # the call's deadline bounds the whole stream
-        self.decoder = SSEDecoder(max_event_size=max_event_size)
-        self.acc = ChatAccumulator()
-        self.recent: Deque[ChatCompletionChunk] = deque(maxlen=RECENT_CHUNKS)
-        self.state = _OPEN
-        self.failure: Optional[BaseException] = None
         self.response_closed = False
-
-    # -- the connection -----------------------------------------------------------
 
     def close_response(self) -> None:
         if not self.response_closed:
@@ -135,202 +90,46 @@ class _Reading:
                 drain(DRAIN_LIMIT, DRAIN_WAIT)
         self.close_response()
 
-    # -- errors -------------------------------------------------------------------
 
-    def partial(self) -> dict[str, Any]:
-        acc = self.acc
-        return {
-            "request_id": self.request_id,
-            "partial_text": acc.text(),
-            "chunks": list(self.recent),
-            "partial": acc.response(request_id=self.request_id),
-        }
-
-    def with_partial(self, cls: type[StreamError], message: str) -> StreamError:
-        return cls(message, **self.partial())
-
-    def decode_error(self, raw: bytes, exc: Exception) -> StreamError:
-        raw = self.redactor.bytes(raw)  # before the preview cuts an echoed key in two
-        preview = raw[:200].decode("utf-8", "replace")
-        return StreamDecodeError(
-            f"A stream event is not a valid chat chunk ({exc}): {preview!r}",
-            data=raw,
-            **self.partial(),
-        )
-
-    def api_error(self, raw: bytes) -> APIError:
-        error = error_from_payload(
-            raw,
-            headers=self.response.headers,
-            request_id=self.request_id,
-            default_message="The server reported an error inside the stream",
-        )
-        for name, value in self.partial().items():
-            if name != "request_id":
-                setattr(error, name, value)
-        return error
-
-
-def _read(reading: _Reading, guideline: bool) -> Generator[Any, None, None]:
-    """The one reading loop: wire chunks, or (``guideline``) ``ChatStreamChunk`` items
-    and the final ``done`` item. A module function over the shared state, not a
-    method: a generator holding its stream would make a cycle."""
-    if reading.state != _OPEN:
+def _batches(reading: _Reading, guideline: bool) -> Generator[Iterator[Any], None, None]:
+    """The reading loop: the body's pieces into the parser, its chunks (or, with
+    ``guideline``, its items and the last ``done`` item) out, one iterator per piece,
+    each taken to its end before the loop goes on (``chain.from_iterable``). A module
+    function over the shared state, not a method: a generator holding its stream
+    would make a cycle."""
+    parser = reading.parser
+    monotonic = reading.clock.monotonic
+    if not parser.begin(monotonic()):
         return  # closed before it was read
     body = iter(reading.response.iter_bytes())
-    feed = reading.decoder.feed_data
-    decode, decode_errors = decoder_for(reading.codec, ChatCompletionChunk)
-    acc = reading.acc
-    add = acc.add
-    text = acc.plain_text()
-    fingerprint = acc.system_fingerprint is not None
-    remember = reading.recent.append
-    monotonic = reading.clock.monotonic
-    limit = reading.read_timeout
-    budget = reading.budget
-    request_id = reading.request_id
-    last = monotonic()
-    fast = 0  # plain chunks appended here, not yet in acc.count
+    feed = parser.iter_feed
+    after_read = parser.after_read
     try:
         try:
             for data in body:
-                before = acc.count
-                for event in feed(data):
-                    # Plain message events come as bytes; named ones as events.
-                    if isinstance(event, bytes):
-                        raw = event
-                    else:
-                        raw = event.raw
-                        if not raw.startswith(b"[DONE]"):
-                            kind = event.event
-                            if kind == "error":
-                                raise reading.api_error(raw)
-                            if kind in CONTROL_EVENTS:
-                                continue
-                    if raw.startswith(b"[DONE]"):
-                        acc.count += fast
-                        fast = 0
-                        reading.state = _DONE
-                        reading.finish()  # before the caller sees the last item
-                        if guideline:
-                            yield ChatStreamChunk("", 0, request_id, True, None)
-                        return
-                    try:
-                        chunk = decode(raw)
-                    except decode_errors as exc:
-                        raise reading.decode_error(raw, exc) from None
-                    if chunk.error:
-                        raise reading.api_error(raw)
-                    if request_id is not None:
-                        chunk.request_id = request_id
-                    remember(chunk)
-                    choices = chunk.choices
-                    if text is not None and len(choices) == 1 and chunk.usage is None:
-                        # The plain chunk (ChatAccumulator.add's short way, inlined: one
-                        # of these per token, so every attribute read counts).
-                        choice = choices[0]
-                        delta = choice.delta
-                        content = delta.content
-                        if (
-                            content is not None
-                            and choice.index == 0
-                            and choice.finish_reason is None
-                            and choice.logprobs is None
-                            and delta.role is None
-                            and delta.tool_calls is None
-                            and delta.reasoning_content is None
-                            and delta.reasoning is None
-                            and (fingerprint or not chunk.system_fingerprint)
-                        ):
-                            text.append(content)
-                            fast += 1
-                            if guideline:
-                                yield ChatStreamChunk(content, 0, request_id, False, chunk)
-                            else:
-                                yield chunk
-                            continue
-                    add(chunk)
-                    text = acc.plain_text()
-                    fingerprint = acc.system_fingerprint is not None
-                    if not guideline:
-                        yield chunk
-                        continue
-                    choices = chunk.choices
-                    if not choices:  # a usage-only chunk
-                        yield ChatStreamChunk("", 0, request_id, False, chunk)
-                        continue
-                    for choice in choices:
-                        content = choice.delta.content
-                        yield ChatStreamChunk(
-                            "" if content is None else content,
-                            choice.index,
-                            request_id,
-                            False,
-                            chunk,
-                        )
-                if fast:
-                    acc.count += fast
-                    fast = 0
-                    acc.settle_text()
-                if acc.count != before:
-                    last = monotonic()
-                elif limit is not None and monotonic() - last > limit:
-                    raise reading.with_partial(
-                        StreamTimeoutError,
-                        f"No data event for more than {limit:g}s (read timeout); "
-                        "keep-alives do not count",
-                    )
-                if budget is not None and budget.expired():
-                    # Checked between reads too: the transport bounds each wait by
-                    # what is left (min(read timeout, time left)), this the total.
-                    raise reading.with_partial(
-                        StreamTimeoutError, f"The stream did not finish: {budget.message()}"
-                    )
-        except StreamError:
-            raise
-        except APIConnectionError as exc:
-            if reading.state == _CLOSED:
-                return  # close() in another thread cut the read: the loop just ends
-            if isinstance(exc, APITimeoutError):
-                raise reading.with_partial(
-                    StreamTimeoutError, f"The stream stalled: {exc.message}"
-                ) from exc
-            raise reading.with_partial(
-                StreamConnectionError, f"The connection broke mid-stream: {exc.message}"
-            ) from exc
-        except APIResponseValidationError as exc:  # e.g. a corrupt compressed body
-            raise StreamDecodeError(
-                f"The stream's body cannot be read: {exc.message}", **reading.partial()
-            ) from exc
-        if reading.state == _CLOSED:
-            return
-        reading.decoder.close()
-        if acc.finished:
-            reading.state = _DONE  # no [DONE], but the server said it had finished
-            reading.finish()
+                yield feed(data, guideline)
+                if not after_read(monotonic()):
+                    break
+            else:
+                parser.end()
+        except (APIConnectionError, APIResponseValidationError) as exc:
+            parser.body_failed(exc)
+        if parser.state is DONE:
+            reading.finish()  # before the caller sees the last item
             if guideline:
-                yield ChatStreamChunk("", 0, request_id, True, None)
+                yield iter((parser.done_item(),))
             return
-        raise reading.with_partial(
-            IncompleteStreamError,
-            f"The stream ended without [DONE] and without a finish reason after {acc.count} chunks",
-        )
+        failure = parser.failure
+        if failure is not None:
+            raise failure
     except GeneratorExit:
         # close() (which releases the response itself), or this generator being
         # finalized, possibly by the garbage collector inside a pool operation:
         # nothing here may touch the connection (the response's finalizer shuts it).
-        if reading.state == _OPEN:
-            reading.state = _CLOSED
+        parser.close()
         raise
     except BaseException as exc:
-        acc.count += fast
-        if isinstance(exc, MeganovaError):
-            reading.redactor.error(exc)  # a key the server echoed: body, headers, text
-        if isinstance(exc, Exception):
-            reading.state = _FAILED
-            reading.failure = exc
-        elif reading.state == _OPEN:
-            reading.state = _CLOSED  # KeyboardInterrupt and the like
+        parser.fail(exc)
         reading.close_response()
         raise
 
@@ -344,18 +143,18 @@ class Stream(Generic[T]):
     _gen: Optional[Generator[Any, None, None]] = None
     _reading: _Reading
 
-    def _start(self) -> Generator[Any, None, None]:
+    def _start(self) -> Iterator[Any]:
         raise NotImplementedError
 
-    def _use(self, gen: Generator[Any, None, None]) -> None:
+    def _use(self, items: Iterator[Any], gen: Generator[Any, None, None]) -> None:
         self._gen = gen
-        # Shadows the method below: from now on next() goes straight to the generator.
-        self._next = gen.__next__  # type: ignore[method-assign]
+        # Shadows the method below: from now on next() goes straight to the items.
+        self._next = items.__next__  # type: ignore[method-assign]
 
     def _next(self) -> Any:
         """The first ``next()``: the generator is chosen only now, so whichever of a
         ``ChatStream`` and the stream under it is read first decides what it yields."""
-        self._use(self._start())
+        self._start()
         return self._next()
 
     def __iter__(self: S) -> S:
@@ -366,8 +165,8 @@ class Stream(Generic[T]):
         def __next__(self) -> T: ...
 
     else:
-        # ``next(stream)`` goes straight into the generator: attrgetter and the
-        # generator's __next__ are C, so no Python frame is added per item.
+        # ``next(stream)`` goes straight into C: attrgetter, and a chain over the
+        # reading generator's lists, so no Python frame runs per item (one per read).
         __next__ = property(attrgetter("_next"))
 
     def _close_gen(self) -> None:
@@ -375,6 +174,7 @@ class Stream(Generic[T]):
         if gen is not None:
             with contextlib.suppress(ValueError):  # being iterated right now, elsewhere
                 gen.close()
+        self._next = _EXHAUSTED  # type: ignore[method-assign]  # the rest of a list too
 
     def _drain_items(self) -> None:
         """Read what is left (for ``get_final_response``)."""
@@ -389,8 +189,7 @@ class Stream(Generic[T]):
         ``IncompleteStreamError`` (the stream was closed before it finished)."""
         self._close_gen()
         reading = self._reading
-        if reading.state == _OPEN:
-            reading.state = _CLOSED
+        reading.parser.close()
         reading.close_response()
 
     def __enter__(self: S) -> S:
@@ -409,31 +208,24 @@ class Stream(Generic[T]):
     @property
     def request_id(self) -> Optional[str]:
         """The server's request id (quote it when asking for support)."""
-        return self._reading.request_id
+        return self._reading.parser.request_id
 
     @property
     def chunks(self) -> List[ChatCompletionChunk]:
         """The last wire chunks received (at most ``RECENT_CHUNKS``; ``text`` and
         ``get_final_response()`` hold everything)."""
-        return list(self._reading.recent)
+        return self._reading.parser.chunks
 
     @property
     def text(self) -> str:
         """The first choice's text received so far."""
-        return self._reading.acc.text()
+        return self._reading.parser.text
 
     def get_final_response(self) -> ChatResponse:
         """Read what is left and return the whole response (text joined, tool-call
         fragments joined, usage kept). Raises the stream's error if it failed."""
         self._drain_items()
-        reading = self._reading
-        if reading.state == _FAILED and reading.failure is not None:
-            raise reading.failure
-        if reading.state != _DONE:
-            raise reading.with_partial(
-                IncompleteStreamError, "The stream was closed before it finished"
-            )
-        return reading.acc.response(request_id=reading.request_id)
+        return self._reading.parser.final_response()
 
 
 class ChatCompletionStream(Stream[ChatCompletionChunk]):
@@ -451,25 +243,28 @@ class ChatCompletionStream(Stream[ChatCompletionChunk]):
         redactor: Optional[Redactor] = None,
         budget: Optional[TimeBudget] = None,
     ) -> None:
-        self._reading = _Reading(
-            response,
+        parser = ChatStreamParser(
             codec,
-            clock,
-            read_timeout,
-            request_id,
-            max_event_size,
-            redactor or Redactor(),
-            budget,
+            request_id=request_id,
+            headers=response.headers,
+            read_timeout=read_timeout,
+            budget=budget,  # the call's deadline bounds the whole stream
+            max_event_size=max_event_size,
+            redactor=redactor,
         )
+        self._reading = _Reading(response, parser, clock)
 
-    def _start(self) -> Generator[ChatCompletionChunk, None, None]:
-        return _read(self._reading, False)
+    def _start(self) -> Iterator[ChatCompletionChunk]:
+        gen = _batches(self._reading, False)
+        items = chain.from_iterable(gen)
+        self._use(items, gen)
+        return items
 
     def __repr__(self) -> str:
-        reading = self._reading
+        parser = self._reading.parser
         return (
-            f"ChatCompletionStream(state={reading.state}, chunks={reading.acc.count}, "
-            f"request_id={reading.request_id!r})"
+            f"ChatCompletionStream(state={parser.state}, chunks={parser.acc.count}, "
+            f"request_id={parser.request_id!r})"
         )
 
 
@@ -482,15 +277,19 @@ class ChatStream(Stream[ChatStreamChunk]):
         self.completion_stream = inner
         self._reading = inner._reading
 
-    def _start(self) -> Generator[ChatStreamChunk, None, None]:
+    def _start(self) -> Iterator[ChatStreamChunk]:
         inner = self.completion_stream
-        if inner._gen is None:
-            # One generator reads for both: the inner stream's own methods (text,
-            # get_final_response) continue this one, so no event is read twice or lost.
-            gen = _read(self._reading, True)
-            inner._use(gen)
+        if inner._gen is not None:  # the inner stream was read first: continue it
+            gen: Generator[Any, None, None] = _items(inner, self._reading.parser)
+            self._use(gen, gen)
             return gen
-        return _items(inner, self._reading)  # the inner stream was read first
+        # One generator reads for both: the inner stream's own methods (text,
+        # get_final_response) continue this one, so no event is read twice or lost.
+        gen = _batches(self._reading, True)
+        items = chain.from_iterable(gen)
+        inner._use(items, gen)
+        self._use(items, gen)
+        return items
 
     def __repr__(self) -> str:
         return f"ChatStream({self.completion_stream!r})"
@@ -503,19 +302,11 @@ class ChatStream(Stream[ChatStreamChunk]):
 
 
 def _items(
-    inner: ChatCompletionStream, reading: _Reading
+    inner: ChatCompletionStream, parser: ChatStreamParser
 ) -> Generator[ChatStreamChunk, None, None]:
     """The inner stream was iterated first: continue it, one item per choice."""
-    request_id = reading.request_id
+    request_id = parser.request_id
     for chunk in inner:
-        choices = chunk.choices
-        if not choices:
-            yield ChatStreamChunk("", 0, request_id, False, chunk)
-            continue
-        for choice in choices:
-            content = choice.delta.content
-            yield ChatStreamChunk(
-                "" if content is None else content, choice.index, request_id, False, chunk
-            )
-    if reading.state == _DONE:
-        yield ChatStreamChunk("", 0, request_id, True, None)
+        yield from guideline_items(chunk, request_id)
+    if parser.state is DONE:
+        yield parser.done_item()
