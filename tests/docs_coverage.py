@@ -4,8 +4,9 @@
 
 The surface is what users reach: ``MegaNova`` and every resource behind its properties
 (``client.chat.completions`` included), everything ``meganova.types``,
-``meganova.errors`` and ``meganova.testing`` export (models, streams, errors, the fake
-and its steps), and the pytest fixtures. Each must appear in a ``::: name`` directive of
+``meganova.errors``, ``meganova.testing`` and ``meganova.testing.contract`` export
+(models, streams, errors, the fake and its steps, the transport contract), and the
+pytest fixtures. Each must appear in a ``::: name`` directive of
 docs/ (what mkdocs renders), have a docstring, and so must its public methods and
 properties; every parameter a caller can pass (every overload's, the signatures only
 type checkers see included) must be described in the ``Args:`` section (Google style).
@@ -66,6 +67,7 @@ def public_paths() -> Dict[str, str]:
     import meganova.testing
     import meganova.types
     from meganova import client
+    from meganova.testing import contract
 
     paths = {"meganova.MegaNova": "meganova.client.MegaNova"}
     for attribute, (module, cls) in client._RESOURCES.items():
@@ -78,6 +80,10 @@ def public_paths() -> Dict[str, str]:
     for name in meganova.testing.__all__:
         module = meganova.testing._LAZY[name]
         paths[f"meganova.testing.{name}"] = f"meganova.testing.{module}.{name}"
+    for name in contract.__all__:
+        paths[f"meganova.testing.contract.{name}"] = (
+            f"meganova.testing.contract.{contract._LAZY[name]}.{name}"
+        )
     for fixture in ("meganova_fake", "meganova_client"):
         paths[f"fixture {fixture}"] = f"meganova.testing.pytest_plugin._{fixture}"
     return paths

@@ -26,6 +26,7 @@ def test_every_client_resource_and_export_is_covered() -> None:
         assert name in paths
     assert "meganova.types.ChatStream" in paths
     assert "meganova.testing.FakeMeganova" in paths
+    assert "meganova.testing.contract.TransportContract" in paths
     assert "fixture meganova_client" in paths
 
 

@@ -6,7 +6,8 @@
 >>> client = fake.client()                      # a MegaNova wired to it  # doctest: +SKIP
 
 With pytest, the ``meganova_fake`` fixture (installed with the package) hands out a
-fresh ``FakeMeganova`` per test.
+fresh ``FakeMeganova`` per test. Writing a transport of your own? Run the transport
+contract against it: ``meganova.testing.contract``.
 
 Names load on first use: pytest imports this package for the plugin in every session,
 and a session that uses no fixture should pay nothing for it.
