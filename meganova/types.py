@@ -138,6 +138,11 @@ if TYPE_CHECKING:
         ChatStream,
         Stream,
     )
+    from .core.streaming_async import (
+        AsyncChatCompletionStream,
+        AsyncChatStream,
+        AsyncStream,
+    )
 
 # name -> module under meganova that defines it
 _HOME: Dict[str, str] = {
@@ -161,6 +166,9 @@ _HOME: Dict[str, str] = {
         "core.models.chat",
     ),
     **dict.fromkeys(["ChatCompletionStream", "ChatStream", "Stream"], "core.streaming"),
+    **dict.fromkeys(
+        ["AsyncChatCompletionStream", "AsyncChatStream", "AsyncStream"], "core.streaming_async"
+    ),
     **dict.fromkeys(["ModelInfo", "ModelList", "ModelPricing"], "core.models.models_"),
     **dict.fromkeys(["Embedding", "EmbeddingResponse", "EmbeddingUsage"], "core.models.embeddings"),
     **dict.fromkeys(["RerankResponse", "RerankResult"], "core.models.rerank"),
@@ -242,6 +250,9 @@ __all__ = [
     "APIError",
     "APIResponseValidationError",
     "APITimeoutError",
+    "AsyncChatCompletionStream",
+    "AsyncChatStream",
+    "AsyncStream",
     "AuthenticationError",
     "BadRequestError",
     "BillingBalance",

@@ -238,6 +238,11 @@ class ChatStreamParser:
                 exc.request_id = self.request_id
             exc._attach(**self._partial_parts())
             self._fail(exc)
+        except GeneratorExit:
+            raise  # the reader stopped taking chunks
+        except BaseException as exc:  # interrupted (KeyboardInterrupt) or a bug
+            self.fail(exc)
+            raise
         finally:
             if fast:
                 acc.count += fast

@@ -25,6 +25,7 @@ from operator import attrgetter
 from typing import (
     TYPE_CHECKING,
     Any,
+    ClassVar,
     Generator,
     Generic,
     Iterator,
@@ -36,7 +37,7 @@ from typing import (
 from .budget import TimeBudget
 from .errors import APIConnectionError, APIResponseValidationError
 from .models.chat import ChatCompletionChunk, ChatResponse, ChatStreamChunk
-from .ports import Codec, Response
+from .ports import AsyncResponse, Codec, Response
 from .redact import Redactor
 from .sse import DEFAULT_MAX_EVENT_SIZE
 from .stream_parser import DONE, RECENT_CHUNKS, ChatStreamParser, guideline_items
@@ -52,6 +53,7 @@ __all__ = [
 
 T = TypeVar("T")
 S = TypeVar("S", bound="Stream[Any]")
+R = TypeVar("R", Response, AsyncResponse)
 
 # After [DONE], the rest of the body is read (so the connection can be reused) only if
 # it ends within these bounds; a server that keeps the stream open or keeps pinging
@@ -122,6 +124,7 @@ def _batches(reading: _Reading, guideline: bool) -> Generator[Iterator[Any], Non
         failure = parser.failure
         if failure is not None:
             raise failure
+        reading.close_response()  # closed: by close(), or interrupted while parsing
     except GeneratorExit:
         # close() (which releases the response itself), or this generator being
         # finalized, possibly by the garbage collector inside a pool operation:
@@ -134,7 +137,33 @@ def _batches(reading: _Reading, guideline: bool) -> Generator[Iterator[Any], Non
         raise
 
 
-class Stream(Generic[T]):
+class StreamFacts:
+    """What a stream of either flavour tells about what arrived (its ``_reading`` has
+    the parser and the response)."""
+
+    _reading: Any
+
+    @property
+    def request_id(self) -> Optional[str]:
+        """The server's request id (quote it when asking for support)."""
+        parser: ChatStreamParser = self._reading.parser
+        return parser.request_id
+
+    @property
+    def chunks(self) -> List[ChatCompletionChunk]:
+        """The last wire chunks received (at most ``RECENT_CHUNKS``; ``text`` and
+        ``get_final_response()`` hold everything)."""
+        parser: ChatStreamParser = self._reading.parser
+        return parser.chunks
+
+    @property
+    def text(self) -> str:
+        """The first choice's text received so far."""
+        parser: ChatStreamParser = self._reading.parser
+        return parser.text
+
+
+class Stream(StreamFacts, Generic[T]):
     """What both stream kinds share: each is its own iterator over one reading
     generator, so ``next()``, ``islice`` and several ``for`` loops continue where
     the last stopped; leaving a loop early leaves the rest readable (``close()`` or
@@ -142,6 +171,11 @@ class Stream(Generic[T]):
 
     _gen: Optional[Generator[Any, None, None]] = None
     _reading: _Reading
+
+    @property
+    def response(self) -> Response:
+        """The underlying HTTP response (for advanced use)."""
+        return self._reading.response
 
     def _start(self) -> Iterator[Any]:
         raise NotImplementedError
@@ -198,29 +232,6 @@ class Stream(Generic[T]):
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    # -- what arrived -------------------------------------------------------------
-
-    @property
-    def response(self) -> Response:
-        """The underlying HTTP response (for advanced use)."""
-        return self._reading.response
-
-    @property
-    def request_id(self) -> Optional[str]:
-        """The server's request id (quote it when asking for support)."""
-        return self._reading.parser.request_id
-
-    @property
-    def chunks(self) -> List[ChatCompletionChunk]:
-        """The last wire chunks received (at most ``RECENT_CHUNKS``; ``text`` and
-        ``get_final_response()`` hold everything)."""
-        return self._reading.parser.chunks
-
-    @property
-    def text(self) -> str:
-        """The first choice's text received so far."""
-        return self._reading.parser.text
-
     def get_final_response(self) -> ChatResponse:
         """Read what is left and return the whole response (text joined, tool-call
         fragments joined, usage kept). Raises the stream's error if it failed."""
@@ -228,12 +239,16 @@ class Stream(Generic[T]):
         return self._reading.parser.final_response()
 
 
-class ChatCompletionStream(Stream[ChatCompletionChunk]):
-    """A stream of ``ChatCompletionChunk`` (``chunk.choices[0].delta.content``)."""
+class WireStream(Generic[R]):
+    """The constructor and repr the wire streams of both flavours share
+    (``ChatCompletionStream``, ``AsyncChatCompletionStream``)."""
+
+    _reading: Any
+    _new_reading: ClassVar[Any]  # the flavour's reading: (response, parser, clock)
 
     def __init__(
         self,
-        response: Response,
+        response: R,
         *,
         codec: Codec,
         clock: Any,
@@ -252,20 +267,39 @@ class ChatCompletionStream(Stream[ChatCompletionChunk]):
             max_event_size=max_event_size,
             redactor=redactor,
         )
-        self._reading = _Reading(response, parser, clock)
+        self._reading = type(self)._new_reading(response, parser, clock)
+
+    def __repr__(self) -> str:
+        parser: ChatStreamParser = self._reading.parser
+        return (
+            f"{type(self).__name__}(state={parser.state}, chunks={parser.acc.count}, "
+            f"request_id={parser.request_id!r})"
+        )
+
+
+class ChatCompletionStream(WireStream[Response], Stream[ChatCompletionChunk]):
+    """A stream of ``ChatCompletionChunk`` (``chunk.choices[0].delta.content``).
+
+    Args:
+        response: The reply whose body is the event stream.
+        codec: Decodes each event's data into a chunk.
+        clock: Has ``monotonic()``: the read timeout and the deadline are measured on it.
+        read_timeout: The longest silence between data events, in seconds (``None``:
+            no limit); keep-alives do not count.
+        request_id: The server's request id, set on every chunk and error.
+        max_event_size: The largest event held, in bytes (``None``: no limit).
+        redactor: Scrubs secrets from errors.
+        budget: The call's deadline, which bounds the whole stream.
+    """
+
+    _reading: _Reading
+    _new_reading = _Reading
 
     def _start(self) -> Iterator[ChatCompletionChunk]:
         gen = _batches(self._reading, False)
         items = chain.from_iterable(gen)
         self._use(items, gen)
         return items
-
-    def __repr__(self) -> str:
-        parser = self._reading.parser
-        return (
-            f"ChatCompletionStream(state={parser.state}, chunks={parser.acc.count}, "
-            f"request_id={parser.request_id!r})"
-        )
 
 
 class ChatStream(Stream[ChatStreamChunk]):
