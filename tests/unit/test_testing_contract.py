@@ -6,6 +6,7 @@ that transport show each guarantee is really checked: the suite can fail."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import http.client
 import socket
 import zlib
@@ -99,18 +100,30 @@ def _guarded(call: Any) -> Any:
         raise APIConnectionError(f"connection failed: {exc!r}") from exc
 
 
+def _bound(sock: socket.socket, request: Request) -> None:
+    """The next wait: the read timeout, or what is left of the deadline when less."""
+    limit = request.timeout.read
+    if request.budget is not None:
+        limit = request.budget.wait_limit(limit)
+        if limit <= 0:
+            raise socket.timeout("the deadline passed")
+    sock.settimeout(limit)
+
+
 class TinyResponse:
     checks_length = True
 
-    def __init__(self, raw: Any, conn: _Connection, pool: List[_Connection]) -> None:
+    def __init__(self, raw: Any, conn: _Connection, pool: List[_Connection], request: Request):
         self.status, self.reason = raw.status, raw.reason
         self.headers = Headers(raw.getheaders())
         self._raw, self._conn, self._pool, self._ended = raw, conn, pool, False
+        self._sock, self._request = conn.sock, request
         gzipped = self.headers.get("content-encoding") == "gzip"
         self._unzip = zlib.decompressobj(16 + zlib.MAX_WBITS) if gzipped else None
 
     def iter_bytes(self) -> Iterator[bytes]:
         while not self._ended:
+            _guarded(lambda: _bound(self._sock, self._request))
             data = _guarded(lambda: self._raw.read1(65536))
             if not data:
                 if self._raw.length and self.checks_length:  # read1: b"" when cut short
@@ -138,19 +151,22 @@ class TinyTransport:
     def send(self, request: Request) -> TinyResponse:
         url = urlsplit(request.url)
         pool = self._pools.setdefault((url.hostname or "", url.port or 80), [])
-        conn = pool.pop() if pool else _Connection(url.hostname or "", url.port)
+        try:
+            conn = pool.pop()
+        except IndexError:
+            conn = _Connection(url.hostname or "", url.port)
         conn.timeout = request.timeout.connect
 
         def exchange() -> Any:
             if conn.sock is None:
                 conn.connect()
-            conn.sock.settimeout(request.timeout.read)
+            _bound(conn.sock, request)
             target = url.path + (f"?{url.query}" if url.query else "")
             conn.request(request.method, target, request.body, dict(request.headers))
             return conn.getresponse()
 
         try:
-            return TinyResponse(_guarded(exchange), conn, pool)
+            return TinyResponse(_guarded(exchange), conn, pool, request)
         except BaseException:
             conn.close()
             raise
@@ -229,6 +245,19 @@ class PoolsHalfRead(TinyTransport):
         return response
 
 
+class IgnoresDeadline(TinyTransport):
+    def send(self, request: Request) -> TinyResponse:
+        return super().send(dataclasses.replace(request, budget=None))
+
+
+class Resends(TinyTransport):
+    def send(self, request: Request) -> TinyResponse:
+        try:
+            return super().send(request)
+        except APIConnectionError:
+            return super().send(request)
+
+
 def run_case(transport: Type[TinyTransport], case: str) -> None:
     class Contract(TransportContract):
         def make_transport(self) -> Any:
@@ -248,18 +277,21 @@ def short_waits(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(server, "WAIT_LIMIT", 2.0)
 
 
+FLAWS = [
+    (Buffering, "test_pieces_arrive_before_the_rest_of_the_body_exists", "whole body"),
+    (NoPool, "test_a_connection_is_reused_once_its_body_was_read", "connections"),
+    (RawErrors, "test_a_refused_connection_is_a_connection_error", "ConnectionRefused"),
+    (ShowsRedacted, "test_the_request_arrives_exactly_as_given", "Sensitive"),
+    (IgnoresShortBodies, "test_a_truncated_body_is_a_connection_error", "sized"),
+    (FollowsRedirects, "test_a_redirect_is_returned_not_followed", "status"),
+    (PoolsHalfRead, "test_a_half_read_body_is_never_reused", "next request"),
+    (IgnoresDeadline, "test_the_deadline_bounds_a_dripping_body", "nothing was raised"),
+    (Resends, "test_a_request_is_sent_once_whatever_happens", "times the GET was sent"),
+]
+
+
 @pytest.mark.parametrize(
-    ("transport", "case", "message"),
-    [
-        (Buffering, "test_pieces_arrive_before_the_rest_of_the_body_exists", "whole body"),
-        (NoPool, "test_a_connection_is_reused_once_its_body_was_read", "connections"),
-        (RawErrors, "test_a_refused_connection_is_a_connection_error", "ConnectionRefused"),
-        (ShowsRedacted, "test_the_request_arrives_exactly_as_given", "Sensitive"),
-        (IgnoresShortBodies, "test_a_truncated_body_is_a_connection_error", "sized"),
-        (FollowsRedirects, "test_a_redirect_is_returned_not_followed", "status"),
-        (PoolsHalfRead, "test_a_half_read_body_is_never_reused", "next request"),
-    ],
-    ids=lambda v: getattr(v, "__name__", None) or str(v)[5:40],
+    ("transport", "case", "message"), FLAWS, ids=[flaw[0].__name__ for flaw in FLAWS]
 )
 def test_a_flawed_transport_fails_its_case(
     short_waits: None, transport: Type[TinyTransport], case: str, message: str

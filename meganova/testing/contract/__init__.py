@@ -29,9 +29,11 @@ replies (returned, never raised); the request's method, target, headers
 not followed; body pieces arrive as they are sent; ``read()`` after partial
 iteration gives the rest; a connection is reused once its body was read, a
 half-read one never; refused, stalled, reset and truncated exchanges raise
-``APIConnectionError`` / ``APITimeoutError`` (within about the read timeout); gzip
-is decoded; interim ``1xx`` replies are skipped; closing twice is harmless; and, for
-async transports, a cancelled task leaves no connection behind.
+``APIConnectionError`` / ``APITimeoutError`` (within about the read timeout, or the
+``Request.budget`` left of the call's deadline); a request is sent once, never
+retried; gzip is decoded; interim ``1xx`` replies are skipped; closing twice is
+harmless; threads (or tasks) sharing one transport each get their own reply; and,
+for async transports, a cancelled task leaves no connection behind.
 
 Names load on first use, as in ``meganova.testing``.
 """

@@ -8,8 +8,10 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Dict, List, Optional, Tuple, Type, TypeVar
 
+from ...core.budget import TimeBudget
 from ...core.errors import APIConnectionError, APITimeoutError
 from ...core.http import Request, Timeout
 from ...core.ports import Transport
@@ -21,7 +23,7 @@ __all__ = ["AsyncTransportContract", "TransportContract"]
 
 E = TypeVar("E", bound=BaseException)
 
-READ_TIMEOUT = 0.5  # the read timeout of the stall cases
+SHORT = 0.3  # the read timeout of the stall cases, the deadline of the drip
 SLACK = 3.0  # what a busy machine may add to a timeout before a case calls it a hang
 KEY = "sk-contract-0123456789"
 
@@ -55,8 +57,11 @@ def _request(
     headers: Optional[Dict[str, str]] = None,
     body: Optional[bytes] = None,
     read: float = 5.0,
+    deadline: Optional[float] = None,
 ) -> Request:
-    return Request(method, url, headers or {}, body, Timeout(connect=5.0, read=read), stream=True)
+    budget = None if deadline is None else TimeBudget(deadline, time.monotonic)
+    timeout = Timeout(connect=5.0, read=read)
+    return Request(method, url, headers or {}, body, timeout, stream=True, budget=budget)
 
 
 class _Cases:
@@ -268,9 +273,9 @@ class _Cases:
         timeout."""
         url = self.server.serve(Reply(stall=True))
         started = time.monotonic()
-        self._fails(url, APITimeoutError, "a stalled server", read=READ_TIMEOUT)
+        self._fails(url, APITimeoutError, "a stalled server", read=SHORT)
         elapsed = time.monotonic() - started
-        _check(elapsed < READ_TIMEOUT + SLACK, f"timed out after {elapsed:.1f}s, not ~0.5s")
+        _check(elapsed < SHORT + SLACK, f"timed out after {elapsed:.1f}s, not ~{SHORT}s")
         self._works()
 
     def test_a_stall_mid_body_times_out(self) -> None:
@@ -278,14 +283,45 @@ class _Cases:
         the read timeout."""
         gate = Gate()
         url = self.server.serve(Reply(chunks=[b"first", gate, b"never sent"]))
-        reply = self.driver.send(_request(url, read=READ_TIMEOUT))
+        reply = self.driver.send(_request(url, read=SHORT))
         _equal(reply.piece(), b"first", "the first piece")
         started = time.monotonic()
         _raises(APITimeoutError, reply.piece, "a stall mid-body")
         elapsed = time.monotonic() - started
-        _check(elapsed < READ_TIMEOUT + SLACK, f"timed out after {elapsed:.1f}s, not ~0.5s")
+        _check(elapsed < SHORT + SLACK, f"timed out after {elapsed:.1f}s, not ~{SHORT}s")
         reply.close()
         gate.open()
+        self._works()
+
+    def test_the_deadline_bounds_a_dripping_body(self) -> None:
+        """``Request.budget`` (what is left of the call's deadline) bounds every read:
+        a body dripping well inside the read timeout still ends in ``APITimeoutError``
+        once the budget is spent."""
+        url = self.server.serve(Reply(chunks=[b".", 0.1] * 50))  # 5 s of drip
+        started = time.monotonic()
+        self._fails(url, APITimeoutError, "a dripping body past the deadline", deadline=SHORT)
+        elapsed = time.monotonic() - started
+        _check(
+            elapsed < SHORT + SLACK, f"the {SHORT}s deadline ended the read after {elapsed:.1f}s"
+        )
+        self._works()
+
+    def test_a_request_is_sent_once_whatever_happens(self) -> None:
+        """A transport never resends: a connection reset before any reply is
+        ``APIConnectionError``, and the server saw the request once (retrying is the
+        caller's decision, counted against its ``max_retries``)."""
+        url = self.server.serve(Reply(stall=True, cut="reset"))
+        for method in ("GET", "POST", "DELETE"):
+            body = b"{}" if method == "POST" else None
+            before = len(self.server.received)
+            self._fails(
+                url,
+                APIConnectionError,
+                f"a {method} reset before its reply",
+                method=method,
+                body=body,
+            )
+            _equal(len(self.server.received) - before, 1, f"times the {method} was sent")
         self._works()
 
     def test_a_reset_mid_body_is_a_connection_error(self) -> None:
@@ -350,6 +386,13 @@ class TransportContract(_Cases):
         finally:
             self.server.stop()
 
+    def test_threads_share_one_transport(self) -> None:
+        """Threads sending at once through one transport each get their own reply."""
+        urls = [self.server.serve(Reply(body=b"%d" % n * 100)) for n in range(8)]
+        with ThreadPoolExecutor(8) as pool:
+            bodies = list(pool.map(lambda url: self._fetch(url)[1], urls * 3))
+        _equal(bodies, [b"%d" % n * 100 for n in range(8)] * 3, "each thread's reply")
+
 
 class AsyncTransportContract(_Cases):
     """The contract of an async transport (``meganova.types.AsyncTransport``), the
@@ -401,6 +444,23 @@ class AsyncTransportContract(_Cases):
             raise AssertionError("the task was not cancelled")
 
         self.driver.run(scenario())
+
+    def test_concurrent_requests_each_get_their_own_reply(self) -> None:
+        """Tasks sending at once through one transport each get their own reply."""
+        urls = [self.server.serve(Reply(chunks=[b"%d" % n * 50] * 2)) for n in range(8)]
+
+        async def fetch(url: str) -> bytes:
+            response = await self.driver.transport.send(_request(url))
+            try:
+                return await response.aread()
+            finally:
+                await response.aclose()
+
+        async def all_at_once() -> List[bytes]:
+            return list(await asyncio.gather(*(fetch(url) for url in urls * 3)))
+
+        bodies = self.driver.run(all_at_once())
+        _equal(bodies, [b"%d" % n * 100 for n in range(8)] * 3, "each task's reply")
 
     def test_cancelling_a_read_mid_body_discards_the_connection(self) -> None:
         """A task cancelled while it waits for more of a body: the connection is

@@ -48,7 +48,7 @@ class Gate:
         return self._event.is_set()
 
 
-Piece = Union[bytes, Gate]
+Piece = Union[bytes, Gate, float]
 
 
 @dataclass
@@ -60,11 +60,13 @@ class Reply:
         headers: Extra reply headers, in order (repeats allowed).
         body: A body sent with ``Content-Length`` (when ``chunks`` is ``None``).
         chunks: A chunked body: each ``bytes`` item one HTTP chunk, sent as it comes;
-            a ``Gate`` holds the rest back until it is opened.
+            a ``Gate`` holds the rest back until it is opened; a number pauses that
+            many seconds (at most ``WAIT_LIMIT``).
         gzip: Send the body gzip-compressed (``Content-Encoding: gzip``); a chunked
             body is one gzip stream flushed after each piece.
         interim: Interim statuses (``103``, ``102``...) sent, one write each, first.
-        stall: Send nothing at all, until the client hangs up or ``WAIT_LIMIT``.
+        stall: Send nothing at all, until the client hangs up or ``WAIT_LIMIT``
+            (with ``cut``: end the connection at once).
         cut: End the body early: ``"reset"`` (TCP RST) or ``"close"`` (FIN). A sized
             body then announces 100 bytes more than it sends; a chunked one never
             sends its last chunk.
@@ -258,8 +260,10 @@ class ContractServer:
             sock.sendall(f"HTTP/1.1 {status} {_phrase(status)}\r\n\r\n".encode("latin-1"))
             time.sleep(_POLL)  # a separate TCP segment: the real reply is not yet there
         if reply.stall:
-            self._hold(conn, None)
-            return False
+            if reply.cut is None:
+                self._hold(conn, None)
+                return False
+            return self._end(conn, reply)
         headers = list(reply.headers)
         encoder = zlib.compressobj(wbits=16 + zlib.MAX_WBITS) if reply.gzip else None
         if encoder is not None:
@@ -278,6 +282,9 @@ class ContractServer:
             if isinstance(piece, Gate):
                 if not self._hold(conn, piece):
                     return False
+                continue
+            if isinstance(piece, (int, float)):
+                time.sleep(min(piece, WAIT_LIMIT))
                 continue
             if encoder is not None:
                 piece = encoder.compress(piece) + encoder.flush(zlib.Z_SYNC_FLUSH)
