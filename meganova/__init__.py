@@ -14,8 +14,8 @@ TYPE_CHECKING = False  # typing itself costs more to import than this whole modu
 if TYPE_CHECKING:
     from typing import Any
 
-    from ._compat.names import AsyncMegaNova, CloudAgent, ModelTags
-    from .client import MegaNova
+    from ._compat.names import CloudAgent, ModelTags
+    from .client import AsyncMegaNova, MegaNova
     from .core.errors import MeganovaError
     from .core.models.audio import Transcription as TranscriptionResponse
     from .core.models.embeddings import Embedding, EmbeddingResponse
@@ -28,11 +28,12 @@ if TYPE_CHECKING:
     from .core.models.videos import NativeVideoGeneration as VideoGenerationResponse
     from .core.models.videos import VideoGeneration
 
-__all__ = ["MegaNova", "MeganovaError", "__version__"]
+__all__ = ["AsyncMegaNova", "MegaNova", "MeganovaError", "__version__"]
 
 # name -> module that defines it
 _LAZY = {
     "MegaNova": "meganova.client",
+    "AsyncMegaNova": "meganova.client",
     "MeganovaError": "meganova.core.errors",
     # 0.4.0's top-level names that kept their name and meaning
     "EmbeddingResponse": "meganova.core.models.embeddings",
@@ -45,7 +46,6 @@ _LAZY = {
 # 0.4.0's top-level names that were renamed or are not in this release
 _COMPAT = frozenset(
     {
-        "AsyncMegaNova",
         "CloudAgent",
         "EmbeddingData",
         "GeneratedImage",

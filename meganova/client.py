@@ -1,4 +1,6 @@
-"""``MegaNova``: the composition root. Reads configuration, picks adapters, wires resources."""
+"""``MegaNova`` and ``AsyncMegaNova``: the composition roots. Read configuration, pick
+adapters, wire resources. The two differ only in their transports, their driver and the
+flavour of their resources; everything else is one class."""
 
 from __future__ import annotations
 
@@ -9,9 +11,11 @@ import threading
 import traceback
 import warnings
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Mapping, Union, cast
+from typing import TYPE_CHECKING, Any, Callable, Generic, Mapping, TypeVar, Union, overload
 from urllib.parse import urlsplit
 
+from .adapters.clock import SystemClock, WaitingClock
+from .adapters.drivers import AsyncDriver, BoundEngine, SyncDriver
 from .core.config import (
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_TIMEOUT,
@@ -25,7 +29,7 @@ from .core.config import (
     normalize_base_url,
     resolve_config,
 )
-from .core.engine import Clock, Engine, SystemClock
+from .core.engine import Engine
 from .core.errors import (
     ConfigurationError,
     InvalidArgumentError,
@@ -38,35 +42,49 @@ from .core.proxy import PROXY_FROM_ENVIRONMENT, ProxyFromEnvironment, check_prox
 from .core.redact import Sensitive
 
 if TYPE_CHECKING:
-    from .core.resources.audio import AudioResource
-    from .core.resources.billing import BillingResource
-    from .core.resources.chat import ChatResource
-    from .core.resources.embeddings import EmbeddingsResource
-    from .core.resources.images import ImagesResource
-    from .core.resources.models_ import ModelsResource
-    from .core.resources.rerank import RerankResource
-    from .core.resources.serverless import ServerlessResource
-    from .core.resources.usage import UsageResource
-    from .core.resources.videos import VideosResource
+    from .core.resources.audio import AsyncAudioResource, AudioResource
+    from .core.resources.billing import AsyncBillingResource, BillingResource
+    from .core.resources.chat import AsyncChatResource, ChatResource
+    from .core.resources.embeddings import AsyncEmbeddingsResource, EmbeddingsResource
+    from .core.resources.images import AsyncImagesResource, ImagesResource
+    from .core.resources.models_ import AsyncModelsResource, ModelsResource
+    from .core.resources.rerank import AsyncRerankResource, RerankResource
+    from .core.resources.serverless import AsyncServerlessResource, ServerlessResource
+    from .core.resources.usage import AsyncUsageResource, UsageResource
+    from .core.resources.videos import AsyncVideosResource, VideosResource
 
 logger = logging.getLogger("meganova")
 
 TransportSpec = Union[Transport, str, None]
 TRANSPORT_NAMES = ("urllib3", "stdlib", "requests")
+R = TypeVar("R")
+C = TypeVar("C", bound="_Client")
 
-# attribute -> (module under meganova.core.resources, class); imported on first use
-_RESOURCES = {
-    "chat": ("chat", "ChatResource"),
-    "models": ("models_", "ModelsResource"),
-    "usage": ("usage", "UsageResource"),
-    "billing": ("billing", "BillingResource"),
-    "embeddings": ("embeddings", "EmbeddingsResource"),
-    "rerank": ("rerank", "RerankResource"),
-    "images": ("images", "ImagesResource"),
-    "audio": ("audio", "AudioResource"),
-    "videos": ("videos", "VideosResource"),
-    "serverless": ("serverless", "ServerlessResource"),
-}
+
+class _ResourceSlot(Generic[R]):
+    """A client attribute holding one resource, made on first use from
+    ``meganova.core.resources.<module>``; the class name gets an ``Async`` prefix on
+    ``AsyncMegaNova``."""
+
+    def __init__(self, module: str, class_name: str, doc: str) -> None:
+        self.module = module
+        self.class_name = class_name
+        self.__doc__ = doc
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, client: None, owner: type) -> _ResourceSlot[R]: ...
+
+    @overload
+    def __get__(self, client: _Client, owner: type) -> R: ...
+
+    def __get__(self, client: _Client | None, owner: type) -> Any:
+        if client is None:
+            return self
+        return client._resource(self)
+
 
 _logging_configured = False
 
@@ -170,10 +188,10 @@ def _default_codec() -> Codec:
     return MsgspecCodec()
 
 
-def _default_retry_policy(clock: Clock) -> RetryPolicy:
+def _default_retry_policy(clock: WaitingClock) -> RetryPolicy:
     from .adapters.tenacity_retry import TenacityRetryPolicy
 
-    return TenacityRetryPolicy(sleep=clock.sleep)
+    return TenacityRetryPolicy(sleep=clock.sleep, asleep=getattr(clock, "asleep", None))
 
 
 class _NotGiven:
@@ -205,8 +223,11 @@ def _merge_headers(
     return check_default_headers({**kept, **added})
 
 
-class MegaNova:
-    """The Meganova client. Safe to share across threads; close it (or use ``with``)
+class _Client:
+    """What ``MegaNova`` and ``AsyncMegaNova`` share: one constructor, configuration,
+    options, pickling. The flavour picks the transports, the driver and the resources.
+
+    The Meganova client. Safe to share across threads; close it (or use ``with``)
     to release its connections.
 
     Arguments win over the environment variables named below.
@@ -252,6 +273,12 @@ class MegaNova:
         InvalidArgumentError: An option is invalid (named in the error).
     """
 
+    _driver_type: Callable[[Any, Any, Any], Any] = SyncDriver
+    _resource_prefix = ""
+
+    def _make_transport(self, spec: Any, **options: Any) -> Any:
+        return make_transport(spec, **options)
+
     @legacy_call(
         after=1,
         positional=("base_url", "timeout", "max_retries", "region", "user_agent_extra"),
@@ -275,7 +302,7 @@ class MegaNova:
         deadline: float | None = None,
         verify: bool | str = True,
         proxy: str | ProxyFromEnvironment | None = PROXY_FROM_ENVIRONMENT,
-        clock: Clock | None = None,
+        clock: WaitingClock | None = None,
         max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         # No local of this frame may show the key, proxy credentials or the environment
@@ -325,7 +352,7 @@ class MegaNova:
         deadline: float | None,
         verify: bool | str,
         proxy: str | ProxyFromEnvironment | None,
-        clock: Clock | None,
+        clock: WaitingClock | None,
         max_response_bytes: int | None,
     ) -> None:
         _configure_logging(os.environ)
@@ -356,7 +383,7 @@ class MegaNova:
         clock = clock or SystemClock()
         self._setup(
             config,
-            make_transport(transport, verify=verify, proxy=proxy),
+            self._make_transport(transport, verify=verify, proxy=proxy),
             codec or _default_codec(),
             retry_policy or _default_retry_policy(clock),
             clock,
@@ -368,9 +395,10 @@ class MegaNova:
         transport: Transport,
         codec: Codec,
         retry_policy: RetryPolicy,
-        clock: Clock,
+        clock: WaitingClock,
     ) -> None:
-        self._engine = Engine(config, transport, codec, retry_policy, clock)
+        driver = self._driver_type(transport, retry_policy, clock)
+        self._engine = BoundEngine(Engine(config, codec, clock), driver)
         self._resources: dict[str, Any] = {}
         self._lock = threading.Lock()
 
@@ -379,17 +407,20 @@ class MegaNova:
     @property
     def config(self) -> ClientConfig:
         """The resolved configuration (the key inside is redacted in its repr)."""
-        return self._engine.config
+        config: ClientConfig = self._engine.engine.config
+        return config
 
     @property
-    def engine(self) -> Engine:
-        """The engine that sends this client's requests (for advanced use and tests)."""
+    def engine(self) -> Any:
+        """The engine that sends this client's requests, with its driver (for advanced
+        use and tests): ``engine.request(...)`` runs one call."""
         return self._engine
 
     @property
     def transport(self) -> Transport:
         """The transport in use."""
-        return self._engine.transport
+        transport: Transport = self._engine.transport
+        return transport
 
     @property
     def base_url(self) -> str:
@@ -407,7 +438,7 @@ class MegaNova:
         return self.config.max_retries
 
     def with_options(
-        self,
+        self: C,
         *,
         timeout: TimeoutLike | _NotGiven = NOT_GIVEN,
         max_retries: int | _NotGiven = NOT_GIVEN,
@@ -418,7 +449,7 @@ class MegaNova:
         deadline: float | _NotGiven | None = NOT_GIVEN,
         max_response_bytes: int | _NotGiven | None = NOT_GIVEN,
         proxy: str | _NotGiven | None = NOT_GIVEN,
-    ) -> MegaNova:
+    ) -> C:
         """A client with the given options changed that shares this one's connection pool.
 
         ``None`` means what it means in ``MegaNova(...)``. An option left out keeps this
@@ -437,7 +468,7 @@ class MegaNova:
                 gets a new transport of the same kind (close it when done).
 
         Returns:
-            The new ``MegaNova``; this one is unchanged.
+            The new client (of the same kind); this one is unchanged.
 
         Raises:
             InvalidArgumentError: An option is invalid (named in the error).
@@ -474,8 +505,8 @@ class MegaNova:
                     argument="proxy",
                 )
             clone_proxy = proxy
-            transport = make_transport(kind, verify=self._verify, proxy=proxy)
-        clone = object.__new__(MegaNova)
+            transport = self._make_transport(kind, verify=self._verify, proxy=proxy)
+        clone = object.__new__(type(self))
         clone._verify = self._verify
         clone._proxy = clone_proxy
         clone._transport_spec = self._transport_spec
@@ -484,91 +515,31 @@ class MegaNova:
             transport,
             engine.codec,
             engine.retry_policy,
-            engine.clock,
+            engine.driver.clock,
         )
         return clone
 
     # -- resources ----------------------------------------------------------------
 
-    def _resource(self, name: str) -> Any:
-        resource = self._resources.get(name)
+    def _resource(self, slot: _ResourceSlot[Any]) -> Any:
+        resource = self._resources.get(slot.name)
         if resource is None:
-            module_name, class_name = _RESOURCES[name]
-            module = importlib.import_module(f"meganova.core.resources.{module_name}")
+            module = importlib.import_module(f"meganova.core.resources.{slot.module}")
+            cls = getattr(module, self._resource_prefix + slot.class_name)
             with self._lock:
-                resource = self._resources.get(name)
+                resource = self._resources.get(slot.name)
                 if resource is None:
-                    resource = getattr(module, class_name)(self._engine)
-                    self._resources[name] = resource
+                    engine = self._engine
+                    resource = cls(engine.engine, engine.driver.run)
+                    self._resources[slot.name] = resource
         return resource
-
-    @property
-    def chat(self) -> ChatResource:
-        """Chat completions: ``create``, ``stream`` and the OpenAI-style ``completions``."""
-        return cast("ChatResource", self._resource("chat"))
-
-    @property
-    def models(self) -> ModelsResource:
-        """The models the API serves."""
-        return cast("ModelsResource", self._resource("models"))
-
-    @property
-    def usage(self) -> UsageResource:
-        """Usage over a time range."""
-        return cast("UsageResource", self._resource("usage"))
-
-    @property
-    def billing(self) -> BillingResource:
-        """The account balance and per-instance billing."""
-        return cast("BillingResource", self._resource("billing"))
-
-    @property
-    def embeddings(self) -> EmbeddingsResource:
-        """Vectors for texts."""
-        return cast("EmbeddingsResource", self._resource("embeddings"))
-
-    @property
-    def rerank(self) -> RerankResource:
-        """Documents ordered by relevance to a query."""
-        return cast("RerankResource", self._resource("rerank"))
-
-    @property
-    def images(self) -> ImagesResource:
-        """Text to image."""
-        return cast("ImagesResource", self._resource("images"))
-
-    @property
-    def audio(self) -> AudioResource:
-        """Speech to text."""
-        return cast("AudioResource", self._resource("audio"))
-
-    @property
-    def videos(self) -> VideosResource:
-        """Video generation jobs."""
-        return cast("VideosResource", self._resource("videos"))
-
-    @property
-    def serverless(self) -> ServerlessResource:
-        """The serverless model catalogue."""
-        return cast("ServerlessResource", self._resource("serverless"))
-
-    # -- lifecycle ----------------------------------------------------------------
-
-    def close(self) -> None:
-        """Release pooled connections (shared with clients made by ``with_options``)."""
-        self._engine.transport.close()
-
-    def __enter__(self) -> MegaNova:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         if "_engine" not in vars(self):  # a constructor that raised (an error report's locals)
             return f"{type(self).__name__}(<not configured>)"
         return (
-            f"MegaNova(base_url={self.config.base_url!r}, region={self.config.region!r}, "
+            f"{type(self).__name__}(base_url={self.config.base_url!r}, "
+            f"region={self.config.region!r}, "
             f"transport={type(self._engine.transport).__name__}, api_key=<redacted>)"
         )
 
@@ -582,7 +553,7 @@ class MegaNova:
             "transport": self._transport_spec or engine.transport,
             "codec": engine.codec,
             "retry_policy": engine.retry_policy,
-            "clock": engine.clock,
+            "clock": engine.driver.clock,
         }
         for name, part in parts.items():
             _check_picklable(name, part)
@@ -594,7 +565,7 @@ class MegaNova:
         self._proxy = state.get("proxy", PROXY_FROM_ENVIRONMENT)
         self._transport_spec = spec if isinstance(spec, str) else None
         transport = (
-            make_transport(spec, verify=self._verify, proxy=self._proxy)
+            self._make_transport(spec, verify=self._verify, proxy=self._proxy)
             if isinstance(spec, str)
             else spec
         )
@@ -607,10 +578,120 @@ class MegaNova:
         )
 
 
+class MegaNova(_Client):
+    __doc__ = _Client.__doc__
+
+    chat: _ResourceSlot[ChatResource] = _ResourceSlot(
+        "chat", "ChatResource", "Chat completions: ``create``, ``stream`` and ``completions``."
+    )
+    models: _ResourceSlot[ModelsResource] = _ResourceSlot(
+        "models_", "ModelsResource", "The models the API serves."
+    )
+    usage: _ResourceSlot[UsageResource] = _ResourceSlot(
+        "usage", "UsageResource", "Usage over a time range."
+    )
+    billing: _ResourceSlot[BillingResource] = _ResourceSlot(
+        "billing", "BillingResource", "The account balance and per-instance billing."
+    )
+    embeddings: _ResourceSlot[EmbeddingsResource] = _ResourceSlot(
+        "embeddings", "EmbeddingsResource", "Vectors for texts."
+    )
+    rerank: _ResourceSlot[RerankResource] = _ResourceSlot(
+        "rerank", "RerankResource", "Documents ordered by relevance to a query."
+    )
+    images: _ResourceSlot[ImagesResource] = _ResourceSlot(
+        "images", "ImagesResource", "Text to image."
+    )
+    audio: _ResourceSlot[AudioResource] = _ResourceSlot("audio", "AudioResource", "Speech to text.")
+    videos: _ResourceSlot[VideosResource] = _ResourceSlot(
+        "videos", "VideosResource", "Video generation jobs."
+    )
+    serverless: _ResourceSlot[ServerlessResource] = _ResourceSlot(
+        "serverless", "ServerlessResource", "The serverless model catalogue."
+    )
+
+    def close(self) -> None:
+        """Release pooled connections (shared with clients made by ``with_options``)."""
+        self._engine.transport.close()
+
+    def __enter__(self) -> MegaNova:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class AsyncMegaNova(_Client):
+    """The asyncio Meganova client: ``MegaNova``'s arguments, options, environment
+    variables, resources and errors, with every call awaited and streams iterated with
+    ``async for``. Use ``async with AsyncMegaNova() as client`` (or ``await
+    client.close()``) to release its connections.
+
+    ``transport`` is ``"aiohttp"`` (``pip install 'meganova[aiohttp]'``, the fastest),
+    ``"httpx"`` (``pip install 'meganova[httpx]'``), ``"threads"`` (the sync default
+    transport in worker threads: works on the base install), or an object with
+    ``async send(request)`` and ``async aclose()``. By default, the first installed of
+    aiohttp, httpx, threads. Every other argument is ``MegaNova``'s.
+    """
+
+    _driver_type = AsyncDriver
+
+    def _make_transport(self, spec: Any, **options: Any) -> Any:
+        from .adapters.async_select import make_async_transport
+
+        return make_async_transport(spec, **options)
+
+    _resource_prefix = "Async"
+
+    chat: _ResourceSlot[AsyncChatResource] = _ResourceSlot(
+        "chat", "ChatResource", "Chat completions: ``create``, ``stream`` and ``completions``."
+    )
+    models: _ResourceSlot[AsyncModelsResource] = _ResourceSlot(
+        "models_", "ModelsResource", "The models the API serves."
+    )
+    usage: _ResourceSlot[AsyncUsageResource] = _ResourceSlot(
+        "usage", "UsageResource", "Usage over a time range."
+    )
+    billing: _ResourceSlot[AsyncBillingResource] = _ResourceSlot(
+        "billing", "BillingResource", "The account balance and per-instance billing."
+    )
+    embeddings: _ResourceSlot[AsyncEmbeddingsResource] = _ResourceSlot(
+        "embeddings", "EmbeddingsResource", "Vectors for texts."
+    )
+    rerank: _ResourceSlot[AsyncRerankResource] = _ResourceSlot(
+        "rerank", "RerankResource", "Documents ordered by relevance to a query."
+    )
+    images: _ResourceSlot[AsyncImagesResource] = _ResourceSlot(
+        "images", "ImagesResource", "Text to image."
+    )
+    audio: _ResourceSlot[AsyncAudioResource] = _ResourceSlot(
+        "audio", "AudioResource", "Speech to text."
+    )
+    videos: _ResourceSlot[AsyncVideosResource] = _ResourceSlot(
+        "videos", "VideosResource", "Video generation jobs."
+    )
+    serverless: _ResourceSlot[AsyncServerlessResource] = _ResourceSlot(
+        "serverless", "ServerlessResource", "The serverless model catalogue."
+    )
+
+    async def close(self) -> None:
+        """Release pooled connections (shared with clients made by ``with_options``)."""
+        await self._engine.transport.aclose()
+
+    async def __aenter__(self) -> AsyncMegaNova:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+
 _BUILTIN_KINDS = {
     "Urllib3Transport": "urllib3",
     "UrllibTransport": "stdlib",
     "RequestsTransport": "requests",
+    "AiohttpTransport": "aiohttp",
+    "HttpxTransport": "httpx",
+    "ThreadTransport": "threads",
 }
 
 
@@ -626,7 +707,9 @@ _PICKLABLE_MODULES = frozenset(
         "meganova.adapters.urllib3_transport",
         "meganova.adapters.stdlib_transport",
         "meganova.adapters.msgspec_codec",
+        "meganova.adapters.tenacity_retry",
         "meganova.core.engine",
+        "meganova.adapters.clock",
         "builtins",
     }
 )

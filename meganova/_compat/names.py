@@ -23,20 +23,13 @@ RENAMES: Renames = {
 }
 
 CloudAgent = unavailable("meganova", "CloudAgent", "the Cloud agent client", CLOUD_LATER)
-AsyncMegaNova = unavailable(
-    "meganova",
-    "AsyncMegaNova",
-    "the asyncio client",
-    "The async client arrives in a later release; until then run the sync client in "
-    "a thread: await asyncio.to_thread(client.chat.create, messages=..., model=...).",
-)
 ModelTags = unavailable(
     "meganova",
     "ModelTags",
     "a response model",
     "ServerlessModel.tags is a dict now: model.tags['modality'].",
 )
-STAND_INS = {"CloudAgent": CloudAgent, "AsyncMegaNova": AsyncMegaNova, "ModelTags": ModelTags}
+STAND_INS = {"CloudAgent": CloudAgent, "ModelTags": ModelTags}
 
 
 def top_level(name: str) -> Any:

@@ -40,7 +40,7 @@ def make_client(args: argparse.Namespace) -> MegaNova:
     """The offline fake when asked for; otherwise the real client, which needs a key:
     without one nothing is sent and nothing is made up."""
     if args.offline:
-        from ..core.engine import SystemClock
+        from ..adapters.clock import SystemClock
         from ..testing import FakeMeganova
 
         return FakeMeganova(clock=SystemClock(), stream_gap=_demo_delay()).client()

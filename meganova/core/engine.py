@@ -1,78 +1,53 @@
-"""The engine: API call -> request -> retries around the transport -> model or error."""
+"""The engine: an API call -> its request -> the flow of its attempts -> model or error.
+Sans-I/O: the flows yield effects (``core.effects``) that a driver performs."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import random
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Protocol, TypeVar
-from urllib.parse import quote, urlencode, urljoin, urlsplit
+from urllib.parse import quote, urlencode
 
 from .budget import TimeBudget
+from .call import Call, request_id_from
 from .config import ClientConfig, check_deadline, check_max_response_bytes, check_max_retries
+from .effects import Attempts, Flow
 from .errors import (
-    APIConnectionError,
-    APIError,
     APIResponseValidationError,
-    APITimeoutError,
     InvalidArgumentError,
     InvalidArgumentTypeError,
-    MeganovaError,
-    ResponseTooLargeError,
-    error_for_status,
 )
 from .http import SENSITIVE_HEADERS, Headers, Request, Timeout, TimeoutLike
-from .limits import read_capped
-from .ports import Codec, CodecError, Response, RetryDecision, RetryPolicy, Transport
+from .ports import Codec, CodecError
 from .redact import Redactor, Sensitive
-from .retry import decide, parse_retry_after
 from .validation import check_header, check_header_value, check_json_value
 
 T = TypeVar("T")
 logger = logging.getLogger("meganova")
 logger.addHandler(logging.NullHandler())  # quiet unless the application configures logging
 
-REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-mn-request-id")
-REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-MAX_REDIRECTS = 5
-REDIRECT_BODY_LIMIT = 65536  # a larger redirect body is not drained: its socket is closed
-# The only headers a redirect carries to another origin: the SDK's own, none secret.
-# One the caller set (default_headers, extra_headers) stays home even under these names.
-CROSS_ORIGIN_HEADERS = frozenset(
-    {"user-agent", "x-mn-sdk", "accept", "content-type", "x-mn-region"}
-)
-
 
 class Clock(Protocol):
-    """Time as the engine sees it; a virtual clock makes retries and deadlines instant."""
+    """Time as the engine reads it (a virtual clock makes retries and deadlines
+    instant). Core only reads the time; waiting is the drivers' job (``sleep`` and
+    ``asleep`` on the clocks in ``meganova.adapters.clock``)."""
 
     def monotonic(self) -> float: ...
 
     def time(self) -> float: ...
 
-    def sleep(self, seconds: float) -> None: ...
 
+class ReadingClock:
+    """The system's clocks, read only (the engine's default)."""
 
-class SystemClock:
     def monotonic(self) -> float:
         return time.monotonic()
 
     def time(self) -> float:
         return time.time()
-
-    def sleep(self, seconds: float) -> None:
-        time.sleep(seconds)
-
-
-def request_id_from(headers: Mapping[str, str]) -> str | None:
-    for name in REQUEST_ID_HEADERS:
-        value = headers.get(name)
-        if value:
-            return value
-    return None
 
 
 def quote_segment(value: str) -> str:
@@ -192,28 +167,19 @@ def pop_call_options(kwargs: dict[str, Any]) -> dict[str, Any]:
     return {name: kwargs.pop(name) for name in CALL_OPTIONS if name in kwargs}
 
 
-def _origin(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    return (parts.scheme.lower(), (parts.netloc.rsplit("@", 1)[-1]).lower())
-
-
 class Engine:
     """Builds requests for one configuration and runs them; safe to share across threads."""
 
     def __init__(
         self,
         config: ClientConfig,
-        transport: Transport,
         codec: Codec,
-        retry_policy: RetryPolicy,
         clock: Clock | None = None,
         rand: Callable[[], float] = random.random,
     ) -> None:
         self.config = config
-        self.transport = transport
         self.codec = codec
-        self.retry_policy = retry_policy
-        self.clock: Clock = clock or SystemClock()
+        self.clock: Clock = clock or ReadingClock()
         self.rand = rand
         # Sensitive: a repr of these headers (a traceback's locals, a log) never shows it.
         headers = {
@@ -227,13 +193,11 @@ class Engine:
         for name, value in config.default_headers:
             headers[name] = Sensitive(value) if name.lower() in SENSITIVE_HEADERS else value
         self._base_headers = headers
-        self._default_names = frozenset(name.lower() for name, _ in config.default_headers)
+        self.default_header_names = frozenset(name.lower() for name, _ in config.default_headers)
         self.redactor = Redactor(config.secrets())
 
     def __repr__(self) -> str:
-        return (
-            f"Engine(base_url={self.config.base_url!r}, transport={type(self.transport).__name__})"
-        )
+        return f"Engine(base_url={self.config.base_url!r})"
 
     # -- building -----------------------------------------------------------------
 
@@ -333,9 +297,9 @@ class Engine:
                     ) from None
             raise
 
-    # -- running ------------------------------------------------------------------
+    # -- the flows ----------------------------------------------------------------
 
-    def request(
+    def fetch(
         self,
         method: str,
         path: str,
@@ -346,8 +310,8 @@ class Engine:
         content: bytes | None = None,
         content_type: str | None = None,
         options: RequestOptions | None = None,
-    ) -> T:
-        """Send a call and decode its 2xx body into ``cast_to``."""
+    ) -> Flow[T]:
+        """The flow of a call whose 2xx body is decoded into ``cast_to``."""
         request = self.build_request(
             method,
             path,
@@ -357,10 +321,10 @@ class Engine:
             content_type=content_type,
             options=options,
         )
-        response, body = self._execute(request, options, read_body=True)
+        response, body = yield Attempts(Call(self, request, options, read_body=True))
         return self.decode(body, cast_to, response.status, request_id_from(response.headers))
 
-    def open_stream(
+    def open(
         self,
         method: str,
         path: str,
@@ -369,15 +333,16 @@ class Engine:
         query: Mapping[str, Any] | None = None,
         options: RequestOptions | None = None,
         budget: TimeBudget | None = None,
-    ) -> Response:
-        """Send a call and return its 2xx response unread. Retries happen only here,
-        before the caller has seen a byte of the body. The call's deadline also bounds
-        reading the body; pass ``budget`` (from ``budget_for``) to share it with the
-        stream that reads it."""
+    ) -> Flow[Any]:
+        """The flow of a call whose 2xx response is returned unread (a stream). Retries
+        happen only here, before the caller has seen a byte of the body. The call's
+        deadline also bounds reading the body; pass ``budget`` (from ``budget_for``) to
+        share it with the stream that reads it."""
         request = self.build_request(
             method, path, query=query, json=json, options=options, stream=True
         )
-        response, _ = self._execute(request, options, read_body=False, budget=budget)
+        call = Call(self, request, options, read_body=False, budget=budget)
+        response, _ = yield Attempts(call)
         return response
 
     def body_limit(self, options: RequestOptions | None) -> int | None:
@@ -407,200 +372,6 @@ class Engine:
         attach_request_id(result, request_id)
         return result
 
-    def _execute(
-        self,
-        request: Request,
-        options: RequestOptions | None,
-        *,
-        read_body: bool,
-        budget: TimeBudget | None = None,
-    ) -> tuple[Response, bytes]:
-        settings = self.config.retry
-        if options is not None and options.max_retries is not None:
-            settings = replace(settings, max_retries=options.max_retries)
-        if budget is None:
-            budget = self.budget_for(options)
-        limit = self.body_limit(options)
-        clock = self.clock
-        started = clock.monotonic()
-        path = _LogPath(request.url)
-
-        def attempt(number: int) -> tuple[Response, bytes]:
-            current = request
-            if budget is not None:
-                remaining = budget.remaining()
-                if remaining <= 0:
-                    raise APITimeoutError(
-                        f"The call's deadline of {budget.seconds:g}s passed before attempt "
-                        f"{number}",
-                        request_sent=number > 1,
-                        attempts=number - 1,
-                    )
-                current = _shorten_timeout(current, remaining, budget)
-            began = clock.monotonic()
-            try:
-                response = self._send_following_redirects(current, options)
-                status = response.status
-                request_id = request_id_from(response.headers)
-                if not 200 <= status < 300:
-                    error_body = read_capped(
-                        response, limit, method=request.method, request_id=request_id
-                    )
-                    retry_after = parse_retry_after(response.headers, clock.time())
-                    raise error_for_status(
-                        status,
-                        headers=response.headers,
-                        body=error_body,
-                        request_id=request_id,
-                        retry_after=retry_after,
-                        reason=response.reason,
-                    )
-                body = (
-                    read_capped(response, limit, method=request.method, request_id=request_id)
-                    if read_body
-                    else b""
-                )
-            except MeganovaError as exc:
-                self.redactor.error(exc)  # a key echoed in its body, headers or message
-                exc_status = getattr(exc, "status", None)
-                logger.debug(
-                    "%s %s attempt=%d failed: %s status=%s elapsed=%.3fs request_id=%s",
-                    request.method,
-                    path,
-                    number,
-                    type(exc).__name__,
-                    exc_status,
-                    clock.monotonic() - began,
-                    exc.request_id,
-                )
-                if isinstance(exc, (APIError, APIConnectionError)):
-                    exc.attempts = number
-                raise
-            if logger.isEnabledFor(logging.DEBUG):
-                logger.debug(
-                    "%s %s attempt=%d status=%d elapsed=%.3fs request_id=%s",
-                    request.method,
-                    path,
-                    number,
-                    status,
-                    clock.monotonic() - began,
-                    request_id if request_id is None else self.redactor.text(request_id),
-                )
-            return response, body
-
-        def decide_retry(error: BaseException, number: int) -> RetryDecision:
-            remaining = None if budget is None else budget.remaining()
-            verdict = decide(error, number, settings, rand=self.rand, remaining=remaining)
-            if verdict.retry:
-                logger.info(
-                    "%s %s attempt=%d failed: %s status=%s elapsed=%.3fs request_id=%s; "
-                    "retrying in %.2fs (attempt %d of %d)",
-                    request.method,
-                    path,
-                    number,
-                    type(error).__name__,
-                    getattr(error, "status", None),
-                    clock.monotonic() - started,
-                    getattr(error, "request_id", None),
-                    verdict.delay,
-                    number + 1,
-                    settings.max_retries + 1,
-                )
-            return verdict
-
-        return self.retry_policy.run(attempt, decide_retry)
-
-    def _send_following_redirects(
-        self, request: Request, options: RequestOptions | None = None
-    ) -> Response:
-        response = self.transport.send(request)
-        if response.status not in REDIRECT_STATUSES:
-            return response  # the usual case: no URL parsing on the hot path
-        origin = _origin(request.url)
-        current = request
-        for hop in range(MAX_REDIRECTS + 1):
-            if hop:
-                response = self.transport.send(current)
-            location = response.headers.get("location")
-            if response.status not in REDIRECT_STATUSES or not location:
-                return response
-            with contextlib.suppress(ResponseTooLargeError):
-                read_capped(response, REDIRECT_BODY_LIMIT, method=current.method)
-            target = urljoin(current.url, location)
-            if urlsplit(target).scheme not in ("http", "https"):
-                raise _final(
-                    APIConnectionError(
-                        f"Refusing a redirect to a non-HTTP location (status {response.status})",
-                        request_sent=True,
-                    )
-                )
-            headers = dict(current.headers)
-            if _origin(target) != origin:
-                headers = self._cross_origin(headers, options)
-            method, body = current.method, current.body
-            if response.status == 303 or (
-                response.status in (301, 302) and method not in ("GET", "HEAD")
-            ):
-                method, body = "GET", None
-                headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
-            current = Request(
-                method=method,
-                url=target,
-                headers=headers,
-                body=body,
-                timeout=current.timeout,
-                stream=current.stream,
-                budget=current.budget,
-            )
-        raise _final(APIConnectionError(f"More than {MAX_REDIRECTS} redirects", request_sent=True))
-
-    def _cross_origin(
-        self, headers: Mapping[str, str], options: RequestOptions | None
-    ) -> dict[str, str]:
-        """What may go to another origin: no credential, cookie or idempotency key, and
-        nothing the caller set (it may identify or authorise them to the first host)."""
-        callers = self._default_names
-        if options is not None and options.extra_headers:
-            callers = callers | {name.lower() for name in options.extra_headers}
-        return {
-            name: value
-            for name, value in headers.items()
-            if name.lower() in CROSS_ORIGIN_HEADERS and name.lower() not in callers
-        }
-
-
-def _final(error: MeganovaError) -> MeganovaError:
-    """Mark an error no retry can fix: the same request would fail the same way."""
-    error.retryable = False
-    return error
-
-
-class _LogPath:
-    """A URL's path for log lines, worked out only when a line is written."""
-
-    __slots__ = ("url",)
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-
-    def __str__(self) -> str:
-        return urlsplit(self.url).path
-
-
-def _shorten_timeout(request: Request, remaining: float, budget: TimeBudget) -> Request:
-    timeout = request.timeout
-    connect = remaining if timeout.connect is None else min(timeout.connect, remaining)
-    read = remaining if timeout.read is None else min(timeout.read, remaining)
-    return Request(
-        method=request.method,
-        url=request.url,
-        headers=request.headers,
-        body=request.body,
-        timeout=Timeout(connect=connect, read=read),
-        stream=request.stream,
-        budget=budget,
-    )
-
 
 def attach_request_id(result: object, request_id: str | None) -> None:
     if request_id is not None and hasattr(result, "request_id"):
@@ -614,8 +385,8 @@ __all__ = [
     "Clock",
     "Engine",
     "Headers",
+    "ReadingClock",
     "RequestOptions",
-    "SystemClock",
     "attach_request_id",
     "pop_call_options",
     "quote_segment",

@@ -1,13 +1,12 @@
 """How much of a whole reply body is read: ``max_response_bytes`` enforced while the
 body arrives, so a huge or endless body (or a decompression bomb) is refused before
-it is held in memory."""
+it is held in memory. Sans-I/O: the drivers read, ``BodyLimit`` decides."""
 
 from __future__ import annotations
 
 from typing import Mapping
 
 from .errors import ResponseTooLargeError
-from .ports import Response
 
 NO_BODY_STATUSES = frozenset({204, 304})
 
@@ -36,62 +35,62 @@ def _identity(headers: Mapping[str, str]) -> bool:
     return coding is None or coding.strip().lower() in ("", "identity")
 
 
-def read_capped(
-    response: Response,
-    limit: int | None,
-    *,
-    method: str = "POST",
-    request_id: str | None = None,
-) -> bytes:
-    """The whole body (decoded), then the response is closed. A body over ``limit``
-    bytes raises ``ResponseTooLargeError``: at once when its ``Content-Length`` says
-    so, otherwise as soon as the count passes the cap (at most one transport read past
-    it is held), and so does a body that does not fit in memory (never a bare
-    ``MemoryError``). The connection of a refused body is discarded, never drained."""
-    try:
-        try:
-            return _read(response, limit, method, request_id)
-        except MemoryError:
-            pass  # raised below, once the frames holding the partial body are gone
-        raise ResponseTooLargeError(
+class BodyLimit:
+    """How much of one body may be read: ``max_response_bytes`` enforced while the body
+    arrives (sans-I/O: the driver reads, this decides). ``start`` is asked first: ``True``
+    means the whole body may be read at once (no cap, no body, or a sized identity body
+    within the cap); ``False`` means feed pieces to ``take`` until it says stop."""
+
+    __slots__ = ("limit", "method", "request_id", "status", "total")
+
+    def __init__(self, limit: int | None, *, method: str = "POST", request_id: str | None = None):
+        self.limit = limit
+        self.method = method
+        self.request_id = request_id
+        self.status = 0
+        self.total = 0
+
+    def start(self, status: int, headers: Mapping[str, str]) -> bool:
+        """Whether the whole body may be read at once; raises ``ResponseTooLargeError``
+        when the reply announces a size over the cap (nothing need be read)."""
+        self.status = status
+        limit = self.limit
+        if limit is None or self.method == "HEAD" or status in NO_BODY_STATUSES:
+            return True
+        declared = declared_length(headers)
+        if declared is not None:
+            if declared > limit:
+                raise too_large(status, limit, declared, self.request_id, announced=True)
+            return _identity(headers)  # sized, not compressed: no more than declared
+        return False
+
+    def take(self, piece: bytes) -> bool:
+        """Count one piece; ``False`` once the count passes the cap (raise ``over()``)."""
+        self.total += len(piece)
+        return self.limit is None or self.total <= self.limit
+
+    def over(self) -> ResponseTooLargeError:
+        assert self.limit is not None
+        return too_large(self.status, self.limit, self.total, self.request_id, announced=False)
+
+    def out_of_memory(self) -> ResponseTooLargeError:
+        """The body did not fit in memory: a typed error, never a bare ``MemoryError``."""
+        return ResponseTooLargeError(
             "The reply body did not fit in memory; lower max_response_bytes to refuse "
             "such replies early",
-            limit=limit,
+            limit=self.limit,
             size=None,
-            status=response.status,
-            request_id=request_id,
+            status=self.status,
+            request_id=self.request_id,
         )
-    finally:
-        response.close()
 
 
-def _read(response: Response, limit: int | None, method: str, request_id: str | None) -> bytes:
-    if limit is None or method == "HEAD" or response.status in NO_BODY_STATUSES:
-        return response.read()
-    headers = response.headers
-    declared = declared_length(headers)
-    if declared is not None:
-        if declared > limit:
-            raise too_large(response, limit, declared, request_id, announced=True)
-        if _identity(headers):
-            return response.read()  # sized, not compressed: no more than declared
-    parts = []
-    total = 0
-    for piece in response.iter_bytes():
-        total += len(piece)
-        if total > limit:
-            break
-        parts.append(piece)
-    else:
-        return parts[0] if len(parts) == 1 else b"".join(parts)
-    # The traceback keeps this frame alive as long as the error: hold nothing in it.
-    parts.clear()
-    del piece
-    raise too_large(response, limit, total, request_id, announced=False)
+def join(parts: list[bytes]) -> bytes:
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def too_large(
-    response: Response, limit: int, size: int, request_id: str | None, *, announced: bool
+    status: int, limit: int, size: int, request_id: str | None, *, announced: bool
 ) -> ResponseTooLargeError:
     what = f"announces {size} bytes" if announced else f"passed {limit} bytes"
     return ResponseTooLargeError(
@@ -99,6 +98,6 @@ def too_large(
         "(MegaNova(max_response_bytes=...), or per call) or pass None to lift it",
         limit=limit,
         size=size,
-        status=response.status,
+        status=status,
         request_id=request_id,
     )

@@ -29,6 +29,14 @@ class VirtualClock:
         """Wall-clock time: ``start`` plus ``now``."""
         return self.wall + self.now
 
+    async def asleep(self, seconds: float) -> None:
+        """``sleep`` for ``AsyncMegaNova``: no real wait either.
+
+        Args:
+            seconds: How long the caller wanted to wait (a negative value counts as 0).
+        """
+        self.sleep(seconds)
+
     def sleep(self, seconds: float) -> None:
         """Record the sleep and move time forward at once.
 

@@ -49,7 +49,6 @@ RENAMED = [
 
 REFUSED = [
     ("meganova", "CloudAgent"),
-    ("meganova", "AsyncMegaNova"),
     ("meganova", "ModelTags"),
     ("meganova.cloud", "CloudAgent"),
     ("meganova.cloud.agent", "Conversation"),

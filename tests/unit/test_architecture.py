@@ -17,9 +17,27 @@ FORBIDDEN = {"http.client", "urllib.request", "socket", "ssl", "urllib3", "msgsp
 STDLIB = getattr(sys, "stdlib_module_names", None)
 
 
+def _runtime_nodes(tree: ast.AST):
+    """Every node but those under ``if TYPE_CHECKING:`` (never imported at run time)."""
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
+            yield from (n for child in node.orelse for n in [child, *_runtime_nodes(child)])
+            continue
+        yield node
+        yield from _runtime_nodes(node)
+
+
+# Type checkers' own module, imported by core for annotations only (under TYPE_CHECKING).
+TYPING_ONLY = {"typing_extensions"}
+
+
 def imported_modules(path: Path):
     tree = ast.parse(path.read_text(encoding="utf-8"))
+    runtime = set(map(id, _runtime_nodes(tree)))
     for node in ast.walk(tree):
+        if id(node) not in runtime and isinstance(node, ast.ImportFrom):
+            if node.module in TYPING_ONLY:
+                continue
         if isinstance(node, ast.Import):
             for alias in node.names:
                 yield alias.name, 0

@@ -18,7 +18,13 @@ from meganova.adapters.fake_transport import FakeResponse, FakeTransport
 from meganova.core.config import DEFAULT_MAX_RESPONSE_BYTES
 from meganova.core.decompress import DECODED_PIECE, ContentDecoder
 from meganova.core.http import Headers
-from meganova.core.limits import declared_length, read_capped
+from meganova.adapters.drivers import read_body
+from meganova.core.limits import BodyLimit, declared_length
+
+
+def read_capped(response: Any, limit: Any, **where: Any) -> bytes:
+    """What a driver does with a ReadBody effect."""
+    return read_body(response, BodyLimit(limit, **where))
 from meganova.errors import InvalidArgumentError, ResponseTooLargeError
 from tests.helpers import USER
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, fields
 from typing import Any, Callable, List, Mapping, Optional, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
+from ..effects import Flow
 from ..engine import UNSET, Engine, RequestOptions, Unset
 from ..errors import APIResponseValidationError
 from ..http import Timeout, TimeoutLike
@@ -75,13 +76,15 @@ def fetch_envelope(
     json: Any = None,
     options: RequestOptions | None = None,
     cast_to: type[E],
-) -> E:
-    """Send a call whose reply shape is not pinned down. ``cast_to`` (an ``Envelope``
+) -> Flow[E]:
+    """The flow of a call whose reply shape is not pinned down. ``cast_to`` (an ``Envelope``
     subclass) names the top-level keys to keep; a bare JSON array (or scalar) reply is
     put in ``data``. The request id is kept either way."""
     try:
-        return engine.request(
-            method, path, cast_to=cast_to, query=query, json=json, options=options
+        return (
+            yield from engine.fetch(
+                method, path, cast_to=cast_to, query=query, json=json, options=options
+            )
         )
     except APIResponseValidationError as exc:
         return envelope_from(engine, exc, cast_to)

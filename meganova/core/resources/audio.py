@@ -11,12 +11,13 @@ import mimetypes
 import os
 from typing import IO, Any, Mapping, Union
 
-from ..engine import Engine
+from ..effects import Flow
 from ..errors import InvalidArgumentError, InvalidArgumentTypeError
 from ..http import Timeout, TimeoutLike
 from ..models.audio import Transcription
 from ..multipart import FilePart, encode_multipart
 from ..validation import check_header_value, optional_str, require_str
+from ._facade import Resource, awaits, runs
 from ._support import call_options
 
 TRANSCRIPTIONS_PATH = "/audio/transcriptions"
@@ -82,12 +83,12 @@ def read_file_argument(file: object, filename: str | None) -> tuple[bytes, str]:
     )
 
 
-class AudioResource:
+class AudioResource(Resource):
     """``client.audio``: speech to text."""
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+    __slots__ = ()
 
+    @runs
     def transcribe(
         self,
         file: FileArg,
@@ -99,7 +100,7 @@ class AudioResource:
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> Transcription:
+    ) -> Flow[Transcription]:
         """Transcribe audio (``POST /audio/transcriptions``, a multipart upload).
 
         Args:
@@ -146,13 +147,15 @@ class AudioResource:
         )
         # extra_body went into the form; the engine would otherwise send it as JSON.
         options = call_options(timeout, extra_headers, extra_query, None)
-        return self._engine.request(
-            "POST",
-            TRANSCRIPTIONS_PATH,
-            cast_to=Transcription,
-            content=body,
-            content_type=multipart_type,
-            options=options,
+        return (
+            yield from self._engine.fetch(
+                "POST",
+                TRANSCRIPTIONS_PATH,
+                cast_to=Transcription,
+                content=body,
+                content_type=multipart_type,
+                options=options,
+            )
         )
 
 
@@ -160,3 +163,10 @@ def _form_text(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+class AsyncAudioResource(Resource):
+    """``client.audio`` of ``AsyncMegaNova``: as ``AudioResource``, awaited."""
+
+    __slots__ = ()
+    transcribe = awaits(AudioResource.transcribe)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Optional
 
-from ..engine import Engine
+from ..effects import Flow
 from ..http import Timeout, TimeoutLike
 from ..models.billing import (
     BillingBalance,
@@ -24,6 +24,7 @@ from ..models.billing import (
     _InstanceBillingsWire,
 )
 from ..models.models_ import _number
+from ._facade import Resource, awaits, runs
 from ._support import Envelope, call_options, convert_list, fetch_envelope, platform_url
 
 BALANCE_PATH = "/users/credits"
@@ -31,12 +32,12 @@ INSTANCE_BILLINGS_PATH = "/billing/user-instance-billings"
 _BALANCE_KEYS = ("balance", "available_balance", "credits", "amount")
 
 
-class BillingResource:
+class BillingResource(Resource):
     """``client.billing``: the account balance and per-instance billing."""
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+    __slots__ = ()
 
+    @runs
     def get_balance(
         self,
         *,
@@ -44,7 +45,7 @@ class BillingResource:
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> BillingBalance:
+    ) -> Flow[BillingBalance]:
         """The account balance.
 
         An unconfirmed endpoint: ``balance`` is read from ``balance``,
@@ -67,7 +68,9 @@ class BillingResource:
         """
         options = call_options(timeout, extra_headers, extra_query, extra_body)
         url = platform_url(self._engine, BALANCE_PATH)
-        reply = fetch_envelope(self._engine, "GET", url, options=options, cast_to=Envelope)
+        reply = yield from fetch_envelope(
+            self._engine, "GET", url, options=options, cast_to=Envelope
+        )
         payload: Any = reply.data
         if not isinstance(payload, Mapping):
             payload = {"balance": payload} if payload is not None else {}
@@ -86,6 +89,7 @@ class BillingResource:
             request_id=reply.request_id,
         )
 
+    @runs
     def get_user_instance_billings(
         self,
         *,
@@ -93,7 +97,7 @@ class BillingResource:
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> InstanceBillings:
+    ) -> Flow[InstanceBillings]:
         """Accumulated fees per GPU instance, and their total.
 
         Args:
@@ -111,7 +115,7 @@ class BillingResource:
             APIConnectionError: The network failed (``APITimeoutError`` for timeouts).
         """
         options = call_options(timeout, extra_headers, extra_query, extra_body)
-        wire = self._engine.request(
+        wire = yield from self._engine.fetch(
             "GET", INSTANCE_BILLINGS_PATH, cast_to=_InstanceBillingsWire, options=options
         )
         return InstanceBillings(
@@ -121,3 +125,11 @@ class BillingResource:
             status=wire.status,
             request_id=wire.request_id,
         )
+
+
+class AsyncBillingResource(Resource):
+    """``client.billing`` of ``AsyncMegaNova``: as ``BillingResource``, awaited."""
+
+    __slots__ = ()
+    get_balance = awaits(BillingResource.get_balance)
+    get_user_instance_billings = awaits(BillingResource.get_user_instance_billings)

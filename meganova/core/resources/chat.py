@@ -10,13 +10,13 @@ from typing import (
     List,
     Literal,
     Mapping,
-    NoReturn,
     Optional,
     Sequence,
     Union,
     overload,
 )
 
+from ..effects import Flow, OpenStream, ReadBody
 from ..engine import RequestOptions, pop_call_options, request_id_from
 from ..errors import (
     APIResponseValidationError,
@@ -26,7 +26,7 @@ from ..errors import (
     parse_error_body,
 )
 from ..http import TimeoutLike
-from ..limits import read_capped
+from ..limits import BodyLimit
 from ..models.chat import ChatMessage, ChatResponse
 from ..params import (
     ChatCompletionMessageParam,
@@ -44,6 +44,7 @@ from ..validation import (
     optional_number,
     require_str,
 )
+from ._facade import Resource, Runner, awaits, runs
 
 if TYPE_CHECKING:
     from ..engine import Engine
@@ -146,34 +147,75 @@ def _prepare(
     return body, options
 
 
+def _chat(
+    engine: Engine,
+    *,
+    guideline: bool,
+    messages: object,
+    model: object,
+    temperature: object,
+    max_tokens: object,
+    stream: object,
+    timeout: TimeoutLike,
+    extra_headers: Optional[Mapping[str, Optional[str]]],
+    extra_query: Optional[Mapping[str, Any]],
+    extra_body: Optional[Mapping[str, Any]],
+    kwargs: Dict[str, Any],
+) -> Flow[Any]:
+    """One chat call, both surfaces: the whole reply, or a stream (``guideline``: the
+    ``ChatStream`` items over it)."""
+    body, options = _prepare(
+        engine,
+        messages=messages,
+        model=model,
+        temperature=temperature,
+        max_tokens=max_tokens,
+        stream=stream,
+        timeout=timeout,
+        extra_headers=extra_headers,
+        extra_query=extra_query,
+        extra_body=extra_body,
+        kwargs=kwargs,
+    )
+    if body["stream"]:
+        return (yield from _open_stream(engine, body, options, guideline))
+    response = yield from engine.fetch(
+        "POST", PATH, cast_to=ChatResponse, json=body, options=options
+    )
+    return _raise_if_error(engine, response)
+
+
 def _open_stream(
-    engine: Engine, body: Dict[str, Any], options: Optional[RequestOptions]
-) -> ChatCompletionStream:
+    engine: Engine, body: Dict[str, Any], options: Optional[RequestOptions], guideline: bool
+) -> Flow[Any]:
     budget = engine.budget_for(options)
-    response = engine.open_stream("POST", PATH, json=body, options=options, budget=budget)
+    response = yield from engine.open("POST", PATH, json=body, options=options, budget=budget)
+    request_id = request_id_from(response.headers)
     if response.headers.get("content-type", "").startswith("application/json"):
-        _refuse_json_instead_of_stream(engine, response, engine.body_limit(options))
+        limit = BodyLimit(engine.body_limit(options), request_id=request_id)
+        raw = yield ReadBody(response, limit)
+        raise _json_instead_of_stream(engine, response, raw)
     timeout = engine.config.timeout
     if options is not None and options.timeout is not None:
         timeout = options.timeout
-    return ChatCompletionStream(
-        response,
-        codec=engine.codec,
-        clock=engine.clock,
-        read_timeout=timeout.read,
-        request_id=request_id_from(response.headers),
-        redactor=engine.redactor,
-        budget=budget,
+    return (
+        yield OpenStream(
+            response,
+            codec=engine.codec,
+            clock=engine.clock,
+            read_timeout=timeout.read,
+            request_id=request_id,
+            redactor=engine.redactor,
+            budget=budget,
+            guideline=guideline,
+        )
     )
 
 
-def _refuse_json_instead_of_stream(
-    engine: Engine, response: Response, limit: Optional[int]
-) -> NoReturn:
+def _json_instead_of_stream(engine: Engine, response: Response, raw: bytes) -> Exception:
     """A 200 JSON reply to a streamed call: an error payload, or a server that ignored
     ``stream``. Either way the caller must hear about it, not get an empty stream."""
     request_id = request_id_from(response.headers)
-    raw = read_capped(response, limit, request_id=request_id)
     error: Exception
     if _is_error_payload(raw):
         error = error_from_payload(
@@ -189,7 +231,7 @@ def _refuse_json_instead_of_stream(
             request_id=request_id,
             body=raw,
         )
-    raise engine.redactor.error(error)
+    return engine.redactor.error(error)
 
 
 def _is_error_payload(raw: bytes) -> bool:
@@ -209,14 +251,13 @@ def _raise_if_error(engine: Engine, response: ChatResponse) -> ChatResponse:
     raise engine.redactor.error(error)
 
 
-class ChatCompletions:
+class ChatCompletions(Resource):
     """``client.chat.completions``: the OpenAI-compatible surface (``create`` returns
     ``ChatResponse``, or with ``stream=True`` a ``ChatCompletionStream`` of
     ``ChatCompletionChunk``).
     """
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+    __slots__ = ()
 
     @overload
     def create(
@@ -332,6 +373,7 @@ class ChatCompletions:
         extra_body: Optional[Mapping[str, Any]] = ...,
     ) -> Union[ChatResponse, ChatCompletionStream]: ...
 
+    @runs
     def create(
         self,
         *,
@@ -345,7 +387,7 @@ class ChatCompletions:
         extra_query: Optional[Mapping[str, Any]] = None,
         extra_body: Optional[Mapping[str, Any]] = None,
         **kwargs: Any,
-    ) -> Union[ChatResponse, ChatCompletionStream]:
+    ) -> Flow[Union[ChatResponse, ChatCompletionStream]]:
         """Create a chat completion (``POST /chat/completions``).
 
         The API fields are sent when not ``None``, as given. ``timeout``, ``max_retries``,
@@ -400,9 +442,9 @@ class ChatCompletions:
             APIError: The API answered with an error status (after the retries).
             APIConnectionError: The network failed (``APITimeoutError`` for timeouts).
         """
-        engine = self._engine
-        body, options = _prepare(
-            engine,
+        result: Union[ChatResponse, ChatCompletionStream] = yield from _chat(
+            self._engine,
+            guideline=False,
             messages=messages,
             model=model,
             temperature=temperature,
@@ -414,21 +456,20 @@ class ChatCompletions:
             extra_body=extra_body,
             kwargs=kwargs,
         )
-        if body["stream"]:
-            return _open_stream(engine, body, options)
-        response = engine.request("POST", PATH, cast_to=ChatResponse, json=body, options=options)
-        return _raise_if_error(engine, response)
+        return result
 
 
-class ChatResource:
+class ChatResource(Resource):
     """``client.chat``: ``create`` (the whole reply, or with ``stream=True`` a stream),
     ``stream`` (the guideline's ``ChatStreamChunk`` items) and ``completions`` (the
     OpenAI-style surface).
     """
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        self.completions = ChatCompletions(engine)
+    __slots__ = ("completions",)
+
+    def __init__(self, engine: Engine, run: Runner) -> None:
+        super().__init__(engine, run)
+        self.completions = ChatCompletions(engine, run)
 
     @overload
     def create(
@@ -544,6 +585,7 @@ class ChatResource:
         extra_body: Optional[Mapping[str, Any]] = ...,
     ) -> Union[ChatResponse, ChatStream]: ...
 
+    @runs
     def create(
         self,
         *,
@@ -557,7 +599,7 @@ class ChatResource:
         extra_query: Optional[Mapping[str, Any]] = None,
         extra_body: Optional[Mapping[str, Any]] = None,
         **kwargs: Any,
-    ) -> Union[ChatResponse, ChatStream]:
+    ) -> Flow[Union[ChatResponse, ChatStream]]:
         """Send a chat and return the whole ``ChatResponse`` (``POST /chat/completions``).
 
         Args:
@@ -607,7 +649,9 @@ class ChatResource:
             APIError: The API answered with an error status (after the retries).
             APIConnectionError: The network failed (``APITimeoutError`` for timeouts).
         """
-        result = self.completions.create(
+        result: Union[ChatResponse, ChatStream] = yield from _chat(
+            self._engine,
+            guideline=True,
             messages=messages,
             model=model,
             temperature=temperature,
@@ -617,12 +661,11 @@ class ChatResource:
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
-            **kwargs,
+            kwargs=kwargs,
         )
-        if isinstance(result, ChatCompletionStream):
-            return ChatStream(result)
         return result
 
+    @runs
     def _stream(
         self,
         *,
@@ -635,7 +678,7 @@ class ChatResource:
         extra_query: Optional[Mapping[str, Any]] = None,
         extra_body: Optional[Mapping[str, Any]] = None,
         **kwargs: Any,
-    ) -> ChatStream:
+    ) -> Flow[ChatStream]:
         """Stream a chat: yields ``ChatStreamChunk`` items (``chunk.delta`` is the new text);
         the last one has ``done=True``.
 
@@ -693,20 +736,21 @@ class ChatResource:
             raise InvalidArgumentError(
                 "stream() always streams; do not pass stream=", argument="stream"
             )
-        return ChatStream(
-            self.completions.create(
-                messages=messages,
-                model=model,
-                temperature=temperature,
-                max_tokens=max_tokens,
-                stream=True,
-                timeout=timeout,
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                **kwargs,
-            )
+        result: ChatStream = yield from _chat(
+            self._engine,
+            guideline=True,
+            messages=messages,
+            model=model,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            stream=True,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            kwargs=kwargs,
         )
+        return result
 
     if TYPE_CHECKING:
         # Type checkers see the named parameters only, so a misspelt keyword is reported;
@@ -803,3 +847,23 @@ class ChatResource:
 
     else:
         stream = _stream
+
+
+class AsyncChatCompletions(Resource):
+    """``client.chat.completions`` of ``AsyncMegaNova``: as ``ChatCompletions``, awaited."""
+
+    __slots__ = ()
+    create = awaits(ChatCompletions.create)
+
+
+class AsyncChatResource(Resource):
+    """``client.chat`` of ``AsyncMegaNova``: as ``ChatResource``, awaited."""
+
+    __slots__ = ("completions",)
+
+    def __init__(self, engine: Engine, run: Runner) -> None:
+        super().__init__(engine, run)
+        self.completions = AsyncChatCompletions(engine, run)
+
+    create = awaits(ChatResource.create)
+    stream = awaits(ChatResource.stream)

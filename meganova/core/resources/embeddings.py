@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Any, List, Mapping, Optional, Union
 
-from ..engine import Engine
+from ..effects import Flow
 from ..errors import InvalidArgumentError, InvalidArgumentTypeError
 from ..http import Timeout, TimeoutLike
 from ..models.embeddings import EmbeddingResponse
 from ..validation import drop_none, require_str
+from ._facade import Resource, awaits, runs
 from ._support import call_options
 
 EMBEDDINGS_PATH = "/embeddings"
@@ -40,12 +41,12 @@ def check_input(value: object) -> Union[str, List[str]]:
     )
 
 
-class EmbeddingsResource:
+class EmbeddingsResource(Resource):
     """``client.embeddings``: vectors for texts."""
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+    __slots__ = ()
 
+    @runs
     def create(
         self,
         input: Union[str, List[str]],
@@ -56,7 +57,7 @@ class EmbeddingsResource:
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> EmbeddingResponse:
+    ) -> Flow[EmbeddingResponse]:
         """Embed a string or a list of strings (``POST /embeddings``).
 
         Args:
@@ -89,10 +90,19 @@ class EmbeddingsResource:
                 argument="encoding_format",
             )
         options = call_options(timeout, extra_headers, extra_query, extra_body)
-        return self._engine.request(
-            "POST",
-            EMBEDDINGS_PATH,
-            cast_to=EmbeddingResponse,
-            json=drop_none(body),
-            options=options,
+        return (
+            yield from self._engine.fetch(
+                "POST",
+                EMBEDDINGS_PATH,
+                cast_to=EmbeddingResponse,
+                json=drop_none(body),
+                options=options,
+            )
         )
+
+
+class AsyncEmbeddingsResource(Resource):
+    """``client.embeddings`` of ``AsyncMegaNova``: as ``EmbeddingsResource``, awaited."""
+
+    __slots__ = ()
+    create = awaits(EmbeddingsResource.create)

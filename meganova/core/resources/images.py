@@ -17,11 +17,13 @@ import re
 import threading
 from typing import Any, Mapping, Optional
 
+from ..effects import Flow
 from ..engine import Engine
 from ..errors import APIError, GenerationFailedError, InvalidArgumentError
 from ..http import Timeout, TimeoutLike
 from ..models.images import ImageGeneration
 from ..validation import drop_none, optional_int, optional_number, optional_str, require_str
+from ._facade import Resource, Runner, awaits, runs
 from ._support import call_options
 
 NATIVE_PATH = "/images/generation"
@@ -62,14 +64,17 @@ def resolve_size(
     return width, height, True
 
 
-class ImagesResource:
+class ImagesResource(Resource):
     """``client.images``: text to image."""
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        self._path = NATIVE_PATH
+    __slots__ = ("_lock", "_path")
+
+    def __init__(self, engine: Engine, run: Runner) -> None:
+        super().__init__(engine, run)
+        self._path = NATIVE_PATH  # the OpenAI path once the native one answered 404/405
         self._lock = threading.Lock()
 
+    @runs
     def generate(
         self,
         prompt: str,
@@ -93,7 +98,7 @@ class ImagesResource:
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> ImageGeneration:
+    ) -> Flow[ImageGeneration]:
         """Generate images.
 
         Args:
@@ -173,12 +178,12 @@ class ImagesResource:
         options = call_options(timeout, extra_headers, extra_query, extra_body)
         path = self._path
         try:
-            result = self._send(path, native if path == NATIVE_PATH else openai, options)
+            result = yield from self._send(path, native if path == NATIVE_PATH else openai, options)
         except APIError as exc:
             if path != NATIVE_PATH or exc.status not in (404, 405):
                 raise
             try:
-                result = self._send(OPENAI_PATH, openai, options)
+                result = yield from self._send(OPENAI_PATH, openai, options)
             except APIError as second:
                 if second.status in (404, 405):
                     raise exc from None
@@ -187,8 +192,8 @@ class ImagesResource:
                 self._path = OPENAI_PATH
         return result
 
-    def _send(self, path: str, body: dict[str, Any], options: Any) -> ImageGeneration:
-        result = self._engine.request(
+    def _send(self, path: str, body: dict[str, Any], options: Any) -> Flow[ImageGeneration]:
+        result = yield from self._engine.fetch(
             "POST", path, cast_to=ImageGeneration, json=body, options=options
         )
         status = (result.status or "").lower()
@@ -201,3 +206,10 @@ class ImagesResource:
                 request_id=result.request_id,
             )
         return result
+
+
+class AsyncImagesResource(ImagesResource):
+    """``client.images`` of ``AsyncMegaNova``: as ``ImagesResource``, awaited."""
+
+    __slots__ = ()
+    generate = awaits(ImagesResource.generate)  # type: ignore[assignment]

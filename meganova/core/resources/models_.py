@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from typing import Any, List, Mapping, Optional
 from urllib.parse import quote
 
-from ..engine import Engine
+from ..effects import Flow
 from ..errors import APIError, APIResponseValidationError, InvalidArgumentError
 from ..http import Timeout, TimeoutLike
 from ..legacy import legacy_call
 from ..models.models_ import ModelInfo, ModelList
 from ..ports import CodecError
 from ..validation import optional_str, require_str
+from ._facade import Resource, awaits, flow_of, runs
 from ._support import Envelope, call_options, convert_list, convert_tolerant, envelope_from
 
 logger = logging.getLogger("meganova")
@@ -45,17 +46,17 @@ def model_path(model_id: str) -> str:
     return MODELS_PATH + "/" + "/".join(quote(s, safe="") for s in segments)
 
 
-class ModelsResource:
+class ModelsResource(Resource):
     """``client.models``: the models the API serves (``list``) and one by id (``get``)."""
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+    __slots__ = ()
 
     @legacy_call(
         renamed={"type": "tag"},
         old='models.list(type="chat")',
         new='models.list(tag="chat")',
     )
+    @runs
     def list(
         self,
         *,
@@ -65,7 +66,7 @@ class ModelsResource:
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> ModelList:
+    ) -> Flow[ModelList]:
         """Every model (``GET /models``), optionally filtered on the client.
 
         An entry that does not match the expected types is kept with the fields that do (a
@@ -95,7 +96,9 @@ class ModelsResource:
         engine = self._engine
         reply: Envelope
         try:
-            reply = engine.request("GET", MODELS_PATH, cast_to=_TypedModels, options=options)
+            reply = yield from engine.fetch(
+                "GET", MODELS_PATH, cast_to=_TypedModels, options=options
+            )
             models = reply.data or []
             if not all(m.id for m in models):  # an entry without an id cannot be used
                 logger.warning("Skipped %d model(s) without an id", sum(not m.id for m in models))
@@ -118,6 +121,7 @@ class ModelsResource:
             model.request_id = reply.request_id
         return result
 
+    @runs
     def get(
         self,
         model_id: str,
@@ -126,7 +130,7 @@ class ModelsResource:
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> ModelInfo:
+    ) -> Flow[ModelInfo]:
         """One model by id (``GET /models/{id}``, falling back to the list).
 
         Args:
@@ -150,16 +154,17 @@ class ModelsResource:
         path = model_path(model_id)
         options = call_options(timeout, extra_headers, extra_query, extra_body)
         try:
-            return self._engine.request("GET", path, cast_to=ModelInfo, options=options)
+            return (yield from self._engine.fetch("GET", path, cast_to=ModelInfo, options=options))
         except APIResponseValidationError as exc:
             return self._tolerant(exc)
         except APIError as exc:
             if exc.status not in (404, 405):
                 raise
             first = exc
-        for model in self.list(
-            timeout=timeout, extra_headers=extra_headers, extra_query=extra_query
-        ):
+        models: ModelList = yield from flow_of(ModelsResource.list)(
+            self, timeout=timeout, extra_headers=extra_headers, extra_query=extra_query
+        )
+        for model in models:
             if model.id == model_id:
                 return model
         raise first
@@ -176,3 +181,11 @@ class ModelsResource:
             raise exc
         model.request_id = exc.request_id
         return model
+
+
+class AsyncModelsResource(Resource):
+    """``client.models`` of ``AsyncMegaNova``: as ``ModelsResource``, awaited."""
+
+    __slots__ = ()
+    list = awaits(ModelsResource.list)
+    get = awaits(ModelsResource.get)

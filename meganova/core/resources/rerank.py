@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Optional, Sequence, Union
 
-from ..engine import Engine
+from ..effects import Flow
 from ..errors import InvalidArgumentError, InvalidArgumentTypeError
 from ..http import Timeout, TimeoutLike
 from ..legacy import legacy_call
 from ..models.rerank import RerankResponse
 from ..validation import drop_none, optional_bool, optional_int, require_str
+from ._facade import Resource, awaits, runs
 from ._support import call_options
 
 RERANK_PATH = "/rerank"
@@ -21,17 +22,17 @@ RERANK_PATH = "/rerank"
 Document = Union[str, Mapping[str, Any]]
 
 
-class RerankResource:
+class RerankResource(Resource):
     """``client.rerank``: order documents by relevance to a query."""
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+    __slots__ = ()
 
     @legacy_call(
         positional=("query", "documents"),
         old="rerank.create(query, documents, model=...)",
         new="rerank.create(query=..., documents=..., model=...)",
     )
+    @runs
     def create(
         self,
         *,
@@ -44,7 +45,7 @@ class RerankResource:
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> RerankResponse:
+    ) -> Flow[RerankResponse]:
         """Order ``documents`` by relevance to ``query`` (``POST /rerank``).
 
         Args:
@@ -88,6 +89,15 @@ class RerankResource:
             "return_documents": optional_bool("return_documents", return_documents),
         }
         options = call_options(timeout, extra_headers, extra_query, extra_body)
-        return self._engine.request(
-            "POST", RERANK_PATH, cast_to=RerankResponse, json=drop_none(body), options=options
+        return (
+            yield from self._engine.fetch(
+                "POST", RERANK_PATH, cast_to=RerankResponse, json=drop_none(body), options=options
+            )
         )
+
+
+class AsyncRerankResource(Resource):
+    """``client.rerank`` of ``AsyncMegaNova``: as ``RerankResource``, awaited."""
+
+    __slots__ = ()
+    create = awaits(RerankResource.create)

@@ -12,12 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping, Optional, Sequence, Union
 
-from ..engine import Engine
+from ..effects import Flow
 from ..errors import InvalidArgumentError, InvalidArgumentTypeError
 from ..http import Timeout, TimeoutLike
 from ..legacy import legacy_call
 from ..models.serverless import ServerlessCatalogue, ServerlessModel
 from ..validation import optional_bool
+from ._facade import Resource, awaits, runs
 from ._support import Envelope, call_options, convert_list, fetch_envelope, platform_url
 
 CATALOGUE_PATH = "/serverless/models/filter"
@@ -58,17 +59,17 @@ def _prepare(item: Mapping[str, Any]) -> Mapping[str, Any]:
     return item
 
 
-class ServerlessResource:
+class ServerlessResource(Resource):
     """``client.serverless``: the serverless model catalogue, with prices, tiers and tags."""
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+    __slots__ = ()
 
     @legacy_call(
         positional=("modality",),
         old='serverless.list_models("text_generation")',
         new='serverless.list_models(modality="text_generation")',
     )
+    @runs
     def list_models(
         self,
         *,
@@ -83,7 +84,7 @@ class ServerlessResource:
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> ServerlessCatalogue:
+    ) -> Flow[ServerlessCatalogue]:
         """Catalogue entries matching the filters (``GET /serverless/models/filter``).
 
         Args:
@@ -127,7 +128,7 @@ class ServerlessResource:
         }
         options = call_options(timeout, extra_headers, extra_query, extra_body)
         url = platform_url(self._engine, CATALOGUE_PATH)
-        reply = fetch_envelope(
+        reply = yield from fetch_envelope(
             self._engine, "GET", url, query=query, options=options, cast_to=_CatalogueWire
         )
         payload = reply.data
@@ -155,3 +156,10 @@ class ServerlessResource:
             status=reply.status,
             request_id=reply.request_id,
         )
+
+
+class AsyncServerlessResource(Resource):
+    """``client.serverless`` of ``AsyncMegaNova``: as ``ServerlessResource``, awaited."""
+
+    __slots__ = ()
+    list_models = awaits(ServerlessResource.list_models)

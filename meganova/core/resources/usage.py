@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any, List, Mapping, Optional, Union
 
-from ..engine import Engine
+from ..effects import Flow
 from ..errors import InvalidArgumentError, InvalidArgumentTypeError
 from ..http import Timeout, TimeoutLike
 from ..models.usage import UsageRow, UsageSummary
 from ..validation import optional_int, optional_str
+from ._facade import Resource, awaits, runs
 from ._support import Envelope, call_options, convert_tolerant, fetch_envelope
 
 USAGE_PATH = "/usage/time_range"
@@ -87,12 +88,12 @@ def _rows_of(data: Any) -> Any:
     return []
 
 
-class UsageResource:
+class UsageResource(Resource):
     """``client.usage``: tokens and cost over a time range."""
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+    __slots__ = ()
 
+    @runs
     def summary(
         self,
         *,
@@ -106,7 +107,7 @@ class UsageResource:
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> UsageSummary:
+    ) -> Flow[UsageSummary]:
         """Usage between ``from_`` and ``to``. Every row the server sends is kept.
 
         Args:
@@ -146,7 +147,7 @@ class UsageResource:
             "team_id": optional_int("team_id", team_id),
         }
         options = call_options(timeout, extra_headers, extra_query, extra_body)
-        reply = fetch_envelope(
+        reply = yield from fetch_envelope(
             self._engine, "GET", USAGE_PATH, query=query, options=options, cast_to=_UsageWire
         )
         data = reply.data
@@ -168,3 +169,10 @@ class UsageResource:
             group_by=group_by,
             request_id=reply.request_id,
         )
+
+
+class AsyncUsageResource(Resource):
+    """``client.usage`` of ``AsyncMegaNova``: as ``UsageResource``, awaited."""
+
+    __slots__ = ()
+    summary = awaits(UsageResource.summary)

@@ -16,7 +16,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, List, Mapping, Optional, Union
 from urllib.parse import quote
 
-from ..engine import Engine, pop_call_options
+from ..effects import Flow, Sleep
+from ..engine import pop_call_options
 from ..errors import (
     APIResponseValidationError,
     GenerationFailedError,
@@ -27,6 +28,7 @@ from ..http import MAX_SECONDS, Timeout, TimeoutLike
 from ..legacy import deprecated, legacy_redirect
 from ..models.videos import NativeVideoGeneration, SupportedVideoModels, VideoGeneration
 from ..validation import drop_none, optional_int, optional_str, require_number, require_str
+from ._facade import Resource, awaits, flow_of, runs
 from ._support import call_options
 
 JOBS_PATH = "/videos/generations"
@@ -41,13 +43,12 @@ DEFAULT_WAIT_TIMEOUT = 600.0
 Job = Union[str, VideoGeneration]
 
 
-class VideosResource:
+class VideosResource(Resource):
     """``client.videos``: video generation jobs (start, poll, wait), and the native
     ``/videos/generation`` call of the published SDK.
     """
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+    __slots__ = ()
 
     @legacy_redirect(
         keyword="model_name",
@@ -55,6 +56,7 @@ class VideosResource:
         old="videos.generate(model_name=...)",
         new="videos.generate_native(model_name=...)",
     )
+    @runs
     def generate(
         self,
         prompt: str,
@@ -72,7 +74,7 @@ class VideosResource:
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> VideoGeneration:
+    ) -> Flow[VideoGeneration]:
         """Start a video job (``POST /videos/generations``); with ``wait=True`` poll it until
         it completes (see ``wait``).
 
@@ -119,7 +121,7 @@ class VideosResource:
         if wait:
             _check_wait(poll_interval, wait_timeout)
         options = call_options(timeout, extra_headers, extra_query, extra_body)
-        job = self._engine.request(
+        job = yield from self._engine.fetch(
             "POST", JOBS_PATH, cast_to=VideoGeneration, json=body, options=options
         )
         if not wait:
@@ -133,6 +135,7 @@ class VideosResource:
             extra_query=extra_query,
         )
 
+    @runs
     def get(
         self,
         video_id: str,
@@ -142,7 +145,7 @@ class VideosResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
         deadline: Optional[float] = None,
-    ) -> VideoGeneration:
+    ) -> Flow[VideoGeneration]:
         """The job's current state (``GET /videos/generations/{id}``).
 
         Args:
@@ -165,8 +168,11 @@ class VideosResource:
         video_id = require_str("video_id", video_id)
         options = call_options(timeout, extra_headers, extra_query, extra_body, deadline=deadline)
         path = f"{JOBS_PATH}/{quote(video_id, safe='')}"
-        return self._engine.request("GET", path, cast_to=VideoGeneration, options=options)
+        return (
+            yield from self._engine.fetch("GET", path, cast_to=VideoGeneration, options=options)
+        )
 
+    @runs
     def wait(
         self,
         job: Job,
@@ -176,7 +182,7 @@ class VideosResource:
         timeout: TimeoutLike | Timeout | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> VideoGeneration:
+    ) -> Flow[VideoGeneration]:
         """Poll a job until it completes, and return it.
 
         Each poll is bounded by what is left of ``wait_timeout``.
@@ -217,7 +223,8 @@ class VideosResource:
         ends_at = clock.monotonic() + wait_timeout
         while True:
             if current is None:
-                current = self.get(
+                current = yield from flow_of(VideosResource.get)(
+                    self,
                     video_id,
                     timeout=timeout,
                     extra_headers=extra_headers,
@@ -244,9 +251,10 @@ class VideosResource:
                     job=current,
                     request_id=current.request_id,
                 )
-            clock.sleep(min(poll_interval, remaining))
+            yield Sleep(min(poll_interval, remaining))
             current = None
 
+    @runs
     def _generate_native(
         self,
         model_name: str,
@@ -257,7 +265,7 @@ class VideosResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
         **params: Any,
-    ) -> NativeVideoGeneration:
+    ) -> Flow[NativeVideoGeneration]:
         """The published SDK's call: ``POST /videos/generation`` with ``model_name`` and
         model-specific keys. It answers when the video is done; give it a long ``timeout``
         (the MCP server waits 300 s). Other keys go in ``extra_body``.
@@ -298,7 +306,7 @@ class VideosResource:
             }
         )
         options = call_options(timeout, extra_headers, extra_query, extra_body, **sdk_options)
-        result = self._engine.request(
+        result = yield from self._engine.fetch(
             "POST", NATIVE_PATH, cast_to=NativeVideoGeneration, json=body, options=options
         )
         if (result.status or "").lower() in ("failed", "error"):
@@ -367,6 +375,7 @@ class VideosResource:
     else:
         generate_native = _generate_native
 
+    @runs
     def supported_models(
         self,
         *,
@@ -374,7 +383,7 @@ class VideosResource:
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> SupportedVideoModels:
+    ) -> Flow[SupportedVideoModels]:
         """Models the native variant accepts.
 
         Args:
@@ -392,15 +401,19 @@ class VideosResource:
             APIConnectionError: The network failed (``APITimeoutError`` for timeouts).
         """
         options = call_options(timeout, extra_headers, extra_query, extra_body)
-        return self._engine.request(
-            "GET", SUPPORTED_MODELS_PATH, cast_to=SupportedVideoModels, options=options
+        return (
+            yield from self._engine.fetch(
+                "GET", SUPPORTED_MODELS_PATH, cast_to=SupportedVideoModels, options=options
+            )
         )
 
-    def list_models(self) -> List[str]:
+    @runs
+    def list_models(self) -> Flow[List[str]]:
         """0.4.0's name: the supported model names. Write
         ``videos.supported_models().model_names``."""
         deprecated("videos.list_models()", "videos.supported_models().model_names")
-        return self.supported_models().model_names
+        models = yield from flow_of(VideosResource.supported_models)(self)
+        return list(models.model_names)
 
 
 def _check_wait(poll_interval: object, wait_timeout: object) -> None:
@@ -408,3 +421,15 @@ def _check_wait(poll_interval: object, wait_timeout: object) -> None:
     require_number("poll_interval", poll_interval, minimum=MIN_POLL_INTERVAL, maximum=MAX_SECONDS)
     if require_number("wait_timeout", wait_timeout) <= 0:
         raise InvalidArgumentError("wait_timeout must be positive", argument="wait_timeout")
+
+
+class AsyncVideosResource(Resource):
+    """``client.videos`` of ``AsyncMegaNova``: as ``VideosResource``, awaited."""
+
+    __slots__ = ()
+    generate = awaits(VideosResource.generate)
+    get = awaits(VideosResource.get)
+    wait = awaits(VideosResource.wait)
+    generate_native = awaits(VideosResource.generate_native)
+    supported_models = awaits(VideosResource.supported_models)
+    list_models = awaits(VideosResource.list_models)

@@ -1,0 +1,271 @@
+"""One call's attempts, sans-I/O: the attempt flow (time budget, redirects, status to
+error, reading the body within its cap) and the retry verdict between attempts. The
+retry policy runs the attempts; a driver performs what they yield."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, Callable, Mapping
+from urllib.parse import urljoin, urlsplit
+
+from .budget import TimeBudget
+from .effects import Flow, ReadBody, Send
+from .errors import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    MeganovaError,
+    ResponseTooLargeError,
+    error_for_status,
+)
+from .http import Request, Timeout
+from .limits import BodyLimit
+from .ports import RetryDecision
+from .retry import RetrySettings, decide, parse_retry_after
+
+if TYPE_CHECKING:
+    from .engine import Engine, RequestOptions
+
+logger = logging.getLogger("meganova")
+
+REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-mn-request-id")
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+MAX_REDIRECTS = 5
+REDIRECT_BODY_LIMIT = 65536  # a larger redirect body is not drained: its socket is closed
+# The only headers a redirect carries to another origin: the SDK's own, none secret.
+# One the caller set (default_headers, extra_headers) stays home even under these names.
+CROSS_ORIGIN_HEADERS = frozenset(
+    {"user-agent", "x-mn-sdk", "accept", "content-type", "x-mn-region"}
+)
+
+
+def request_id_from(headers: Mapping[str, str]) -> str | None:
+    for name in REQUEST_ID_HEADERS:
+        value = headers.get(name)
+        if value:
+            return value
+    return None
+
+
+class Call:
+    """One request and everything its attempts share: retry settings, the deadline,
+    the body cap. ``attempt(n)`` is the flow of attempt ``n``; ``decide`` is core's
+    verdict after a failed one. Every attempt, the first included, runs the same flow."""
+
+    __slots__ = (
+        "budget",
+        "engine",
+        "limit",
+        "options",
+        "read_body",
+        "request",
+        "settings",
+        "started",
+    )
+
+    def __init__(
+        self,
+        engine: Engine,
+        request: Request,
+        options: RequestOptions | None,
+        *,
+        read_body: bool,
+        budget: TimeBudget | None = None,
+    ) -> None:
+        settings = engine.config.retry
+        if options is not None and options.max_retries is not None:
+            settings = replace(settings, max_retries=options.max_retries)
+        self.engine = engine
+        self.request = request
+        self.options = options
+        self.read_body = read_body
+        self.settings: RetrySettings = settings
+        self.budget = engine.budget_for(options) if budget is None else budget
+        self.limit = engine.body_limit(options)
+        self.started = engine.clock.monotonic()
+
+    def attempt(self, number: int) -> Flow[tuple[Any, bytes]]:
+        """Attempt ``number`` (1-based): send, follow redirects, map a non-2xx reply to
+        its typed error, read the body (unless streaming). Returns ``(response, body)``."""
+        engine = self.engine
+        clock = engine.clock
+        request = self.request
+        budget = self.budget
+        if budget is not None:
+            remaining = budget.remaining()
+            if remaining <= 0:
+                raise APITimeoutError(
+                    f"The call's deadline of {budget.seconds:g}s passed before attempt {number}",
+                    request_sent=number > 1,
+                    attempts=number - 1,
+                )
+            request = _shorten_timeout(request, remaining, budget)
+        began = clock.monotonic()
+        try:
+            response = yield from self._send_following_redirects(request)
+            status = response.status
+            request_id = request_id_from(response.headers)
+            if not 200 <= status < 300:
+                limit = BodyLimit(self.limit, method=request.method, request_id=request_id)
+                error_body = yield ReadBody(response, limit)
+                raise error_for_status(
+                    status,
+                    headers=response.headers,
+                    body=error_body,
+                    request_id=request_id,
+                    retry_after=parse_retry_after(response.headers, clock.time()),
+                    reason=response.reason,
+                )
+            body = b""
+            if self.read_body:
+                limit = BodyLimit(self.limit, method=request.method, request_id=request_id)
+                body = yield ReadBody(response, limit)
+        except MeganovaError as exc:
+            engine.redactor.error(exc)  # a key echoed in its body, headers or message
+            logger.debug(
+                "%s %s attempt=%d failed: %s status=%s elapsed=%.3fs request_id=%s",
+                request.method,
+                _LogPath(request.url),
+                number,
+                type(exc).__name__,
+                getattr(exc, "status", None),
+                clock.monotonic() - began,
+                exc.request_id,
+            )
+            if isinstance(exc, (APIError, APIConnectionError)):
+                exc.attempts = number
+            raise
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "%s %s attempt=%d status=%d elapsed=%.3fs request_id=%s",
+                request.method,
+                _LogPath(request.url),
+                number,
+                status,
+                clock.monotonic() - began,
+                request_id if request_id is None else engine.redactor.text(request_id),
+            )
+        return response, body
+
+    def decide(self, error: BaseException, number: int) -> RetryDecision:
+        """Retry after attempt ``number`` failed with ``error``, and after how long."""
+        engine = self.engine
+        budget = self.budget
+        remaining = None if budget is None else budget.remaining()
+        settings = self.settings
+        verdict = decide(error, number, settings, rand=engine.rand, remaining=remaining)
+        if verdict.retry:
+            logger.info(
+                "%s %s attempt=%d failed: %s status=%s elapsed=%.3fs request_id=%s; "
+                "retrying in %.2fs (attempt %d of %d)",
+                self.request.method,
+                _LogPath(self.request.url),
+                number,
+                type(error).__name__,
+                getattr(error, "status", None),
+                engine.clock.monotonic() - self.started,
+                getattr(error, "request_id", None),
+                verdict.delay,
+                number + 1,
+                settings.max_retries + 1,
+            )
+        return verdict
+
+    def _send_following_redirects(self, request: Request) -> Flow[Any]:
+        response = yield Send(request)
+        if response.status not in REDIRECT_STATUSES:
+            return response  # the usual case: no URL parsing on the hot path
+        origin = _origin(request.url)
+        current = request
+        for hop in range(MAX_REDIRECTS + 1):
+            if hop:
+                response = yield Send(current)
+            location = response.headers.get("location")
+            if response.status not in REDIRECT_STATUSES or not location:
+                return response
+            with contextlib.suppress(ResponseTooLargeError):  # not drained: discarded
+                yield ReadBody(response, BodyLimit(REDIRECT_BODY_LIMIT, method=current.method))
+            target = urljoin(current.url, location)
+            if urlsplit(target).scheme not in ("http", "https"):
+                raise final(
+                    APIConnectionError(
+                        f"Refusing a redirect to a non-HTTP location (status {response.status})",
+                        request_sent=True,
+                    )
+                )
+            headers = dict(current.headers)
+            if _origin(target) != origin:
+                headers = self._cross_origin(headers)
+            method, body = current.method, current.body
+            if response.status == 303 or (
+                response.status in (301, 302) and method not in ("GET", "HEAD")
+            ):
+                method, body = "GET", None
+                headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
+            current = Request(
+                method=method,
+                url=target,
+                headers=headers,
+                body=body,
+                timeout=current.timeout,
+                stream=current.stream,
+                budget=current.budget,
+            )
+        raise final(APIConnectionError(f"More than {MAX_REDIRECTS} redirects", request_sent=True))
+
+    def _cross_origin(self, headers: Mapping[str, str]) -> dict[str, str]:
+        """What may go to another origin: no credential, cookie or idempotency key, and
+        nothing the caller set (it may identify or authorise them to the first host)."""
+        callers = self.engine.default_header_names
+        options = self.options
+        if options is not None and options.extra_headers:
+            callers = callers | {name.lower() for name in options.extra_headers}
+        return {
+            name: value
+            for name, value in headers.items()
+            if name.lower() in CROSS_ORIGIN_HEADERS and name.lower() not in callers
+        }
+
+
+def final(error: MeganovaError) -> MeganovaError:
+    """Mark an error no retry can fix: the same request would fail the same way."""
+    error.retryable = False
+    return error
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return (parts.scheme.lower(), (parts.netloc.rsplit("@", 1)[-1]).lower())
+
+
+class _LogPath:
+    """A URL's path for log lines, worked out only when a line is written."""
+
+    __slots__ = ("url",)
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def __str__(self) -> str:
+        return urlsplit(self.url).path
+
+
+def _shorten_timeout(request: Request, remaining: float, budget: TimeBudget) -> Request:
+    timeout = request.timeout
+    connect = remaining if timeout.connect is None else min(timeout.connect, remaining)
+    read = remaining if timeout.read is None else min(timeout.read, remaining)
+    return Request(
+        method=request.method,
+        url=request.url,
+        headers=request.headers,
+        body=request.body,
+        timeout=Timeout(connect=connect, read=read),
+        stream=request.stream,
+        budget=budget,
+    )
+
+
+Attempt = Callable[[int], Flow[Any]]
+__all__ = ["Call", "final", "request_id_from"]
