@@ -35,9 +35,9 @@ def imported_modules(path: Path):
     tree = ast.parse(path.read_text(encoding="utf-8"))
     runtime = set(map(id, _runtime_nodes(tree)))
     for node in ast.walk(tree):
-        if id(node) not in runtime and isinstance(node, ast.ImportFrom):
-            if node.module in TYPING_ONLY:
-                continue
+        typing_only = id(node) not in runtime and isinstance(node, ast.ImportFrom)
+        if typing_only and node.module in TYPING_ONLY:
+            continue
         if isinstance(node, ast.Import):
             for alias in node.names:
                 yield alias.name, 0

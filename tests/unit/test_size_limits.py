@@ -14,19 +14,20 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from meganova import MegaNova
+from meganova.adapters.drivers import read_body
 from meganova.adapters.fake_transport import FakeResponse, FakeTransport
 from meganova.core.config import DEFAULT_MAX_RESPONSE_BYTES
 from meganova.core.decompress import DECODED_PIECE, ContentDecoder
 from meganova.core.http import Headers
-from meganova.adapters.drivers import read_body
 from meganova.core.limits import BodyLimit, declared_length
+from meganova.errors import InvalidArgumentError, ResponseTooLargeError
+from tests.helpers import USER
 
 
 def read_capped(response: Any, limit: Any, **where: Any) -> bytes:
     """What a driver does with a ReadBody effect."""
     return read_body(response, BodyLimit(limit, **where))
-from meganova.errors import InvalidArgumentError, ResponseTooLargeError
-from tests.helpers import USER
+
 
 # -- the content decoder -------------------------------------------------------------------
 
