@@ -225,53 +225,7 @@ def _merge_headers(
 
 class _Client:
     """What ``MegaNova`` and ``AsyncMegaNova`` share: one constructor, configuration,
-    options, pickling. The flavour picks the transports, the driver and the resources.
-
-    The Meganova client. Safe to share across threads; close it (or use ``with``)
-    to release its connections.
-
-    Arguments win over the environment variables named below.
-
-    >>> client = MegaNova(api_key="sk-...")              # doctest: +SKIP
-    >>> client.chat.create(messages=[...], model="...")   # doctest: +SKIP
-
-    Args:
-        api_key: The API key (default: ``MEGANOVA_API_KEY``); sent as
-            ``Authorization: Bearer ...``, never shown in reprs, logs or errors.
-        base_url: The API root (default: ``MEGANOVA_BASE_URL``, else
-            ``https://api.meganova.ai/v1``). Plain ``http://`` to a non-local host logs
-            a warning.
-        timeout: Seconds for both phases, a ``(connect, read)`` pair, a ``Timeout``, or
-            ``None`` for no limit (default: connect 5 s, read 600 s). ``read`` is also the
-            longest silence allowed inside a stream.
-        max_retries: Retries after the first attempt for connection failures, 408, 409,
-            429 and 5xx (default 2; ``Retry-After`` is honoured).
-        region: Sent as ``X-MN-Region`` unless ``"auto"`` (default: ``MEGANOVA_REGION``).
-        user_agent_extra: Appended to ``User-Agent: meganova-python/<version>``.
-        transport: ``"urllib3"`` (the default when installed), ``"stdlib"``,
-            ``"requests"`` (``pip install 'meganova[requests]'``), or any object with
-            ``send(request)`` and ``close()``.
-        codec: The JSON codec port (default: msgspec).
-        retry_policy: The retry policy port (default: tenacity).
-        default_headers: Headers sent with every request (not the framing ones such as
-            ``Content-Length`` or ``Host``).
-        default_model: The model a chat call uses when it names none (default:
-            ``MEGANOVA_MODEL``).
-        deadline: Total seconds for one call across all attempts and waits (at most a
-            week; ``None``: no deadline).
-        verify: TLS verification: ``True``, ``False``, or the path of a CA bundle.
-        proxy: An ``http://[user:password@]host:port`` proxy (``https://`` for TLS to the
-            proxy); by default the environment's ``HTTPS_PROXY``, ``HTTP_PROXY``,
-            ``ALL_PROXY`` and ``NO_PROXY``; ``None`` ignores the environment.
-        clock: The clock port, for tests (default: the system clock).
-        max_response_bytes: Largest reply body accepted, counted after decompression
-            (default 256 MiB; ``None`` lifts the cap); a larger one raises
-            ``ResponseTooLargeError``.
-
-    Raises:
-        ConfigurationError: No API key, or an environment setting the SDK cannot use.
-        InvalidArgumentError: An option is invalid (named in the error).
-    """
+    options, pickling. The flavour picks the transports, the driver and the resources."""
 
     _driver_type: Callable[[Any, Any, Any], Any] = SyncDriver
     _resource_prefix = ""
@@ -579,7 +533,51 @@ class _Client:
 
 
 class MegaNova(_Client):
-    __doc__ = _Client.__doc__
+    """The Meganova client. Safe to share across threads; close it (or use ``with``)
+    to release its connections.
+
+    Arguments win over the environment variables named below.
+
+    >>> client = MegaNova(api_key="sk-...")              # doctest: +SKIP
+    >>> client.chat.create(messages=[...], model="...")   # doctest: +SKIP
+
+    Args:
+        api_key: The API key (default: ``MEGANOVA_API_KEY``); sent as
+            ``Authorization: Bearer ...``, never shown in reprs, logs or errors.
+        base_url: The API root (default: ``MEGANOVA_BASE_URL``, else
+            ``https://api.meganova.ai/v1``). Plain ``http://`` to a non-local host logs
+            a warning.
+        timeout: Seconds for both phases, a ``(connect, read)`` pair, a ``Timeout``, or
+            ``None`` for no limit (default: connect 5 s, read 600 s). ``read`` is also the
+            longest silence allowed inside a stream.
+        max_retries: Retries after the first attempt for connection failures, 408, 409,
+            429 and 5xx (default 2; ``Retry-After`` is honoured).
+        region: Sent as ``X-MN-Region`` unless ``"auto"`` (default: ``MEGANOVA_REGION``).
+        user_agent_extra: Appended to ``User-Agent: meganova-python/<version>``.
+        transport: ``"urllib3"`` (the default when installed), ``"stdlib"``,
+            ``"requests"`` (``pip install 'meganova[requests]'``), or any object with
+            ``send(request)`` and ``close()``.
+        codec: The JSON codec port (default: msgspec).
+        retry_policy: The retry policy port (default: tenacity).
+        default_headers: Headers sent with every request (not the framing ones such as
+            ``Content-Length`` or ``Host``).
+        default_model: The model a chat call uses when it names none (default:
+            ``MEGANOVA_MODEL``).
+        deadline: Total seconds for one call across all attempts and waits (at most a
+            week; ``None``: no deadline).
+        verify: TLS verification: ``True``, ``False``, or the path of a CA bundle.
+        proxy: An ``http://[user:password@]host:port`` proxy (``https://`` for TLS to the
+            proxy); by default the environment's ``HTTPS_PROXY``, ``HTTP_PROXY``,
+            ``ALL_PROXY`` and ``NO_PROXY``; ``None`` ignores the environment.
+        clock: The clock port, for tests (default: the system clock).
+        max_response_bytes: Largest reply body accepted, counted after decompression
+            (default 256 MiB; ``None`` lifts the cap); a larger one raises
+            ``ResponseTooLargeError``.
+
+    Raises:
+        ConfigurationError: No API key, or an environment setting the SDK cannot use.
+        InvalidArgumentError: An option is invalid (named in the error).
+    """
 
     chat: _ResourceSlot[ChatResource] = _ResourceSlot(
         "chat", "ChatResource", "Chat completions: ``create``, ``stream`` and ``completions``."

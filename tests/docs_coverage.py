@@ -70,8 +70,11 @@ def public_paths() -> Dict[str, str]:
     from meganova.testing import contract
 
     paths = {"meganova.MegaNova": "meganova.client.MegaNova"}
-    for attribute, (module, cls) in client._RESOURCES.items():
-        paths[f"client.{attribute}"] = f"meganova.core.resources.{module}.{cls}"
+    for attribute, slot in vars(client.MegaNova).items():
+        if isinstance(slot, client._ResourceSlot):
+            paths[f"client.{attribute}"] = (
+                f"meganova.core.resources.{slot.module}.{slot.class_name}"
+            )
     paths["client.chat.completions"] = "meganova.core.resources.chat.ChatCompletions"
     for name in meganova.types.__all__:
         paths[f"meganova.types.{name}"] = f"meganova.{meganova.types._HOME[name]}.{name}"
