@@ -43,7 +43,7 @@ from .wire import (
 )
 
 if TYPE_CHECKING:
-    from ..client import MegaNova
+    from ..client import AsyncMegaNova, MegaNova
 
 VIDEO_STAGES = ("queued", "processing", "completed")
 
@@ -143,6 +143,24 @@ class FakeMeganova:
         options.setdefault("base_url", "https://api.meganova.ai/v1")
         options.setdefault("clock", self.clock)
         return MegaNova(transport=self.transport, **options)
+
+    def async_client(self, **options: Any) -> AsyncMegaNova:
+        """An ``AsyncMegaNova`` wired to this fake and its clock (as ``client``).
+
+        Args:
+            **options: Options for ``AsyncMegaNova``; the key, base URL and clock
+                default to the fake's.
+
+        Returns:
+            The client (``await client.close()``, or ``async with``, when done).
+        """
+        from ..adapters.fake_transport import AsyncFakeTransport
+        from ..client import AsyncMegaNova
+
+        options.setdefault("api_key", "sk-fake-key")
+        options.setdefault("base_url", "https://api.meganova.ai/v1")
+        options.setdefault("clock", self.clock)
+        return AsyncMegaNova(transport=AsyncFakeTransport(self.handle), **options)
 
     # -- what was seen ----------------------------------------------------------------
 
