@@ -705,7 +705,6 @@ _PICKLABLE_MODULES = frozenset(
         "meganova.adapters.urllib3_transport",
         "meganova.adapters.stdlib_transport",
         "meganova.adapters.msgspec_codec",
-        "meganova.adapters.tenacity_retry",
         "meganova.core.engine",
         "meganova.adapters.clock",
         "builtins",
