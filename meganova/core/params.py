@@ -8,9 +8,28 @@ Keys a type checker must see are required through a ``total=True`` base class (P
 3.9 has no ``Required``/``NotRequired``).
 """
 
-from typing import Dict, Iterable, Literal, Optional, Sequence, TypedDict, Union
+from typing import (
+    TYPE_CHECKING,
+    Dict,
+    Iterable,
+    Literal,
+    Mapping,
+    Optional,
+    Sequence,
+    TypedDict,
+    Union,
+)
+
+if TYPE_CHECKING:
+    from .http import TimeoutLike
+    from .models.chat import ChatMessage
 
 __all__ = [
+    "CallOptions",
+    "ChatExtras",
+    "ChatParams",
+    "HTTPOptions",
+    "RetryOptions",
     "ChatCompletionAssistantMessageParam",
     "ChatCompletionContentPartImageParam",
     "ChatCompletionContentPartInputAudioParam",
@@ -242,3 +261,66 @@ class ChatCompletionStreamOptionsParam(TypedDict, total=False):
 
 StopParam = Union[str, Sequence[str]]
 """A stop sequence, or a list of them."""
+
+
+# -- the SDK's per-call options, and a chat call's parameters ---------------------------
+# For ``**params: Unpack[...]`` signatures: one list of names, checked by type checkers,
+# shared by the sync and async clients' methods.
+
+
+class RetryOptions(TypedDict, total=False):
+    """The SDK's options of one call beyond the HTTP ones (see the methods' docs)."""
+
+    max_retries: Optional[int]
+    deadline: Optional[float]
+    idempotency_key: Optional[str]
+    max_response_bytes: Optional[int]
+
+
+class HTTPOptions(TypedDict, total=False):
+    """The HTTP options of one call (see the methods' docs)."""
+
+    timeout: "TimeoutLike"
+    extra_headers: Optional[Mapping[str, Optional[str]]]
+    extra_query: Optional[Mapping[str, object]]
+    extra_body: Optional[Mapping[str, object]]
+
+
+class CallOptions(RetryOptions, HTTPOptions, total=False):
+    """The options every call takes (see the methods' docs)."""
+
+
+class ChatExtras(RetryOptions, total=False):
+    """A chat call's parameters past the four the guideline names."""
+
+    session_id: Optional[str]
+    top_p: Optional[float]
+    n: Optional[int]
+    stop: Optional[StopParam]
+    seed: Optional[int]
+    presence_penalty: Optional[float]
+    frequency_penalty: Optional[float]
+    logit_bias: Optional[Mapping[str, int]]
+    logprobs: Optional[bool]
+    top_logprobs: Optional[int]
+    tools: Optional[Sequence[ChatCompletionToolParam]]
+    tool_choice: Optional[ChatCompletionToolChoiceOptionParam]
+    parallel_tool_calls: Optional[bool]
+    response_format: Optional[ResponseFormat]
+    stream_options: Optional[ChatCompletionStreamOptionsParam]
+    user: Optional[str]
+    max_completion_tokens: Optional[int]
+    reasoning_effort: Optional[str]
+    include_reasoning: Optional[bool]
+
+
+class _ChatMessages(TypedDict):
+    messages: "Sequence[Union[ChatCompletionMessageParam, ChatMessage]]"
+
+
+class ChatParams(_ChatMessages, ChatExtras, HTTPOptions, total=False):
+    """A chat call's parameters (``stream`` apart: it picks the return type)."""
+
+    model: Optional[str]
+    temperature: Optional[float]
+    max_tokens: Optional[int]

@@ -30,11 +30,6 @@ from ..limits import BodyLimit
 from ..models.chat import ChatMessage, ChatResponse
 from ..params import (
     ChatCompletionMessageParam,
-    ChatCompletionStreamOptionsParam,
-    ChatCompletionToolChoiceOptionParam,
-    ChatCompletionToolParam,
-    ResponseFormat,
-    StopParam,
 )
 from ..streaming import ChatCompletionStream, ChatStream
 from ..validation import (
@@ -44,11 +39,15 @@ from ..validation import (
     optional_number,
     require_str,
 )
-from ._facade import Resource, Runner, awaits, runs
+from ._facade import Resource, Runner, runs
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from ..engine import Engine
+    from ..params import ChatExtras, ChatParams
     from ..ports import Response
+    from ..streaming import AsyncChatCompletionStream, AsyncChatStream
 
 __all__ = ["ChatCompletions", "ChatResource"]
 
@@ -261,116 +260,17 @@ class ChatCompletions(Resource):
 
     @overload
     def create(
-        self,
-        *,
-        messages: Messages,
-        model: Optional[str] = ...,
-        temperature: Optional[float] = ...,
-        max_tokens: Optional[int] = ...,
-        stream: Literal[False] = ...,
-        session_id: Optional[str] = ...,
-        top_p: Optional[float] = ...,
-        n: Optional[int] = ...,
-        stop: Optional[StopParam] = ...,
-        seed: Optional[int] = ...,
-        presence_penalty: Optional[float] = ...,
-        frequency_penalty: Optional[float] = ...,
-        logit_bias: Optional[Mapping[str, int]] = ...,
-        logprobs: Optional[bool] = ...,
-        top_logprobs: Optional[int] = ...,
-        tools: Optional[Sequence[ChatCompletionToolParam]] = ...,
-        tool_choice: Optional[ChatCompletionToolChoiceOptionParam] = ...,
-        parallel_tool_calls: Optional[bool] = ...,
-        response_format: Optional[ResponseFormat] = ...,
-        stream_options: Optional[ChatCompletionStreamOptionsParam] = ...,
-        user: Optional[str] = ...,
-        max_completion_tokens: Optional[int] = ...,
-        reasoning_effort: Optional[str] = ...,
-        include_reasoning: Optional[bool] = ...,
-        timeout: TimeoutLike = ...,
-        max_retries: Optional[int] = ...,
-        deadline: Optional[float] = ...,
-        idempotency_key: Optional[str] = ...,
-        max_response_bytes: Optional[int] = ...,
-        extra_headers: Optional[Mapping[str, Optional[str]]] = ...,
-        extra_query: Optional[Mapping[str, Any]] = ...,
-        extra_body: Optional[Mapping[str, Any]] = ...,
+        self, *, stream: Literal[False] = ..., **params: Unpack[ChatParams]
     ) -> ChatResponse: ...
 
     @overload
     def create(
-        self,
-        *,
-        messages: Messages,
-        model: Optional[str] = ...,
-        temperature: Optional[float] = ...,
-        max_tokens: Optional[int] = ...,
-        stream: Literal[True],
-        session_id: Optional[str] = ...,
-        top_p: Optional[float] = ...,
-        n: Optional[int] = ...,
-        stop: Optional[StopParam] = ...,
-        seed: Optional[int] = ...,
-        presence_penalty: Optional[float] = ...,
-        frequency_penalty: Optional[float] = ...,
-        logit_bias: Optional[Mapping[str, int]] = ...,
-        logprobs: Optional[bool] = ...,
-        top_logprobs: Optional[int] = ...,
-        tools: Optional[Sequence[ChatCompletionToolParam]] = ...,
-        tool_choice: Optional[ChatCompletionToolChoiceOptionParam] = ...,
-        parallel_tool_calls: Optional[bool] = ...,
-        response_format: Optional[ResponseFormat] = ...,
-        stream_options: Optional[ChatCompletionStreamOptionsParam] = ...,
-        user: Optional[str] = ...,
-        max_completion_tokens: Optional[int] = ...,
-        reasoning_effort: Optional[str] = ...,
-        include_reasoning: Optional[bool] = ...,
-        timeout: TimeoutLike = ...,
-        max_retries: Optional[int] = ...,
-        deadline: Optional[float] = ...,
-        idempotency_key: Optional[str] = ...,
-        max_response_bytes: Optional[int] = ...,
-        extra_headers: Optional[Mapping[str, Optional[str]]] = ...,
-        extra_query: Optional[Mapping[str, Any]] = ...,
-        extra_body: Optional[Mapping[str, Any]] = ...,
+        self, *, stream: Literal[True], **params: Unpack[ChatParams]
     ) -> ChatCompletionStream: ...
 
     @overload
     def create(
-        self,
-        *,
-        messages: Messages,
-        model: Optional[str] = ...,
-        temperature: Optional[float] = ...,
-        max_tokens: Optional[int] = ...,
-        stream: bool,
-        session_id: Optional[str] = ...,
-        top_p: Optional[float] = ...,
-        n: Optional[int] = ...,
-        stop: Optional[StopParam] = ...,
-        seed: Optional[int] = ...,
-        presence_penalty: Optional[float] = ...,
-        frequency_penalty: Optional[float] = ...,
-        logit_bias: Optional[Mapping[str, int]] = ...,
-        logprobs: Optional[bool] = ...,
-        top_logprobs: Optional[int] = ...,
-        tools: Optional[Sequence[ChatCompletionToolParam]] = ...,
-        tool_choice: Optional[ChatCompletionToolChoiceOptionParam] = ...,
-        parallel_tool_calls: Optional[bool] = ...,
-        response_format: Optional[ResponseFormat] = ...,
-        stream_options: Optional[ChatCompletionStreamOptionsParam] = ...,
-        user: Optional[str] = ...,
-        max_completion_tokens: Optional[int] = ...,
-        reasoning_effort: Optional[str] = ...,
-        include_reasoning: Optional[bool] = ...,
-        timeout: TimeoutLike = ...,
-        max_retries: Optional[int] = ...,
-        deadline: Optional[float] = ...,
-        idempotency_key: Optional[str] = ...,
-        max_response_bytes: Optional[int] = ...,
-        extra_headers: Optional[Mapping[str, Optional[str]]] = ...,
-        extra_query: Optional[Mapping[str, Any]] = ...,
-        extra_body: Optional[Mapping[str, Any]] = ...,
+        self, *, stream: bool, **params: Unpack[ChatParams]
     ) -> Union[ChatResponse, ChatCompletionStream]: ...
 
     @runs
@@ -473,116 +373,15 @@ class ChatResource(Resource):
 
     @overload
     def create(
-        self,
-        *,
-        messages: Messages,
-        model: Optional[str] = ...,
-        temperature: Optional[float] = ...,
-        max_tokens: Optional[int] = ...,
-        stream: Literal[False] = ...,
-        session_id: Optional[str] = ...,
-        top_p: Optional[float] = ...,
-        n: Optional[int] = ...,
-        stop: Optional[StopParam] = ...,
-        seed: Optional[int] = ...,
-        presence_penalty: Optional[float] = ...,
-        frequency_penalty: Optional[float] = ...,
-        logit_bias: Optional[Mapping[str, int]] = ...,
-        logprobs: Optional[bool] = ...,
-        top_logprobs: Optional[int] = ...,
-        tools: Optional[Sequence[ChatCompletionToolParam]] = ...,
-        tool_choice: Optional[ChatCompletionToolChoiceOptionParam] = ...,
-        parallel_tool_calls: Optional[bool] = ...,
-        response_format: Optional[ResponseFormat] = ...,
-        stream_options: Optional[ChatCompletionStreamOptionsParam] = ...,
-        user: Optional[str] = ...,
-        max_completion_tokens: Optional[int] = ...,
-        reasoning_effort: Optional[str] = ...,
-        include_reasoning: Optional[bool] = ...,
-        timeout: TimeoutLike = ...,
-        max_retries: Optional[int] = ...,
-        deadline: Optional[float] = ...,
-        idempotency_key: Optional[str] = ...,
-        max_response_bytes: Optional[int] = ...,
-        extra_headers: Optional[Mapping[str, Optional[str]]] = ...,
-        extra_query: Optional[Mapping[str, Any]] = ...,
-        extra_body: Optional[Mapping[str, Any]] = ...,
+        self, *, stream: Literal[False] = ..., **params: Unpack[ChatParams]
     ) -> ChatResponse: ...
 
     @overload
-    def create(
-        self,
-        *,
-        messages: Messages,
-        model: Optional[str] = ...,
-        temperature: Optional[float] = ...,
-        max_tokens: Optional[int] = ...,
-        stream: Literal[True],
-        session_id: Optional[str] = ...,
-        top_p: Optional[float] = ...,
-        n: Optional[int] = ...,
-        stop: Optional[StopParam] = ...,
-        seed: Optional[int] = ...,
-        presence_penalty: Optional[float] = ...,
-        frequency_penalty: Optional[float] = ...,
-        logit_bias: Optional[Mapping[str, int]] = ...,
-        logprobs: Optional[bool] = ...,
-        top_logprobs: Optional[int] = ...,
-        tools: Optional[Sequence[ChatCompletionToolParam]] = ...,
-        tool_choice: Optional[ChatCompletionToolChoiceOptionParam] = ...,
-        parallel_tool_calls: Optional[bool] = ...,
-        response_format: Optional[ResponseFormat] = ...,
-        stream_options: Optional[ChatCompletionStreamOptionsParam] = ...,
-        user: Optional[str] = ...,
-        max_completion_tokens: Optional[int] = ...,
-        reasoning_effort: Optional[str] = ...,
-        include_reasoning: Optional[bool] = ...,
-        timeout: TimeoutLike = ...,
-        max_retries: Optional[int] = ...,
-        deadline: Optional[float] = ...,
-        idempotency_key: Optional[str] = ...,
-        max_response_bytes: Optional[int] = ...,
-        extra_headers: Optional[Mapping[str, Optional[str]]] = ...,
-        extra_query: Optional[Mapping[str, Any]] = ...,
-        extra_body: Optional[Mapping[str, Any]] = ...,
-    ) -> ChatStream: ...
+    def create(self, *, stream: Literal[True], **params: Unpack[ChatParams]) -> ChatStream: ...
 
     @overload
     def create(
-        self,
-        *,
-        messages: Messages,
-        model: Optional[str] = ...,
-        temperature: Optional[float] = ...,
-        max_tokens: Optional[int] = ...,
-        stream: bool,
-        session_id: Optional[str] = ...,
-        top_p: Optional[float] = ...,
-        n: Optional[int] = ...,
-        stop: Optional[StopParam] = ...,
-        seed: Optional[int] = ...,
-        presence_penalty: Optional[float] = ...,
-        frequency_penalty: Optional[float] = ...,
-        logit_bias: Optional[Mapping[str, int]] = ...,
-        logprobs: Optional[bool] = ...,
-        top_logprobs: Optional[int] = ...,
-        tools: Optional[Sequence[ChatCompletionToolParam]] = ...,
-        tool_choice: Optional[ChatCompletionToolChoiceOptionParam] = ...,
-        parallel_tool_calls: Optional[bool] = ...,
-        response_format: Optional[ResponseFormat] = ...,
-        stream_options: Optional[ChatCompletionStreamOptionsParam] = ...,
-        user: Optional[str] = ...,
-        max_completion_tokens: Optional[int] = ...,
-        reasoning_effort: Optional[str] = ...,
-        include_reasoning: Optional[bool] = ...,
-        timeout: TimeoutLike = ...,
-        max_retries: Optional[int] = ...,
-        deadline: Optional[float] = ...,
-        idempotency_key: Optional[str] = ...,
-        max_response_bytes: Optional[int] = ...,
-        extra_headers: Optional[Mapping[str, Optional[str]]] = ...,
-        extra_query: Optional[Mapping[str, Any]] = ...,
-        extra_body: Optional[Mapping[str, Any]] = ...,
+        self, *, stream: bool, **params: Unpack[ChatParams]
     ) -> Union[ChatResponse, ChatStream]: ...
 
     @runs
@@ -666,7 +465,7 @@ class ChatResource(Resource):
         return result
 
     @runs
-    def _stream(
+    def stream(
         self,
         *,
         messages: Messages,
@@ -677,7 +476,7 @@ class ChatResource(Resource):
         extra_headers: Optional[Mapping[str, Optional[str]]] = None,
         extra_query: Optional[Mapping[str, Any]] = None,
         extra_body: Optional[Mapping[str, Any]] = None,
-        **kwargs: Any,
+        **kwargs: Unpack[ChatExtras],
     ) -> Flow[ChatStream]:
         """Stream a chat: yields ``ChatStreamChunk`` items (``chunk.delta`` is the new text);
         the last one has ``done=True``.
@@ -748,116 +547,43 @@ class ChatResource(Resource):
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
-            kwargs=kwargs,
+            kwargs=dict(kwargs),
         )
         return result
 
-    if TYPE_CHECKING:
-        # Type checkers see the named parameters only, so a misspelt keyword is reported;
-        # at run time an unknown keyword still goes into the body, as in ``create``.
-        def stream(
-            self,
-            *,
-            messages: Messages,
-            model: Optional[str] = None,
-            temperature: Optional[float] = None,
-            max_tokens: Optional[int] = None,
-            session_id: Optional[str] = None,
-            top_p: Optional[float] = None,
-            n: Optional[int] = None,
-            stop: Optional[StopParam] = None,
-            seed: Optional[int] = None,
-            presence_penalty: Optional[float] = None,
-            frequency_penalty: Optional[float] = None,
-            logit_bias: Optional[Mapping[str, int]] = None,
-            logprobs: Optional[bool] = None,
-            top_logprobs: Optional[int] = None,
-            tools: Optional[Sequence[ChatCompletionToolParam]] = None,
-            tool_choice: Optional[ChatCompletionToolChoiceOptionParam] = None,
-            parallel_tool_calls: Optional[bool] = None,
-            response_format: Optional[ResponseFormat] = None,
-            stream_options: Optional[ChatCompletionStreamOptionsParam] = None,
-            user: Optional[str] = None,
-            max_completion_tokens: Optional[int] = None,
-            reasoning_effort: Optional[str] = None,
-            include_reasoning: Optional[bool] = None,
-            timeout: TimeoutLike = None,
-            max_retries: Optional[int] = None,
-            deadline: Optional[float] = None,
-            idempotency_key: Optional[str] = None,
-            max_response_bytes: Optional[int] = ...,
-            extra_headers: Optional[Mapping[str, Optional[str]]] = None,
-            extra_query: Optional[Mapping[str, Any]] = None,
-            extra_body: Optional[Mapping[str, Any]] = None,
-        ) -> ChatStream:
-            """Stream a chat: yields ``ChatStreamChunk`` items (``chunk.delta`` is the new text);
-            the last one has ``done=True``.
-
-            The stream never ends silently: a cut, a corrupt event or an error inside the stream
-            raises a ``StreamError`` carrying what arrived before it. It is retried only before
-            its first event reaches you.
-
-            Args:
-                messages: The conversation: dicts shaped like ``ChatCompletionMessageParam``
-                    (``{"role": "user", "content": "..."}``), or a previous reply's ``ChatMessage``.
-                model: The model id; ``None`` uses the client's ``default_model`` (without one,
-                    ``InvalidArgumentError`` naming ``model``).
-                temperature: Sampling temperature, 0 to 2.
-                max_tokens: Most tokens to generate (1 or more).
-                session_id: The API's session id, to group calls of one conversation.
-                top_p: Nucleus sampling: the probability mass considered.
-                n: How many choices to generate.
-                stop: A string or a list of strings that end the generation.
-                seed: A seed for reproducible sampling.
-                presence_penalty: Penalty for tokens already present (-2 to 2).
-                frequency_penalty: Penalty by how often a token appeared (-2 to 2).
-                logit_bias: Token id to a bias added to its logit.
-                logprobs: Return the log probabilities of the output tokens.
-                top_logprobs: Most likely tokens returned per position (with ``logprobs``).
-                tools: Functions the model may call (``ChatCompletionToolParam`` dicts).
-                tool_choice: ``"auto"``, ``"none"``, ``"required"`` or a named function.
-                parallel_tool_calls: Allow several tool calls in one turn.
-                response_format: ``{"type": "json_object"}``, a JSON schema, or text.
-                stream_options: Stream settings, e.g. ``{"include_usage": True}``.
-                user: An id for the end user, for abuse monitoring.
-                max_completion_tokens: Most tokens for the completion, reasoning included.
-                reasoning_effort: How hard a reasoning model thinks (e.g. ``"low"``, ``"high"``).
-                include_reasoning: Return the model's reasoning text where it has one.
-                max_retries: Retries for this call only (``None``: the client's).
-                deadline: Total seconds for this call, every attempt and wait included.
-                idempotency_key: The ``Idempotency-Key`` header (one is generated otherwise;
-                    it stays the same across retries).
-                max_response_bytes: Largest reply body accepted for this call (``None``: no cap).
-                timeout: This call's timeout: seconds (both phases), a ``(connect, read)`` pair,
-                    a ``Timeout``, or ``None`` for the client's.
-                extra_headers: Headers added to this request (a ``None`` value removes one).
-                extra_query: Query parameters added to the URL.
-                extra_body: Fields merged into the JSON body, for API fields this signature lacks.
-
-            Returns:
-                A ``ChatStream``: iterate it, or use it in ``with`` to release the connection
-                when you stop early; ``get_final_response()`` gives the whole reply.
-
-            Raises:
-                InvalidArgumentError: An argument is invalid (raised before anything is sent).
-                APIError: The API answered with an error status (after the retries).
-                APIConnectionError: The network failed (``APITimeoutError`` for timeouts).
-            """
-            ...
-
-    else:
-        stream = _stream
-
 
 class AsyncChatCompletions(Resource):
-    """``client.chat.completions`` of ``AsyncMegaNova``: as ``ChatCompletions``, awaited."""
+    """``client.chat.completions`` of ``AsyncMegaNova``: as ``ChatCompletions``, awaited;
+    a stream is an ``AsyncChatCompletionStream`` (``async for``)."""
 
     __slots__ = ()
-    create = awaits(ChatCompletions.create)
+
+    if TYPE_CHECKING:
+
+        @overload
+        async def create(
+            self, *, stream: Literal[False] = ..., **params: Unpack[ChatParams]
+        ) -> ChatResponse: ...
+        @overload
+        async def create(
+            self, *, stream: Literal[True], **params: Unpack[ChatParams]
+        ) -> AsyncChatCompletionStream: ...
+        @overload
+        async def create(
+            self, *, stream: bool, **params: Unpack[ChatParams]
+        ) -> Union[ChatResponse, AsyncChatCompletionStream]: ...
+        async def create(
+            self, *, stream: bool = False, **params: Unpack[ChatParams]
+        ) -> Union[ChatResponse, AsyncChatCompletionStream]:
+            """As ``ChatCompletions.create``, awaited."""
+            raise NotImplementedError  # for type checkers; the sync method serves at run time
+    else:
+        create = ChatCompletions.create
 
 
 class AsyncChatResource(Resource):
-    """``client.chat`` of ``AsyncMegaNova``: as ``ChatResource``, awaited."""
+    """``client.chat`` of ``AsyncMegaNova``: as ``ChatResource``, awaited; streams are
+    ``AsyncChatStream`` (``async for``)."""
 
     __slots__ = ("completions",)
 
@@ -865,5 +591,29 @@ class AsyncChatResource(Resource):
         super().__init__(engine, run)
         self.completions = AsyncChatCompletions(engine, run)
 
-    create = awaits(ChatResource.create)
-    stream = awaits(ChatResource.stream)
+    if TYPE_CHECKING:
+
+        @overload
+        async def create(
+            self, *, stream: Literal[False] = ..., **params: Unpack[ChatParams]
+        ) -> ChatResponse: ...
+        @overload
+        async def create(
+            self, *, stream: Literal[True], **params: Unpack[ChatParams]
+        ) -> AsyncChatStream: ...
+        @overload
+        async def create(
+            self, *, stream: bool, **params: Unpack[ChatParams]
+        ) -> Union[ChatResponse, AsyncChatStream]: ...
+        async def create(
+            self, *, stream: bool = False, **params: Unpack[ChatParams]
+        ) -> Union[ChatResponse, AsyncChatStream]:
+            """As ``ChatResource.create``, awaited."""
+            raise NotImplementedError  # for type checkers; the sync method serves at run time
+
+        async def stream(self, **params: Unpack[ChatParams]) -> AsyncChatStream:
+            """As ``ChatResource.stream``, awaited; iterate it with ``async for``."""
+            raise NotImplementedError
+    else:
+        create = ChatResource.create
+        stream = ChatResource.stream
