@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import mimetypes
 import os
-from typing import IO, Any, Mapping, Union
+from typing import IO, TYPE_CHECKING, Any, Mapping, Union
 
 from ..effects import Flow
 from ..errors import InvalidArgumentError, InvalidArgumentTypeError
@@ -19,6 +19,11 @@ from ..multipart import FilePart, encode_multipart
 from ..validation import check_header_value, optional_str, require_str
 from ._facade import Resource, awaits, runs
 from ._support import call_options
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ..params import RetryOptions
 
 TRANSCRIPTIONS_PATH = "/audio/transcriptions"
 DEFAULT_TRANSCRIPTION_MODEL = "Systran/faster-whisper-large-v3"
@@ -100,6 +105,7 @@ class AudioResource(Resource):
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
+        **sdk_options: Unpack[RetryOptions],
     ) -> Flow[Transcription]:
         """Transcribe audio (``POST /audio/transcriptions``, a multipart upload).
 
@@ -114,6 +120,8 @@ class AudioResource(Resource):
             extra_headers: Headers added to this request (a ``None`` value removes one).
             extra_query: Query parameters added to the URL.
             extra_body: Extra form fields (values sent as text).
+            **sdk_options: This call's ``max_retries``, ``deadline``, ``idempotency_key``
+                and ``max_response_bytes`` (see ``CallOptions``).
 
         Returns:
             A ``Transcription`` (``.text``, and ``language``, ``duration``, ``segments`` when sent).
@@ -146,7 +154,7 @@ class AudioResource(Resource):
             [FilePart("file", name, content, content_type or guess_content_type(name))],
         )
         # extra_body went into the form; the engine would otherwise send it as JSON.
-        options = call_options(timeout, extra_headers, extra_query, None)
+        options = call_options(timeout, extra_headers, extra_query, None, **sdk_options)
         return (
             yield from self._engine.fetch(
                 "POST",

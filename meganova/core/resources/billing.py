@@ -13,7 +13,7 @@ Paths:
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Mapping, Optional
 
 from ..effects import Flow
 from ..http import Timeout, TimeoutLike
@@ -26,6 +26,11 @@ from ..models.billing import (
 from ..models.models_ import _number
 from ._facade import Resource, awaits, runs
 from ._support import Envelope, call_options, convert_list, fetch_envelope, platform_url
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ..params import RetryOptions
 
 BALANCE_PATH = "/users/credits"
 INSTANCE_BILLINGS_PATH = "/billing/user-instance-billings"
@@ -45,6 +50,7 @@ class BillingResource(Resource):
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
+        **sdk_options: Unpack[RetryOptions],
     ) -> Flow[BillingBalance]:
         """The account balance.
 
@@ -58,6 +64,8 @@ class BillingResource(Resource):
             extra_headers: Headers added to this request (a ``None`` value removes one).
             extra_query: Query parameters added to the URL.
             extra_body: Fields sent as a JSON body (this GET has none otherwise).
+            **sdk_options: This call's ``max_retries``, ``deadline``, ``idempotency_key``
+                and ``max_response_bytes`` (see ``CallOptions``).
 
         Returns:
             A ``BillingBalance`` (``balance``, ``currency``, ``status``).
@@ -66,7 +74,7 @@ class BillingResource(Resource):
             APIError: The API answered with an error status (after the retries).
             APIConnectionError: The network failed (``APITimeoutError`` for timeouts).
         """
-        options = call_options(timeout, extra_headers, extra_query, extra_body)
+        options = call_options(timeout, extra_headers, extra_query, extra_body, **sdk_options)
         url = platform_url(self._engine, BALANCE_PATH)
         reply = yield from fetch_envelope(
             self._engine, "GET", url, options=options, cast_to=Envelope
@@ -97,6 +105,7 @@ class BillingResource(Resource):
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
+        **sdk_options: Unpack[RetryOptions],
     ) -> Flow[InstanceBillings]:
         """Accumulated fees per GPU instance, and their total.
 
@@ -106,6 +115,8 @@ class BillingResource(Resource):
             extra_headers: Headers added to this request (a ``None`` value removes one).
             extra_query: Query parameters added to the URL.
             extra_body: Fields sent as a JSON body (this GET has none otherwise).
+            **sdk_options: This call's ``max_retries``, ``deadline``, ``idempotency_key``
+                and ``max_response_bytes`` (see ``CallOptions``).
 
         Returns:
             ``InstanceBillings``: ``data`` (an ``InstanceBilling`` each) and ``total_cost``.
@@ -114,7 +125,7 @@ class BillingResource(Resource):
             APIError: The API answered with an error status (after the retries).
             APIConnectionError: The network failed (``APITimeoutError`` for timeouts).
         """
-        options = call_options(timeout, extra_headers, extra_query, extra_body)
+        options = call_options(timeout, extra_headers, extra_query, extra_body, **sdk_options)
         wire = yield from self._engine.fetch(
             "GET", INSTANCE_BILLINGS_PATH, cast_to=_InstanceBillingsWire, options=options
         )

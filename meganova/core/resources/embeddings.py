@@ -7,7 +7,7 @@ No Meganova embedding model id is confirmed (look them up with
 
 from __future__ import annotations
 
-from typing import Any, List, Mapping, Optional, Union
+from typing import TYPE_CHECKING, Any, List, Mapping, Optional, Union
 
 from ..effects import Flow
 from ..errors import InvalidArgumentError, InvalidArgumentTypeError
@@ -16,6 +16,11 @@ from ..models.embeddings import EmbeddingResponse
 from ..validation import drop_none, require_str
 from ._facade import Resource, awaits, runs
 from ._support import call_options
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ..params import RetryOptions
 
 EMBEDDINGS_PATH = "/embeddings"
 ENCODING_FORMATS = ("float", "base64")
@@ -57,6 +62,7 @@ class EmbeddingsResource(Resource):
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
+        **sdk_options: Unpack[RetryOptions],
     ) -> Flow[EmbeddingResponse]:
         """Embed a string or a list of strings (``POST /embeddings``).
 
@@ -70,6 +76,8 @@ class EmbeddingsResource(Resource):
             extra_headers: Headers added to this request (a ``None`` value removes one).
             extra_query: Query parameters added to the URL.
             extra_body: Fields merged into the JSON body, for API fields this signature lacks.
+            **sdk_options: This call's ``max_retries``, ``deadline``, ``idempotency_key``
+                and ``max_response_bytes`` (see ``CallOptions``).
 
         Returns:
             An ``EmbeddingResponse``; ``.data[i].embedding`` is the vector of input ``i``.
@@ -89,7 +97,7 @@ class EmbeddingsResource(Resource):
                 f"encoding_format must be one of {ENCODING_FORMATS}, got {encoding_format!r}",
                 argument="encoding_format",
             )
-        options = call_options(timeout, extra_headers, extra_query, extra_body)
+        options = call_options(timeout, extra_headers, extra_query, extra_body, **sdk_options)
         return (
             yield from self._engine.fetch(
                 "POST",

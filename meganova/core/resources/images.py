@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import threading
-from typing import Any, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Mapping, Optional
 
 from ..effects import Flow
 from ..engine import Engine
@@ -25,6 +25,11 @@ from ..models.images import ImageGeneration
 from ..validation import drop_none, optional_int, optional_number, optional_str, require_str
 from ._facade import Resource, Runner, awaits, runs
 from ._support import call_options
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ..params import RetryOptions
 
 NATIVE_PATH = "/images/generation"
 OPENAI_PATH = "/images/generations"
@@ -98,6 +103,7 @@ class ImagesResource(Resource):
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
+        **sdk_options: Unpack[RetryOptions],
     ) -> Flow[ImageGeneration]:
         """Generate images.
 
@@ -124,6 +130,8 @@ class ImagesResource(Resource):
             extra_headers: Headers added to this request (a ``None`` value removes one).
             extra_query: Query parameters added to the URL.
             extra_body: Fields merged into the JSON body, for API fields this signature lacks.
+            **sdk_options: This call's ``max_retries``, ``deadline``, ``idempotency_key``
+                and ``max_response_bytes`` (see ``CallOptions``).
 
         Returns:
             An ``ImageGeneration``; ``save(path)`` and ``data[i].to_bytes()`` give the images.
@@ -175,7 +183,7 @@ class ImagesResource(Resource):
                 "mask": native.get("mask"),
             }
         )
-        options = call_options(timeout, extra_headers, extra_query, extra_body)
+        options = call_options(timeout, extra_headers, extra_query, extra_body, **sdk_options)
         path = self._path
         try:
             result = yield from self._send(path, native if path == NATIVE_PATH else openai, options)

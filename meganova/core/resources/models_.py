@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any, List, Mapping, Optional
+from typing import TYPE_CHECKING, Any, List, Mapping, Optional
 from urllib.parse import quote
 
 from ..effects import Flow
@@ -22,6 +22,11 @@ from ..ports import CodecError
 from ..validation import optional_str, require_str
 from ._facade import Resource, awaits, flow_of, runs
 from ._support import Envelope, call_options, convert_list, convert_tolerant, envelope_from
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ..params import RetryOptions
 
 logger = logging.getLogger("meganova")
 MODELS_PATH = "/models"
@@ -66,6 +71,7 @@ class ModelsResource(Resource):
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
+        **sdk_options: Unpack[RetryOptions],
     ) -> Flow[ModelList]:
         """Every model (``GET /models``), optionally filtered on the client.
 
@@ -81,6 +87,8 @@ class ModelsResource(Resource):
             extra_headers: Headers added to this request (a ``None`` value removes one).
             extra_query: Query parameters added to the URL.
             extra_body: Fields sent as a JSON body (this GET has none otherwise).
+            **sdk_options: This call's ``max_retries``, ``deadline``, ``idempotency_key``
+                and ``max_response_bytes`` (see ``CallOptions``).
 
         Returns:
             A ``ModelList`` (a ``list`` of ``ModelInfo`` with the reply's ``request_id``).
@@ -92,7 +100,7 @@ class ModelsResource(Resource):
         """
         capability = optional_str("capability", capability)
         tag = optional_str("tag", tag)
-        options = call_options(timeout, extra_headers, extra_query, extra_body)
+        options = call_options(timeout, extra_headers, extra_query, extra_body, **sdk_options)
         engine = self._engine
         reply: Envelope
         try:
@@ -130,6 +138,7 @@ class ModelsResource(Resource):
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
+        **sdk_options: Unpack[RetryOptions],
     ) -> Flow[ModelInfo]:
         """One model by id (``GET /models/{id}``, falling back to the list).
 
@@ -140,6 +149,8 @@ class ModelsResource(Resource):
             extra_headers: Headers added to this request (a ``None`` value removes one).
             extra_query: Query parameters added to the URL.
             extra_body: Fields sent as a JSON body (this GET has none otherwise).
+            **sdk_options: This call's ``max_retries``, ``deadline``, ``idempotency_key``
+                and ``max_response_bytes`` (see ``CallOptions``).
 
         Returns:
             The ``ModelInfo``.
@@ -152,7 +163,7 @@ class ModelsResource(Resource):
         """
         model_id = require_str("model_id", model_id)
         path = model_path(model_id)
-        options = call_options(timeout, extra_headers, extra_query, extra_body)
+        options = call_options(timeout, extra_headers, extra_query, extra_body, **sdk_options)
         try:
             return (yield from self._engine.fetch("GET", path, cast_to=ModelInfo, options=options))
         except APIResponseValidationError as exc:

@@ -6,7 +6,7 @@ published, both send ``return_documents=true``); not in the GitHub SDK.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence, Union
 
 from ..effects import Flow
 from ..errors import InvalidArgumentError, InvalidArgumentTypeError
@@ -16,6 +16,11 @@ from ..models.rerank import RerankResponse
 from ..validation import drop_none, optional_bool, optional_int, require_str
 from ._facade import Resource, awaits, runs
 from ._support import call_options
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ..params import RetryOptions
 
 RERANK_PATH = "/rerank"
 
@@ -45,6 +50,7 @@ class RerankResource(Resource):
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
+        **sdk_options: Unpack[RetryOptions],
     ) -> Flow[RerankResponse]:
         """Order ``documents`` by relevance to ``query`` (``POST /rerank``).
 
@@ -59,6 +65,8 @@ class RerankResource(Resource):
             extra_headers: Headers added to this request (a ``None`` value removes one).
             extra_query: Query parameters added to the URL.
             extra_body: Fields merged into the JSON body, for API fields this signature lacks.
+            **sdk_options: This call's ``max_retries``, ``deadline``, ``idempotency_key``
+                and ``max_response_bytes`` (see ``CallOptions``).
 
         Returns:
             A ``RerankResponse``; ``.results`` holds ``index`` and ``relevance_score``, best first.
@@ -88,7 +96,7 @@ class RerankResource(Resource):
             "top_n": optional_int("top_n", top_n, minimum=1),
             "return_documents": optional_bool("return_documents", return_documents),
         }
-        options = call_options(timeout, extra_headers, extra_query, extra_body)
+        options = call_options(timeout, extra_headers, extra_query, extra_body, **sdk_options)
         return (
             yield from self._engine.fetch(
                 "POST", RERANK_PATH, cast_to=RerankResponse, json=drop_none(body), options=options

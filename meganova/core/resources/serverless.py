@@ -10,7 +10,7 @@ SDK (PyPI 0.4.0) and the MCP server; nothing is sent unless given.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence, Union
 
 from ..effects import Flow
 from ..errors import InvalidArgumentError, InvalidArgumentTypeError
@@ -20,6 +20,11 @@ from ..models.serverless import ServerlessCatalogue, ServerlessModel
 from ..validation import optional_bool
 from ._facade import Resource, awaits, runs
 from ._support import Envelope, call_options, convert_list, fetch_envelope, platform_url
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ..params import RetryOptions
 
 CATALOGUE_PATH = "/serverless/models/filter"
 TIER2_WIRE_KEY = "tier2+_require"
@@ -84,6 +89,7 @@ class ServerlessResource(Resource):
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
+        **sdk_options: Unpack[RetryOptions],
     ) -> Flow[ServerlessCatalogue]:
         """Catalogue entries matching the filters (``GET /serverless/models/filter``).
 
@@ -101,6 +107,8 @@ class ServerlessResource(Resource):
             extra_headers: Headers added to this request (a ``None`` value removes one).
             extra_query: Query parameters added to the URL.
             extra_body: Fields sent as a JSON body (this GET has none otherwise).
+            **sdk_options: This call's ``max_retries``, ``deadline``, ``idempotency_key``
+                and ``max_response_bytes`` (see ``CallOptions``).
 
         Returns:
             A ``ServerlessCatalogue`` (``.models`` lists ``ServerlessModel`` entries).
@@ -126,7 +134,7 @@ class ServerlessResource(Resource):
             "filter_logic": filter_logic,
             "include_tag_counts": optional_bool("include_tag_counts", include_tag_counts),
         }
-        options = call_options(timeout, extra_headers, extra_query, extra_body)
+        options = call_options(timeout, extra_headers, extra_query, extra_body, **sdk_options)
         url = platform_url(self._engine, CATALOGUE_PATH)
         reply = yield from fetch_envelope(
             self._engine, "GET", url, query=query, options=options, cast_to=_CatalogueWire

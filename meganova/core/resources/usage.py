@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from typing import Any, List, Mapping, Optional, Union
+from typing import TYPE_CHECKING, Any, List, Mapping, Optional, Union
 
 from ..effects import Flow
 from ..errors import InvalidArgumentError, InvalidArgumentTypeError
@@ -22,6 +22,11 @@ from ..models.usage import UsageRow, UsageSummary
 from ..validation import optional_int, optional_str
 from ._facade import Resource, awaits, runs
 from ._support import Envelope, call_options, convert_tolerant, fetch_envelope
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ..params import RetryOptions
 
 USAGE_PATH = "/usage/time_range"
 # The one first-party example sends "YYYY-MM-DD HH:MM:SS" in UTC; date-only strings
@@ -107,6 +112,7 @@ class UsageResource(Resource):
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
+        **sdk_options: Unpack[RetryOptions],
     ) -> Flow[UsageSummary]:
         """Usage between ``from_`` and ``to``. Every row the server sends is kept.
 
@@ -123,6 +129,8 @@ class UsageResource(Resource):
             extra_headers: Headers added to this request (a ``None`` value removes one).
             extra_query: Query parameters added to the URL.
             extra_body: Fields sent as a JSON body (this GET has none otherwise).
+            **sdk_options: This call's ``max_retries``, ``deadline``, ``idempotency_key``
+                and ``max_response_bytes`` (see ``CallOptions``).
 
         Returns:
             A ``UsageSummary``: ``rows``, and ``total_tokens`` / ``total_cost`` summed over them.
@@ -146,7 +154,7 @@ class UsageResource(Resource):
             "api_key": optional_str("api_key", api_key),
             "team_id": optional_int("team_id", team_id),
         }
-        options = call_options(timeout, extra_headers, extra_query, extra_body)
+        options = call_options(timeout, extra_headers, extra_query, extra_body, **sdk_options)
         reply = yield from fetch_envelope(
             self._engine, "GET", USAGE_PATH, query=query, options=options, cast_to=_UsageWire
         )

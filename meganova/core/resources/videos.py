@@ -31,6 +31,11 @@ from ..validation import drop_none, optional_int, optional_str, require_number, 
 from ._facade import Resource, awaits, flow_of, runs
 from ._support import call_options
 
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ..params import RetryOptions
+
 JOBS_PATH = "/videos/generations"
 NATIVE_PATH = "/videos/generation"
 SUPPORTED_MODELS_PATH = "/videos/models/supported_models"
@@ -74,6 +79,7 @@ class VideosResource(Resource):
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
+        **sdk_options: Unpack[RetryOptions],
     ) -> Flow[VideoGeneration]:
         """Start a video job (``POST /videos/generations``); with ``wait=True`` poll it until
         it completes (see ``wait``).
@@ -94,6 +100,8 @@ class VideosResource(Resource):
             extra_headers: Headers added to this request (a ``None`` value removes one).
             extra_query: Query parameters added to the URL.
             extra_body: Fields merged into the JSON body, for API fields this signature lacks.
+            **sdk_options: This call's ``max_retries``, ``deadline``, ``idempotency_key``
+                and ``max_response_bytes`` (see ``CallOptions``).
 
         Returns:
             The ``VideoGeneration`` job (completed, with its ``url``, when ``wait=True``).
@@ -120,7 +128,7 @@ class VideosResource(Resource):
             raise InvalidArgumentError("wait must be True or False", argument="wait")
         if wait:
             _check_wait(poll_interval, wait_timeout)
-        options = call_options(timeout, extra_headers, extra_query, extra_body)
+        options = call_options(timeout, extra_headers, extra_query, extra_body, **sdk_options)
         job = yield from self._engine.fetch(
             "POST", JOBS_PATH, cast_to=VideoGeneration, json=body, options=options
         )
@@ -383,6 +391,7 @@ class VideosResource(Resource):
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
+        **sdk_options: Unpack[RetryOptions],
     ) -> Flow[SupportedVideoModels]:
         """Models the native variant accepts.
 
@@ -392,6 +401,8 @@ class VideosResource(Resource):
             extra_headers: Headers added to this request (a ``None`` value removes one).
             extra_query: Query parameters added to the URL.
             extra_body: Fields sent as a JSON body (this GET has none otherwise).
+            **sdk_options: This call's ``max_retries``, ``deadline``, ``idempotency_key``
+                and ``max_response_bytes`` (see ``CallOptions``).
 
         Returns:
             ``SupportedVideoModels`` (``model_names`` lists their ids).
@@ -400,7 +411,7 @@ class VideosResource(Resource):
             APIError: The API answered with an error status (after the retries).
             APIConnectionError: The network failed (``APITimeoutError`` for timeouts).
         """
-        options = call_options(timeout, extra_headers, extra_query, extra_body)
+        options = call_options(timeout, extra_headers, extra_query, extra_body, **sdk_options)
         return (
             yield from self._engine.fetch(
                 "GET", SUPPORTED_MODELS_PATH, cast_to=SupportedVideoModels, options=options
