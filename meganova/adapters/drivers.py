@@ -4,7 +4,7 @@ Every decision stays in the flows, so ``MegaNova`` and ``AsyncMegaNova`` share t
 
 from __future__ import annotations
 
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from ..core.effects import Attempts, Effect, Flow, OpenStream, ReadBody, Send, Sleep
 from ..core.limits import BodyLimit, join
@@ -86,19 +86,17 @@ class SyncDriver:
                 error = exc
 
     def _perform(self, effect: Effect) -> Any:
-        kind = type(effect)
-        if kind is Send:
-            return self.transport.send(effect.request)  # type: ignore[union-attr]
-        if kind is ReadBody:
-            return read_body(effect.response, effect.limit)  # type: ignore[union-attr]
-        if kind is Attempts:
-            call = effect.call  # type: ignore[union-attr]
-            attempt: Callable[[int], Any] = lambda number: self.run(call.attempt(number))  # noqa: E731
-            return self.retry_policy.run(attempt, call.decide)
-        if kind is OpenStream:
-            return open_stream(effect)  # type: ignore[arg-type]
-        if kind is Sleep:
-            self.clock.sleep(effect.seconds)  # type: ignore[union-attr]
+        if isinstance(effect, Send):
+            return self.transport.send(effect.request)
+        if isinstance(effect, ReadBody):
+            return read_body(effect.response, effect.limit)
+        if isinstance(effect, Attempts):
+            call = effect.call
+            return self.retry_policy.run(lambda number: self.run(call.attempt(number)), call.decide)
+        if isinstance(effect, OpenStream):
+            return open_stream(effect)
+        if isinstance(effect, Sleep):
+            self.clock.sleep(effect.seconds)
             return None
         raise TypeError(f"not an effect: {effect!r}")
 
@@ -130,24 +128,32 @@ class AsyncDriver:
                 error = exc
 
     async def _perform(self, effect: Effect) -> Any:
-        kind = type(effect)
-        if kind is Send:
-            return await self.transport.send(effect.request)  # type: ignore[union-attr]
-        if kind is ReadBody:
-            return await aread_body(effect.response, effect.limit)  # type: ignore[union-attr]
-        if kind is Attempts:
-            call = effect.call  # type: ignore[union-attr]
-
-            async def attempt(number: int) -> Any:
-                return await self.run(call.attempt(number))
-
-            return await self.retry_policy.arun(attempt, call.decide)
-        if kind is OpenStream:
-            return aopen_stream(effect)  # type: ignore[arg-type]
-        if kind is Sleep:
-            await self.clock.asleep(effect.seconds)  # type: ignore[union-attr]
+        if isinstance(effect, Send):
+            return await self.transport.send(effect.request)
+        if isinstance(effect, ReadBody):
+            return await aread_body(effect.response, effect.limit)
+        if isinstance(effect, Attempts):
+            call = effect.call
+            return await self.retry_policy.arun(
+                lambda number: self.run(call.attempt(number)), call.decide
+            )
+        if isinstance(effect, OpenStream):
+            return aopen_stream(effect)
+        if isinstance(effect, Sleep):
+            await _asleep(self.clock, effect.seconds)
             return None
         raise TypeError(f"not an effect: {effect!r}")
+
+
+async def _asleep(clock: Any, seconds: float) -> None:
+    """The clock's own async wait (a virtual clock's is instant), else asyncio's."""
+    asleep = getattr(clock, "asleep", None)
+    if asleep is None:
+        import asyncio
+
+        await asyncio.sleep(seconds)
+    else:
+        await asleep(seconds)
 
 
 def open_stream(effect: OpenStream) -> Any:

@@ -61,6 +61,7 @@ class Call:
         "options",
         "read_body",
         "request",
+        "request_id",
         "settings",
         "started",
     )
@@ -85,6 +86,7 @@ class Call:
         self.budget = engine.budget_for(options) if budget is None else budget
         self.limit = engine.body_limit(options)
         self.started = engine.clock.monotonic()
+        self.request_id: str | None = None  # the last reply's, once there is one
 
     def attempt(self, number: int) -> Flow[tuple[Any, bytes]]:
         """Attempt ``number`` (1-based): send, follow redirects, map a non-2xx reply to
@@ -104,9 +106,11 @@ class Call:
             request = _shorten_timeout(request, remaining, budget)
         began = clock.monotonic()
         try:
-            response = yield from self._send_following_redirects(request)
+            response = yield Send(request)
+            if response.status in REDIRECT_STATUSES:
+                response = yield from self._follow_redirects(request, response)
             status = response.status
-            request_id = request_id_from(response.headers)
+            self.request_id = request_id = request_id_from(response.headers)
             if not 200 <= status < 300:
                 limit = BodyLimit(self.limit, method=request.method, request_id=request_id)
                 error_body = yield ReadBody(response, limit)
@@ -173,10 +177,7 @@ class Call:
             )
         return verdict
 
-    def _send_following_redirects(self, request: Request) -> Flow[Any]:
-        response = yield Send(request)
-        if response.status not in REDIRECT_STATUSES:
-            return response  # the usual case: no URL parsing on the hot path
+    def _follow_redirects(self, request: Request, response: Any) -> Flow[Any]:
         origin = _origin(request.url)
         current = request
         for hop in range(MAX_REDIRECTS + 1):

@@ -321,8 +321,9 @@ class Engine:
             content_type=content_type,
             options=options,
         )
-        response, body = yield Attempts(Call(self, request, options, read_body=True))
-        return self.decode(body, cast_to, response.status, request_id_from(response.headers))
+        call = Call(self, request, options, read_body=True)
+        response, body = yield Attempts(call)
+        return self.decode(body, cast_to, response.status, call.request_id)
 
     def open(
         self,
