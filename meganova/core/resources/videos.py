@@ -134,7 +134,8 @@ class VideosResource(Resource):
         )
         if not wait:
             return job
-        return self.wait(
+        done: VideoGeneration = yield from flow_of(VideosResource.wait)(
+            self,
             job,
             poll_interval=poll_interval,
             wait_timeout=wait_timeout,
@@ -142,6 +143,7 @@ class VideosResource(Resource):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
+        return done
 
     @runs
     def get(
