@@ -11,7 +11,7 @@ import threading
 import traceback
 import warnings
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Callable, Generic, Mapping, TypeVar, Union, overload
+from typing import TYPE_CHECKING, Any, Callable, Generic, Mapping, TypeVar, Union, cast, overload
 from urllib.parse import urlsplit
 
 from .adapters.clock import SystemClock, WaitingClock
@@ -37,7 +37,7 @@ from .core.errors import (
 )
 from .core.http import Timeout, TimeoutLike
 from .core.legacy import legacy_call
-from .core.ports import Codec, RetryPolicy, Transport
+from .core.ports import AsyncTransport, Codec, RetryPolicy, Transport
 from .core.proxy import PROXY_FROM_ENVIRONMENT, ProxyFromEnvironment, check_proxy
 from .core.redact import Sensitive
 
@@ -55,7 +55,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("meganova")
 
-TransportSpec = Union[Transport, str, None]
+TransportSpec = Union[Transport, AsyncTransport, str, None]
 TRANSPORT_NAMES = ("urllib3", "stdlib", "requests")
 R = TypeVar("R")
 C = TypeVar("C", bound="_Client")
@@ -152,7 +152,7 @@ def make_transport(
                 "configure a transport of your own yourself",
                 argument="proxy",
             )
-        return spec
+        return cast("Transport", spec)
     name = spec
     if name is None:
         try:

@@ -47,7 +47,10 @@ if TYPE_CHECKING:
     from ..engine import Engine
     from ..params import ChatExtras, ChatParams
     from ..ports import Response
-    from ..streaming import AsyncChatCompletionStream, AsyncChatStream
+
+    # Until the async stream shells land, typed as their sync twins.
+    from ..streaming import ChatCompletionStream as AsyncChatCompletionStream
+    from ..streaming import ChatStream as AsyncChatStream
 
 __all__ = ["ChatCompletions", "ChatResource"]
 
