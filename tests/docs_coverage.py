@@ -113,6 +113,16 @@ def _documented(*docstrings: Any) -> Set[str]:
     return names
 
 
+def _unpacked_keys(parameter: Any) -> Optional[List[str]]:
+    """The keys of ``**kwargs: Unpack[TD]`` (a TypedDict of ``meganova.core.params``)."""
+    import meganova.core.params
+
+    match = re.fullmatch(r"Unpack\[(\w+)\]", str(parameter.annotation or ""))
+    if match is None:
+        return None
+    return list(getattr(meganova.core.params, match.group(1)).__annotations__)
+
+
 def _parameters(function: Any) -> List[str]:
     """The parameters a caller can name: every overload's and the signature's (whose
     ``**kwargs`` the overloads spell out, when there are overloads)."""
@@ -124,6 +134,10 @@ def _parameters(function: Any) -> List[str]:
     for variant in variants:
         for parameter in variant.parameters:
             if parameter.name in ("self", "cls"):
+                continue
+            unpacked = _unpacked_keys(parameter) if function.overloads else None
+            if unpacked is not None:  # an overload's **params: Unpack[TD] names TD's keys
+                seen.extend(k for k in unpacked if k not in seen)
                 continue
             if parameter.kind in variadic and function.overloads:
                 continue
