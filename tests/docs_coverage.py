@@ -123,7 +123,7 @@ def _unpacked_keys(parameter: Any) -> Optional[List[str]]:
     return list(getattr(meganova.core.params, match.group(1)).__annotations__)
 
 
-def _parameters(function: Any) -> List[str]:
+def _parameters(function: Any, documented: Set[str] = frozenset()) -> List[str]:
     """The parameters a caller can name: every overload's and the signature's (whose
     ``**kwargs`` the overloads spell out, when there are overloads)."""
     import griffe
@@ -135,8 +135,9 @@ def _parameters(function: Any) -> List[str]:
         for parameter in variant.parameters:
             if parameter.name in ("self", "cls"):
                 continue
-            unpacked = _unpacked_keys(parameter) if function.overloads else None
-            if unpacked is not None:  # an overload's **params: Unpack[TD] names TD's keys
+            unpacked = _unpacked_keys(parameter)
+            if unpacked is not None and parameter.name not in documented:
+                # **params: Unpack[TD] is documented as TD's keys, or as a whole
                 seen.extend(k for k in unpacked if k not in seen)
                 continue
             if parameter.kind in variadic and function.overloads:
@@ -151,7 +152,7 @@ def _check_function(path: str, function: Any, gaps: List[Gap], *extra: Any) -> N
         gaps.append(Gap(path, "no docstring"))
         return
     documented = _documented(function.docstring, *extra)
-    parameters = _parameters(function)
+    parameters = _parameters(function, documented)
     missing = [p for p in parameters if p not in documented]
     if missing:
         gaps.append(Gap(path, f"parameters missing from Args: {', '.join(missing)}"))
