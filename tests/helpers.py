@@ -11,7 +11,6 @@ import zlib
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, List, Mapping, Optional
 
-import pytest
 from hypothesis import strategies as st
 
 from meganova.core.http import Request, Timeout
@@ -31,6 +30,7 @@ __all__ = [
     "ev",
     "fill_the_pool",
     "gzip_bomb",
+    "python_env",
     "run_python",
     "serve_fake",
 ]
@@ -56,18 +56,24 @@ def run_python(
 ) -> subprocess.CompletedProcess[str]:
     """Run ``script`` in a fresh interpreter that imports this checkout (``env``: the
     environment to start from, ``os.environ`` by default); it must exit 0."""
-    base = dict(os.environ if env is None else env)
-    base["PYTHONPATH"] = ROOT + os.pathsep + base.get("PYTHONPATH", "")
     result = subprocess.run(
         [sys.executable, "-c", script, *args],
         capture_output=True,
         text=True,
         timeout=60,
-        env=base,
+        env=python_env(env),
         cwd=ROOT,
     )
     assert result.returncode == 0, result.stderr
     return result
+
+
+def python_env(env: Optional[Mapping[str, str]] = None) -> dict[str, str]:
+    """The environment for a fresh interpreter that imports this checkout (``env``:
+    the environment to start from, ``os.environ`` by default)."""
+    base = dict(os.environ if env is None else env)
+    base["PYTHONPATH"] = ROOT + os.pathsep + base.get("PYTHONPATH", "")
+    return base
 
 
 def serve_fake(fake: FakeMeganova) -> Any:
@@ -145,33 +151,3 @@ def gzip_bomb(size: int) -> bytes:
     first = obj.compress(b"\0" * MIB) + obj.flush(zlib.Z_FULL_FLUSH)  # with the gzip header
     again = obj.compress(b"\0" * MIB) + obj.flush(zlib.Z_FULL_FLUSH)
     return first + again * (size // MIB - 1)
-
-
-def _urllib3_1_public_path() -> bool:
-    try:
-        import urllib3
-    except ImportError:
-        return False
-    from meganova.adapters import _urllib3_fast
-
-    return urllib3.__version__.startswith("1.") and not _urllib3_fast.enabled()
-
-
-# Known defect, left open in issue 10: on urllib3 1.x read through its public API only
-# (MEGANOVA_NO_FAST_PATH=1), a chunked stream is read by urllib3's own read_chunked()
-# generator. Finalized by the collector, its error handler returns the connection to the
-# pool (pool lock), and a body read through a user's own pool blocks for a whole read.
-# The default (fast path on, tested on 1.26) and urllib3 2.x are not affected.
-URLLIB3_1_PUBLIC_PATH_DEFECT = pytest.mark.xfail(
-    _urllib3_1_public_path(),
-    reason="urllib3 1.x public path: read_chunked's finalizer takes the pool lock; "
-    "reads are not cut by the deadline (known defect, issue 10)",
-    strict=False,
-)
-# Running the deadlock case there leaves the pool lock held by a stuck thread, and the
-# interpreter then hangs at exit closing that pool: skipped, not run, on that path.
-URLLIB3_1_PUBLIC_PATH_DEADLOCK = pytest.mark.skipif(
-    _urllib3_1_public_path(),
-    reason="urllib3 1.x public path: read_chunked's finalizer takes the pool lock "
-    "(known defect, issue 10; running it hangs the interpreter at exit)",
-)

@@ -103,3 +103,25 @@ class Reply(http.client.HTTPResponse):
                 raise http.client.HTTPException(f"more than {MAX_INTERIM} interim 1xx replies")
             self.headers = self.msg = None  # type: ignore[assignment]
             super().begin()
+
+
+class KeepsReply:
+    """Connection mixin: keeps the http.client reply it built, for the transport to
+    read through http.client's public ``read1`` (what has arrived) where urllib3 1.x
+    offers only a read that waits for a whole block or its ``read_chunked`` generator,
+    whose finalizer gives the connection back to the pool (a lock) from wherever the
+    collector runs. urllib3 2.x builds its own reply: nothing is kept then."""
+
+    kept_reply: Reply | None = None
+
+    def getresponse(self, *args: Any, **kwargs: Any) -> Any:
+        parent: Any = super()
+        response = parent.getresponse(*args, **kwargs)
+        if isinstance(response, Reply):
+            self.kept_reply = response
+        return response
+
+    def take_reply(self) -> Reply | None:
+        """The reply built last (once: the connection does not keep it after this)."""
+        reply, self.kept_reply = self.kept_reply, None
+        return reply

@@ -15,6 +15,7 @@ from ..core.decompress import content_decoder
 from ..core.errors import APIConnectionError, APITimeoutError
 from ..core.http import Headers, Request
 from ._chunked_reader import DechunkedBody
+from ._deadline_watch import DeadlineWatch
 from ._errors import closed_while_reading, corrupt_body, origin, truncated
 
 _SHUT_RDWR = socket.SHUT_RDWR  # bound here: finalizers may run while modules are torn down
@@ -33,6 +34,11 @@ class SocketResponse:
     _complete = False
     _sock: socket.socket | None = None
     _restore_timeout: object = _KEEP
+    # Whether our reader bounds every socket wait by the call's deadline (a reply off
+    # our own connections); otherwise a watch cuts the read at the deadline.
+    _bounded = True
+    _watch: DeadlineWatch | None = None
+    _expired = False  # the watch shut the socket down at the deadline
 
     def __init__(
         self,
@@ -157,14 +163,13 @@ class SocketResponse:
         if self._complete or self._closed:
             return b""
         budget = self._request.budget
-        if budget is not None and budget.expired():
-            # Our connections bound each socket read by the budget; this also bounds a
-            # library's reply we do not build (a pool manager or session of the user's).
-            self._discard()
-            raise APITimeoutError(
-                f"Timed out reading the reply from {origin(self._request.url)}: {budget.message()}",
-                request_sent=True,
-            )
+        if budget is not None:
+            if budget.expired():
+                self._stop_watch()
+                self._discard()
+                raise self._deadline_passed()
+            if not self._bounded and self._watch is None:
+                self._watch = DeadlineWatch(budget, self._cut_at_deadline)
         try:
             body = self._body
             if body is not None:
@@ -177,13 +182,19 @@ class SocketResponse:
                 chunk = self._read_raw()
             self._started = True
         except Exception as exc:
+            self._stop_watch()
             self._discard()
+            if self._expired:  # the deadline watch cut this read short
+                raise self._deadline_passed() from exc
             if self._closed:  # close() in another thread cut this read short
                 raise closed_while_reading(self._request) from exc
             raise self._read_error(exc) from exc
         if chunk:
             self._received += len(chunk)
             return chunk
+        if self._expired:  # the socket shut at the deadline ended the body early
+            self._discard()
+            raise self._deadline_passed()
         if self._closed:
             raise closed_while_reading(self._request)
         self._finish()
@@ -196,6 +207,7 @@ class SocketResponse:
                 self._discard()
                 raise truncated(self._request, expected, self._received)
         self._complete = True
+        self._stop_watch()
         restore = self._restore_timeout
         if restore is not _KEEP:  # drain() shortened it: the pool gets it back as it was
             self._restore_timeout = _KEEP
@@ -204,6 +216,31 @@ class SocketResponse:
                     self._sock.settimeout(restore)  # type: ignore[arg-type]
         body = self._body
         self._recycle(body is None or not body.decoder.excess)
+
+    def _deadline_passed(self) -> APITimeoutError:
+        budget = self._request.budget
+        why = budget.message() if budget is not None else "the call's deadline passed"
+        return APITimeoutError(
+            f"Timed out reading the reply from {origin(self._request.url)}: {why}",
+            request_sent=True,
+        )
+
+    def _cut_at_deadline(self) -> None:
+        """The deadline watch's action (its own thread): shut the socket down, which
+        wakes a read blocked on it, as ``close`` does."""
+        if self._closed or self._complete:
+            return
+        self._expired = True
+        sock = self._sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def _stop_watch(self) -> None:
+        watch = self._watch
+        if watch is not None:
+            self._watch = None
+            watch.cancel()
 
     def drain(self, max_bytes: int, timeout: float) -> bool:
         """Read the rest of the body if it ends within ``max_bytes`` and ``timeout``
@@ -241,6 +278,7 @@ class SocketResponse:
         if self._closed:
             return
         self._closed = True
+        self._stop_watch()
         if self._complete:
             self._release()
             return

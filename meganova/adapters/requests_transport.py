@@ -34,7 +34,7 @@ from ..core.proxy import (
     describe_proxy,
     parse_proxy,
 )
-from . import _urllib3_fast
+from . import _urllib3_chunks, _urllib3_fast
 from ._errors import finish_message, forget_locals, origin, unsendable
 from ._lifecycle import PidGuard, check_options, rebuild
 from ._proxy_errors import proxy_failure, proxy_refused, scrub_proxy
@@ -93,8 +93,10 @@ def translate_requests(
 class RequestsResponse(Urllib3Response):
     """A requests reply, its body read from ``Response.raw`` like a urllib3 reply."""
 
-    def __init__(self, response: Any, request: Request, fast: bool = False) -> None:
-        super().__init__(response.raw, request, fast)
+    def __init__(
+        self, response: Any, request: Request, fast: bool = False, bounded: bool = True
+    ) -> None:
+        super().__init__(response.raw, request, fast, bounded)
         self.response = response  # the requests.Response, for hooks and history users
 
     def _length_enforced(self) -> bool:
@@ -193,6 +195,7 @@ class RequestsTransport:
         return self._session
 
     def send(self, request: Request) -> RequestsResponse:
+        _urllib3_chunks.close_dropped()
         session = self._current()
         token = use_budget(request.budget)
         settings: Any = None
@@ -228,9 +231,9 @@ class RequestsTransport:
         if response.status_code == 407 and not request.url.startswith("https:"):
             proxy = _chosen_proxy(request.url, settings)
             if proxy is not None:  # a forwarding proxy's own refusal, not the API's reply
-                RequestsResponse(response, request, self._fast).close()
+                RequestsResponse(response, request, self._fast, self._owned).close()
                 raise proxy_refused(request, proxy)
-        return RequestsResponse(response, request, self._fast)
+        return RequestsResponse(response, request, self._fast, self._owned)
 
     def close(self) -> None:
         if self._owned:

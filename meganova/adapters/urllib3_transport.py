@@ -16,7 +16,7 @@ import contextlib
 import os
 import socket
 import threading
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 import urllib3
@@ -44,7 +44,7 @@ from ..core.proxy import (
     describe_proxy,
     routes,
 )
-from . import _proxy_env, _urllib3_fast
+from . import _proxy_env, _urllib3_chunks, _urllib3_fast
 from ._chunked_reader import READ_SIZE, DechunkedBody
 from ._errors import (
     finish_message,
@@ -56,7 +56,7 @@ from ._errors import (
 )
 from ._lifecycle import PidGuard, check_options, rebuild
 from ._proxy_errors import proxy_failure, proxy_refused, scrub_proxy
-from ._reply import Reply, release_budget, use_budget
+from ._reply import KeepsReply, Reply, release_budget, use_budget
 from ._socket_response import SocketResponse
 
 __all__ = ["Urllib3Response", "Urllib3Transport"]
@@ -112,15 +112,26 @@ def _header_pairs(headers: Any) -> list[tuple[str, str]]:
 
 class Urllib3Response(SocketResponse):
     """A urllib3 reply, its body read lazily (the shared state machine is
-    ``SocketResponse``'s). ``fast``: the ``_urllib3_fast`` paths may be taken."""
+    ``SocketResponse``'s). ``fast``: the ``_urllib3_fast`` paths may be taken.
+    ``bounded``: the reply came off one of our connections, whose reader bounds every
+    socket wait by the call's deadline (not a pool or session of the user's)."""
 
-    def __init__(self, raw: Any, request: Request, fast: bool = False) -> None:
+    def __init__(
+        self, raw: Any, request: Request, fast: bool = False, bounded: bool = True
+    ) -> None:
         pairs = _urllib3_fast.header_pairs(raw) if fast else None
         headers = Headers(pairs if pairs is not None else _header_pairs(raw.headers))
         super().__init__(request, int(raw.status), headers, str(raw.reason or ""), _socket(raw))
         self._raw = raw
         self._fast = fast
-        self._chunks: Iterator[bytes] | None = None
+        self._bounded = bounded
+        self._chunks = 0  # the token of urllib3 1.x's read_chunked generator, if started
+        # urllib3 1.x, public path: the http.client reply under ``raw``, kept for us by
+        # our connection (``KeepsReply``); ``None`` on urllib3 2.x and off our pools.
+        self._reply: Reply | None = None
+        if not fast and not hasattr(raw, "read1"):
+            take = getattr(raw.connection, "take_reply", None)
+            self._reply = take() if take is not None else None
 
     def _length_enforced(self) -> bool:
         return True  # enforce_content_length=True: urllib3 itself raises on a short body
@@ -142,15 +153,26 @@ class Urllib3Response(SocketResponse):
         if hasattr(raw, "read1"):
             # urllib3 >= 2.2: whatever has arrived, for chunked and sized bodies alike.
             return bytes(raw.read1(READ_SIZE, decode_content=False) or b"")
+        reply = self._reply
+        if reply is not None:
+            # urllib3 1.x on our connection: http.client's public read1 returns what has
+            # arrived (one HTTP chunk at most), where urllib3's read(amt) waits for amt
+            # bytes and its read_chunked generator, finalized by the collector, gives the
+            # connection back to the pool (its lock) from inside any pool operation.
+            data = reply.read1(READ_SIZE)
+            if not data:
+                reply.close()  # the end: urllib3 then releases the connection
+            return data
         if raw.chunked and raw.supports_chunked_reads():
-            # Older urllib3 yields each HTTP chunk as it arrives.
-            if self._chunks is None:
-                self._chunks = iter(raw.read_chunked(READ_SIZE, decode_content=False))
-            return bytes(next(self._chunks, b""))
+            # Older urllib3 off a pool of the user's yields each HTTP chunk as it arrives.
+            # (held by _urllib3_chunks: its finalizer must never run in the collector)
+            if not self._chunks:
+                self._chunks = _urllib3_chunks.start(raw, READ_SIZE)
+            return _urllib3_chunks.read(self._chunks)
         if self._fast:
-            data = _urllib3_fast.read_available(raw, READ_SIZE)
-            if data is not None:
-                return data
+            available = _urllib3_fast.read_available(raw, READ_SIZE)
+            if available is not None:
+                return available
         # Older urllib3's public read(amt) waits for amt bytes (or the end).
         return bytes(raw.read(READ_SIZE, decode_content=False) or b"")
 
@@ -161,6 +183,8 @@ class Urllib3Response(SocketResponse):
                 return
             # We de-chunked, so urllib3 did not see the end of the body.
             _urllib3_fast.close_http_response(self._raw)
+        elif self._reply is not None:
+            self._reply.close()  # read through it: urllib3 did not see the end either
         self._release()
 
     def _release(self) -> None:
@@ -168,9 +192,19 @@ class Urllib3Response(SocketResponse):
             self._raw.release_conn()
 
     def _discard(self) -> None:
+        if self._chunks:
+            _urllib3_chunks.close(self._chunks)
         with contextlib.suppress(Exception):
             self._raw.close()
         self._release()
+
+    _chunks = 0  # for the finalizer of a reply whose __init__ failed
+    _dropped = staticmethod(_urllib3_chunks.dropped)  # bound: modules may be torn down
+
+    def __del__(self) -> None:
+        super().__del__()  # shuts the socket of an unfinished body
+        if self._chunks:
+            self._dropped(self._chunks)  # closed later by our own code, never here
 
 
 def _socket(raw: Any) -> socket.socket | None:
@@ -180,11 +214,11 @@ def _socket(raw: Any) -> socket.socket | None:
     return sock if isinstance(sock, socket.socket) else None
 
 
-class _Connection(HTTPConnection):
+class _Connection(KeepsReply, HTTPConnection):
     response_class = Reply  # skips 1xx replies; reads within the call's deadline
 
 
-class _TLSConnection(HTTPSConnection):
+class _TLSConnection(KeepsReply, HTTPSConnection):
     response_class = Reply
 
 
@@ -293,6 +327,7 @@ class Urllib3Transport:
         return self._routes.for_target(scheme, parts.hostname or "", port) if self._routes else None
 
     def send(self, request: Request) -> Urllib3Response:
+        _urllib3_chunks.close_dropped()
         timeout = urllib3.Timeout(connect=request.timeout.connect, read=request.timeout.read)
         # urllib3 never resends here (retries=False; a pooled connection it finds dropped
         # is replaced before anything is sent on it): a failure is one attempt for core.
@@ -318,12 +353,13 @@ class Urllib3Transport:
             release_budget(token)
         if proxy is not None and raw.status == 407 and not request.url.startswith("https:"):
             # A forwarding proxy's own refusal, not the API's reply.
-            response = Urllib3Response(raw, request, self._fast)
+            response = Urllib3Response(raw, request, self._fast, self._owned)
             response.close()
             raise proxy_refused(request, proxy)
-        return Urllib3Response(raw, request, self._fast)
+        return Urllib3Response(raw, request, self._fast, self._owned)
 
     def close(self) -> None:
+        _urllib3_chunks.close_dropped()
         with self._lock:
             self._pool.clear()
             for manager in self._proxied.values():

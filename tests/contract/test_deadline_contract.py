@@ -27,7 +27,7 @@ from tests.contract.rawserver import (
     chunk,
     head,
 )
-from tests.helpers import CHAT_PATH, URLLIB3_1_PUBLIC_PATH_DEFECT, USER, ev
+from tests.helpers import CHAT_PATH, USER, ev
 
 Factory = Callable[..., MegaNova]
 DEADLINE = 0.8
@@ -189,15 +189,14 @@ def _user_pool_transports() -> Iterator[Any]:
     yield RequestsTransport(session=requests.Session())
 
 
-@URLLIB3_1_PUBLIC_PATH_DEFECT
 @pytest.mark.parametrize(
     "transport", list(_user_pool_transports()), ids=["pool_manager", "session"]
 )
 def test_the_deadline_also_bounds_a_body_read_through_the_users_own_pool(
     raw: RawServer, stop: threading.Event, transport: Any
 ) -> None:
-    """Connections we did not build read with the library's own reply: the budget is
-    then checked between reads of the body."""
+    """Connections we did not build read with the library's own reply, whose one read
+    may wait for a whole block (urllib3 1.x): the deadline cuts it all the same."""
     raw.reset_counts()
     sized = head(200, {"Content-Type": "application/json", "Content-Length": str(len(BODY))})
     raw.on(CHAT_PATH, dripping(stop, BODY, prefix=sized))
@@ -214,3 +213,41 @@ def test_the_deadline_also_bounds_a_body_read_through_the_users_own_pool(
     finally:
         client.close()
     assert elapsed < DEADLINE + SLACK, elapsed
+
+
+@pytest.mark.parametrize(
+    "transport", list(_user_pool_transports()), ids=["pool_manager", "session"]
+)
+@pytest.mark.parametrize("stall", [True, False], ids=["stalled", "dripping"])
+def test_the_deadline_ends_a_stream_read_through_the_users_own_pool(
+    raw: RawServer, stop: threading.Event, transport: Any, stall: bool
+) -> None:
+    """A stream off a pool of the user's that stalls after its first event (a 10 s
+    read timeout), or drips one event byte by byte: over at the deadline, with what
+    arrived kept."""
+
+    def stalled(conn: RawConnection, request: RawRequest) -> bool:
+        conn.send(head(200, SSE_CHUNKED) + chunk(ev("a")))
+        stop.wait(WAIT_LIMIT)
+        return False
+
+    drip = dripping(stop, chunk(b"data: " + b"x" * 400), prefix=head(200, SSE_CHUNKED))
+    raw.on(CHAT_PATH, stalled if stall else drip)
+    client = MegaNova(
+        api_key="sk-test",
+        base_url=raw.url("/v1"),
+        transport=transport,
+        max_retries=0,
+        timeout=(2, 10.0),
+        deadline=DEADLINE,
+    )
+    stream = client.chat.stream(messages=USER, model="m")
+    started = time.monotonic()
+    try:
+        with pytest.raises(StreamTimeoutError) as info:
+            list(stream)
+    finally:
+        client.close()
+    assert time.monotonic() - started < DEADLINE + SLACK
+    assert "deadline" in str(info.value)
+    assert info.value.partial_text == ("a" if stall else "")

@@ -9,6 +9,8 @@ import gc
 import json
 import os
 import random
+import subprocess
+import sys
 import threading
 import time
 from typing import Any, Callable, Dict, Iterator, List
@@ -27,7 +29,7 @@ from tests.contract.rawserver import (
     chunk,
     head,
 )
-from tests.helpers import DONE, URLLIB3_1_PUBLIC_PATH_DEADLOCK, ev, run_python
+from tests.helpers import DONE, ROOT, ev, python_env, run_python
 
 HANG_LIMIT = 60.0  # seconds; the loops take a few when nothing hangs
 POOL = 4  # max_connections of the clients here
@@ -183,55 +185,79 @@ def test_a_dropped_stream_shuts_its_socket_at_once(
         gc.enable()
 
 
-def pool_lock(client: MegaNova, url: str) -> Any:
-    """The lock the transport's pool takes to hand out and take back connections."""
-    transport: Any = client.transport
-    session = getattr(transport, "_session", None)
-    if session is not None:  # requests: urllib3 pools under its HTTP adapter
-        manager = session.get_adapter(url).poolmanager
-        return manager.connection_from_url(url).pool.mutex
-    manager = getattr(transport, "_pool", None)
-    if manager is not None:  # urllib3: the pool's queue lock
-        return manager.connection_from_url(url).pool.mutex
-    lock = transport._lock  # stdlib: the idle list's lock
-    return lock
+# The pool's lock held while the collector runs (as inside urllib3's _get_conn). Run in a
+# fresh interpreter: a finalizer that deadlocks on the lock leaves it held for good, and
+# the interpreter would then hang at exit closing that pool; the child exits at once.
+_COLLECT_HOLDING_THE_POOL_LOCK = """
+import gc, os, sys, threading
+from meganova import MegaNova
+
+url, name, surface, pool = sys.argv[1:5]
+transport = name
+if pool == "users" and name == "urllib3":
+    import urllib3
+    from meganova.adapters.urllib3_transport import Urllib3Transport
+    transport = Urllib3Transport(pool_manager=urllib3.PoolManager(maxsize=4))
+elif pool == "users":
+    import requests
+    from meganova.adapters.requests_transport import RequestsTransport
+    transport = RequestsTransport(session=requests.Session())
+client = MegaNova(api_key="sk-test", base_url=url, transport=transport, max_retries=0,
+                  timeout=(5, 20))
+user = [{"role": "user", "content": "open"}]
+if surface == "guideline":
+    stream = client.chat.stream(messages=user, model="m")
+else:
+    stream = client.chat.completions.create(messages=user, model="m", stream=True)
+next(stream)
+cycle = [stream]
+cycle.append(cycle)                  # only the collector frees it
+del stream, cycle
+transport = client.transport
+target = url + "/chat/completions"
+session = getattr(transport, "_session", None)
+if session is not None:              # requests: urllib3 pools under its HTTP adapter
+    lock = session.get_adapter(target).poolmanager.connection_from_url(target).pool.mutex
+elif getattr(transport, "_pool", None) is not None:   # urllib3: the pool's queue lock
+    lock = transport._pool.connection_from_url(target).pool.mutex
+else:                                # stdlib: the idle list's lock
+    lock = transport._lock
+done = threading.Event()
+def collect_holding_the_lock():
+    with lock:
+        gc.collect()
+    done.set()
+threading.Thread(target=collect_holding_the_lock, daemon=True).start()
+if not done.wait(10.0):
+    print("deadlocked: the collector's finalizer waits for the pool lock", flush=True)
+    os._exit(3)
+stream = client.chat.stream(messages=[{"role": "user", "content": "whole"}], model="m")
+print("whole:" + "".join(item.delta for item in stream), flush=True)
+client.close()
+"""
 
 
-@URLLIB3_1_PUBLIC_PATH_DEADLOCK
+@pytest.mark.parametrize("pool", ["ours", "users"])
 @pytest.mark.parametrize("surface", ["openai", "guideline"])
 def test_a_collection_inside_a_pool_operation_takes_no_pool_lock(
-    real_transport: str, server: Server, surface: str
+    real_transport: str, server: Server, surface: str, pool: str
 ) -> None:
     """A stream in a reference cycle is finalized by the collector, at any moment:
-    here, while this thread holds the pool's lock (as inside urllib3's _get_conn).
-    Finalizing it must only shut its socket: re-taking that lock deadlocked."""
+    here, while a thread holds the pool's lock (as inside urllib3's _get_conn).
+    Finalizing it must only shut its socket: re-taking that lock deadlocked. The same
+    with a pool manager or session of the user's."""
+    if pool == "users" and real_transport == "stdlib":
+        pytest.skip("the stdlib transport has no pool of the user's")
     server.reset_counts()
-    client = MegaNova(
-        api_key="sk-test",
-        base_url=server.url("/v1"),
-        transport=transport_instance(real_transport, max_connections=POOL),
-        max_retries=0,
-        timeout=(5, 20),
-    )
-    stream = opened(client, surface)
-    next(stream)
-    cycle: List[Any] = [stream]
-    cycle.append(cycle)
-    del stream, cycle
-    lock = pool_lock(client, server.url("/v1/chat/completions"))
-    done = threading.Event()
-
-    def collect_holding_the_lock() -> None:
-        with lock:
-            gc.collect()
-        done.set()
-
-    threading.Thread(target=collect_holding_the_lock, daemon=True).start()
-    # On failure the client is left alone: its pool's lock is held by a stuck thread.
-    assert done.wait(10.0), "the collector's finalizer deadlocked on the pool lock"
+    result = subprocess.run(
+        [sys.executable, "-c", _COLLECT_HOLDING_THE_POOL_LOCK, server.url("/v1"), real_transport,
+         surface, pool],
+        capture_output=True, text=True, timeout=HANG_LIMIT, env=python_env(), cwd=ROOT,
+    )  # fmt: skip
+    assert "deadlocked" not in result.stdout, result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "whole:ab" in result.stdout
     assert server.wait_ended(1, 5.0), "the collected stream's socket is still open"
-    assert whole(client) == "ab"
-    client.close()
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts fds in /proc")
