@@ -31,7 +31,7 @@ from ..core.proxy import (
 )
 from . import _proxy_env
 from ._async_reply import AsyncReply, plain_headers, within_deadline
-from ._errors import finish_message, forget_locals, origin, unsendable
+from ._errors import finish_message, forget_locals, invalid_input, origin, unsendable
 from ._lifecycle import check_options, rebuild
 from ._proxy_errors import proxy_failure, scrub_proxy
 
@@ -61,8 +61,9 @@ def translate(
     body. ``proxy``: the proxy the request went through."""
     where = origin(request.url)
     error: APIConnectionError
-    if not reading and isinstance(
-        exc, (httpx.InvalidURL, httpx.UnsupportedProtocol, httpx.LocalProtocolError, ValueError)
+    if not reading and (
+        isinstance(exc, (httpx.InvalidURL, httpx.UnsupportedProtocol, httpx.LocalProtocolError))
+        or invalid_input(exc)  # not ssl's certificate error, a ValueError too
     ):
         return unsendable(exc, request)  # the same request would fail the same way
     tls = _tls_related(exc)

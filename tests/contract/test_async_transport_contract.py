@@ -45,7 +45,11 @@ from tests.contract.rawserver import (
     truncated_sized,
 )
 
-pytestmark = [pytest.mark.anyio, pytest.mark.filterwarnings("error::ResourceWarning")]
+pytestmark = [
+    pytest.mark.anyio,
+    pytest.mark.filterwarnings("error::ResourceWarning"),
+    pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning"),
+]
 
 Build = Callable[..., Any]
 JSON = {"Content-Type": "application/json"}
@@ -66,6 +70,16 @@ async def became_set(event: threading.Event, limit: float = 5.0) -> bool:
     while not event.is_set() and time.monotonic() < ends:
         await asyncio.sleep(0.01)
     return event.is_set()
+
+
+async def failure(call: Any) -> APIConnectionError:
+    """The error ``call`` (an awaitable) raises; caught here, so no frame of the case
+    itself is in its traceback."""
+    try:
+        await call
+    except APIConnectionError as exc:
+        return exc
+    raise AssertionError("expected an APIConnectionError")
 
 
 def collect() -> None:
@@ -668,6 +682,27 @@ async def test_proxy_credentials_are_sent_and_never_shown(
     assert "wr0ng" not in str(info.value)
 
 
+@pytest.mark.parametrize("scheme", ["http", "https"])
+async def test_a_refused_proxy_leaves_its_password_in_no_frame(
+    socket_stage: Stage,
+    make_async_transport: Build,
+    guarded_proxy: ProxyServer,
+    tls_origin: Tuple[str, str],
+    scheme: str,
+) -> None:
+    password = "wr0ng-pa55-w0rd-0123456789"
+    base, bundle = tls_origin
+    url = f"{base}/tls" if scheme == "https" else socket_stage.url("/auth")
+    transport = make_async_transport(verify=bundle, proxy=guarded_proxy.url_with("user", password))
+    error = await failure(read_all(transport, url))
+    assert error.code == PROXY_AUTHENTICATION_REQUIRED
+    assert frames_holding(error, password) == []
+    report = "".join(
+        traceback.TracebackException.from_exception(error, capture_locals=True).format()
+    )
+    assert password not in report
+
+
 async def test_a_proxy_that_is_down_is_a_connection_error(
     socket_stage: Stage, make_async_transport: Build
 ) -> None:
@@ -744,3 +779,39 @@ async def test_https_goes_through_the_proxy_with_connect(
     assert connect.method == "CONNECT"
     assert connect.target == base.split("//", 1)[1]
     assert connect.headers["proxy-authorization"] == guarded_proxy.expected_authorization()
+
+
+# -- a session or client of the user's own ----------------------------------------------
+
+
+async def test_an_aiohttp_session_of_your_own(anyio_backend: str, raw: RawServer) -> None:
+    aiohttp = pytest.importorskip("aiohttp")
+    from meganova.adapters.aiohttp_transport import AiohttpTransport
+    from meganova.core.errors import InvalidArgumentError
+
+    raw.on("/own", lambda conn, request: conn.send(head(200, {"Content-Length": "3"}) + b"own"))
+    async with aiohttp.ClientSession(auto_decompress=False) as session:
+        transport = AiohttpTransport(session=session)
+        assert (await read_all(transport, raw.url("/own")))[1] == b"own"
+        await transport.aclose()
+        assert not session.closed  # yours to close
+        with pytest.raises(InvalidArgumentError) as info:
+            AiohttpTransport(session=session, proxy=None)
+        assert info.value.argument == "proxy"
+    async with aiohttp.ClientSession() as decompressing:
+        with pytest.raises(InvalidArgumentError) as info:
+            AiohttpTransport(session=decompressing)
+        assert info.value.argument == "session"
+
+
+async def test_an_httpx_client_of_your_own(anyio_backend: str, raw: RawServer) -> None:
+    httpx = pytest.importorskip("httpx")
+    from meganova.adapters.httpx_transport import HttpxTransport
+
+    raw.on("/own", lambda conn, request: conn.send(head(200, {"Content-Length": "3"}) + b"own"))
+    async with httpx.AsyncClient(follow_redirects=True) as client:
+        transport = HttpxTransport(client=client)
+        assert (await read_all(transport, raw.url("/own")))[1] == b"own"
+        await transport.aclose()
+        assert not client.is_closed  # yours to close
+        assert (await read_all(transport, raw.url("/own")))[1] == b"own"
