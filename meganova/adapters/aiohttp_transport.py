@@ -69,12 +69,18 @@ def _session_options() -> Dict[str, Any]:
 
 
 def _client_timeout(connect: float | None, read: float | None, total: float | None) -> Any:
+    # sock_connect bounds opening a connection (TLS included); connect bounds waiting
+    # for a free one in the pool too: bounded by the longer of both timeouts.
+    options: Dict[str, Any] = {
+        "total": total,
+        "connect": None if read is None or connect is None else max(read, connect),
+        "sock_connect": connect,
+        "sock_read": read,
+    }
     try:  # no rounding up to the next second (aiohttp >= 3.9 rounds waits above 5 s)
-        return aiohttp.ClientTimeout(
-            total=total, sock_connect=connect, sock_read=read, ceil_threshold=MAX_SECONDS
-        )
+        return aiohttp.ClientTimeout(**options, ceil_threshold=MAX_SECONDS)
     except TypeError:
-        return aiohttp.ClientTimeout(total=total, sock_connect=connect, sock_read=read)
+        return aiohttp.ClientTimeout(**options)
 
 
 def translate(

@@ -533,6 +533,27 @@ async def test_an_abandoned_reply_closed_late_leaves_no_warning(
     collect()
 
 
+async def test_waiting_for_a_free_connection_is_bounded(
+    socket_stage: Stage, make_async_transport: Build
+) -> None:
+    release, closed = threading.Event(), threading.Event()
+    socket_stage.script("/stall-body", stall_mid_body(release, closed))
+    socket_stage.on("/fine", body=b"fine")
+    transport = make_async_transport(max_connections=1)
+    try:
+        held = await transport.send(async_request(socket_stage.url("/stall-body")))
+        started = time.monotonic()
+        try:  # served on another connection, or refused in time: never a hang
+            _, body = await read_all(transport, socket_stage.url("/fine"), timeout=(0.5, 0.5))
+            assert body == b"fine"
+        except APITimeoutError:
+            pass
+        assert time.monotonic() - started < 2
+        await held.aclose()
+    finally:
+        release.set()
+
+
 @pytest.mark.parametrize("read_first", [True, False], ids=["read", "unread"])
 async def test_a_reply_dropped_unclosed_gives_its_connection_back(
     socket_stage: Stage, make_async_transport: Build, read_first: bool
