@@ -544,7 +544,8 @@ async def test_waiting_for_a_free_connection_is_bounded(
         held = await transport.send(async_request(socket_stage.url("/stall-body")))
         started = time.monotonic()
         try:  # served on another connection, or refused in time: never a hang
-            _, body = await read_all(transport, socket_stage.url("/fine"), timeout=(0.5, 0.5))
+            fine = read_all(transport, socket_stage.url("/fine"), timeout=(0.5, 0.5))
+            _, body = await asyncio.wait_for(fine, 5)  # a hang fails the case, bounded
             assert body == b"fine"
         except APITimeoutError:
             pass
