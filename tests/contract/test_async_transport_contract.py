@@ -398,6 +398,16 @@ async def test_interim_replies_are_skipped(
     assert body == b'{"ok": true}'
 
 
+async def test_nothing_but_interim_replies_is_an_error_not_a_hang(
+    socket_stage: Stage, make_async_transport: Build
+) -> None:
+    early = b"HTTP/1.1 103 Early Hints\r\n\r\n"
+    socket_stage.script("/interim-only", lambda conn, request: conn.send(early * 500) and False)
+    transport = make_async_transport()
+    with pytest.raises(APIConnectionError):
+        await asyncio.wait_for(read_all(transport, socket_stage.url("/interim-only")), 5)
+
+
 # -- content encoding -------------------------------------------------------------------
 
 
