@@ -19,7 +19,7 @@ import http.client
 import io
 import socket
 from contextvars import ContextVar, Token
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from ..core.budget import SLACK, TimeBudget
 
@@ -37,6 +37,22 @@ def use_budget(budget: TimeBudget | None) -> Token[Optional[TimeBudget]]:
 
 def release_budget(token: Token[Optional[TimeBudget]]) -> None:
     _budget.reset(token)
+
+
+_watcher: ContextVar[Optional[Callable[[socket.socket], None]]] = ContextVar(
+    "meganova_socket_watcher", default=None
+)
+
+
+def watch_sockets(watcher: Callable[[socket.socket], None]) -> Token[Any]:
+    """Replies built from now on (in this context) hand their socket to ``watcher``
+    before waiting for the head: the worker thread transport shuts it when its
+    ``send`` is cancelled. Give the token back to ``unwatch_sockets``."""
+    return _watcher.set(watcher)
+
+
+def unwatch_sockets(token: Token[Any]) -> None:
+    _watcher.reset(token)
 
 
 class DeadlineReader(io.RawIOBase):
@@ -88,6 +104,9 @@ class Reply(http.client.HTTPResponse):
     """http.client's reply, skipping interim replies and bounded by the call's budget."""
 
     def __init__(self, sock: Any, *args: Any, **kwargs: Any) -> None:
+        watcher = _watcher.get()
+        if watcher is not None and isinstance(sock, socket.socket):
+            watcher(sock)
         budget = _budget.get()
         if budget is not None and isinstance(sock, socket.socket):
             sock = _BoundedSocket(sock, budget)

@@ -3,9 +3,11 @@ the base install (no aiohttp, no httpx).
 
 The sync transport does all the work (pooling, proxies, TLS, bounded decoding, the
 deadline on every socket read); this module only moves its blocking calls off the
-event loop. A cancelled ``send`` closes the reply the worker still produces; a
-cancelled read closes the sync reply at once (closing is safe from another thread: it
-shuts the socket, which wakes the worker's read), so no connection is left behind.
+event loop. A cancelled ``send`` shuts the socket its worker waits on (for the
+built-in sync transports, whose replies report it), so the worker wakes at once, and
+closes any reply the worker still produces; a cancelled read closes the sync reply at
+once (closing is safe from another thread: it shuts the socket, which wakes the
+worker's read), so no connection is left behind.
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import socket
 import threading
 from typing import Any, AsyncIterator, Callable, Iterator, TypeVar
 
 from ..core.errors import InvalidArgumentTypeError
 from ..core.http import Headers, Request
 from ..core.ports import Response, Transport
+from ._reply import unwatch_sockets, watch_sockets
 
 __all__ = ["ThreadResponse", "ThreadTransport"]
 
@@ -29,6 +33,44 @@ MAX_THREADS = 64  # a blocked stream read holds a worker: more than the loop's d
 def _close_quietly(response: Response) -> None:
     with contextlib.suppress(Exception):
         response.close()
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+class _InFlight:
+    """The socket a worker's ``send`` waits on, so a cancelled send can shut it
+    rather than leave it open until the read timeout (600 s by default)."""
+
+    __slots__ = ("_aborted", "_lock", "_sock")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._sock: socket.socket | None = None
+        self._aborted = False
+
+    def send(self, transport: Transport, request: Request) -> Response:
+        token = watch_sockets(self._seen)
+        try:
+            return transport.send(request)
+        finally:
+            unwatch_sockets(token)
+
+    def _seen(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sock = sock
+            aborted = self._aborted
+        if aborted:
+            _shut(sock)
+
+    def abort(self) -> None:
+        with self._lock:
+            self._aborted = True
+            sock = self._sock
+        if sock is not None:
+            _shut(sock)
 
 
 def _close_when_done(future: concurrent.futures.Future[Any]) -> None:
@@ -162,11 +204,13 @@ class ThreadTransport:
         return await asyncio.wrap_future(self._submit(call))
 
     async def send(self, request: Request) -> ThreadResponse:
-        future = self._submit(lambda: self._transport.send(request))
+        inflight = _InFlight()
+        future = self._submit(lambda: inflight.send(self._transport, request))
         try:
             response = await asyncio.wrap_future(future)
         except BaseException as exc:
             if not isinstance(exc, Exception):
+                inflight.abort()
                 future.add_done_callback(_close_when_done)
             raise
         return ThreadResponse(response, self)

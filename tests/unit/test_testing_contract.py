@@ -67,13 +67,13 @@ class TestThreadTransport(AsyncTransportContract):
 
         return ThreadTransport(UrllibTransport(proxy=None))
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="a worker blocked in the sync transport's send cannot be interrupted: the "
-        "cancelled request's socket stays open until its read timeout (600 s by default)",
-    )
-    def test_cancelling_a_send_leaves_no_connection(self) -> None:
-        super().test_cancelling_a_send_leaves_no_connection()
+
+class TestThreadTransportOverUrllib3(AsyncTransportContract):
+    def make_transport(self) -> Any:
+        from meganova.adapters.thread_transport import ThreadTransport
+        from meganova.adapters.urllib3_transport import Urllib3Transport
+
+        return ThreadTransport(Urllib3Transport(proxy=None))
 
 
 # -- a third party's transport: http.client, no meganova adapter code ---------------------
