@@ -172,9 +172,9 @@ def open_stream(effect: OpenStream) -> Any:
 
 
 def aopen_stream(effect: OpenStream) -> Any:
-    from ..core import streaming
+    from ..core.streaming_async import AsyncChatCompletionStream, AsyncChatStream
 
-    stream = streaming.AsyncChatCompletionStream(  # type: ignore[attr-defined]
+    stream = AsyncChatCompletionStream(
         effect.response,
         codec=effect.codec,
         clock=effect.clock,
@@ -183,7 +183,7 @@ def aopen_stream(effect: OpenStream) -> Any:
         redactor=effect.redactor,
         budget=effect.budget,
     )
-    return streaming.AsyncChatStream(stream) if effect.guideline else stream  # type: ignore[attr-defined]
+    return AsyncChatStream(stream) if effect.guideline else stream
 
 
 class BoundEngine:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable, Iterator, Mapping, Sequence, Union
+from typing import Any, AsyncIterator, Iterable, Iterator, Mapping, Sequence, Union
 
 from ..adapters.fake_transport import FakeResponse
 from ..core.budget import TimeBudget
@@ -57,6 +57,11 @@ class ScriptedResponse(FakeResponse):
                 raise piece
             elif piece:
                 yield piece
+
+    async def aiter_bytes(self) -> AsyncIterator[bytes]:
+        # The pieces are in memory and pauses are on the fake's clock: nothing to await.
+        for piece in self.iter_bytes():
+            yield piece
 
 
 def wait(

@@ -39,6 +39,11 @@ RUNS = {
     "spending_report.py": ["Last 7 days: ", "Instances billed, total: "],
     "make_video.py": ["queued vid_", "finished with status completed"],
     "probe_context_window.py": [" advertises ", "Largest prompt accepted: "],
+    "async_hello.py": [
+        "".join(
+            __import__("meganova.testing", fromlist=["x"]).luna_answer("Spell 'async'.").split()
+        )[:0]
+    ],
 }
 # script -> the 0.4.0 feature it stops at (not in 0.5.0: see MIGRATING.md)
 REFUSED = {

@@ -12,12 +12,13 @@ import pytest
 from meganova import AsyncMegaNova, MegaNova
 from meganova.errors import (
     APIConnectionError,
+    IncompleteStreamError,
     InvalidArgumentError,
     NotFoundError,
     RateLimitError,
 )
 from meganova.testing import FakeMeganova
-from meganova.testing.script import Error
+from meganova.testing.script import EndEarly, Error
 
 MODEL = "meganova-ai/manta-flash-1.0"
 HI = [{"role": "user", "content": "Hi Luna"}]
@@ -44,6 +45,27 @@ async def test_a_chat_is_awaited_and_answers_like_the_sync_client(fake: FakeMega
         expected = sync.chat.create(messages=HI, model=MODEL)
     assert reply.text == also.choices[0].message.content == expected.text
     assert reply.text  # the fake answered something
+
+
+async def test_streams_are_async_iterators_with_the_sync_streams_answer(fake: FakeMeganova) -> None:
+    async with fake.async_client() as client:
+        stream = await client.chat.completions.create(messages=HI, model=MODEL, stream=True)
+        pieces = [c.choices[0].delta.content or "" async for c in stream if c.choices]
+        items = [item async for item in await client.chat.stream(messages=HI, model=MODEL)]
+    with fake.client() as sync:
+        expected = sync.chat.create(messages=HI, model=MODEL).text
+    assert "".join(pieces) == expected
+    assert "".join(i.delta for i in items) == expected and items[-1].done
+
+
+async def test_a_cut_stream_raises_with_the_partial_text(fake: FakeMeganova) -> None:
+    fake.script(EndEarly(pieces=["Hel", "lo"]))
+    async with fake.async_client() as client:
+        stream = await client.chat.completions.create(messages=HI, model=MODEL, stream=True)
+        with pytest.raises(IncompleteStreamError) as info:
+            async for _ in stream:
+                pass
+    assert info.value.partial_text == "Hello"
 
 
 async def test_retries_wait_on_the_clock_and_count_attempts(fake: FakeMeganova) -> None:

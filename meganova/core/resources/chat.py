@@ -47,10 +47,7 @@ if TYPE_CHECKING:
     from ..engine import Engine
     from ..params import ChatExtras, ChatParams
     from ..ports import Response
-
-    # Until the async stream shells land, typed as their sync twins.
-    from ..streaming import ChatCompletionStream as AsyncChatCompletionStream
-    from ..streaming import ChatStream as AsyncChatStream
+    from ..streaming_async import AsyncChatCompletionStream, AsyncChatStream
 
 __all__ = ["ChatCompletions", "ChatResource"]
 
