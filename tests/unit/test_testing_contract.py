@@ -307,13 +307,19 @@ class _Unresponsive:
 
     def __init__(self) -> None:
         self.sync = TinyTransport()
+        self.replies: List[TinyResponse] = []
 
     async def send(self, request: Request) -> Any:
         loop = asyncio.get_running_loop()
-        return _UnresponsiveReply(await loop.run_in_executor(None, self.sync.send, request))
+        reply = await loop.run_in_executor(None, self.sync.send, request)
+        self.replies.append(reply)
+        return _UnresponsiveReply(reply)
 
     async def aclose(self) -> None:
         self.sync.close()
+        for reply in self.replies:  # only now: the case is over
+            reply._ended = False
+            reply.close()
 
 
 class _UnresponsiveReply:

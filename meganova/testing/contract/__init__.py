@@ -44,13 +44,13 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .cases import AsyncTransportContract, TransportContract
     from .server import ContractServer, Gate, Received, Reply
+    from .suites import AsyncTransportContract, TransportContract
 
 # public name -> submodule that defines it
 _LAZY = {
-    "AsyncTransportContract": "cases",
-    "TransportContract": "cases",
+    "AsyncTransportContract": "suites",
+    "TransportContract": "suites",
     "ContractServer": "server",
     "Gate": "server",
     "Received": "server",

@@ -1,25 +1,19 @@
-"""The contract cases, written once for both flavours of transport: each case talks
-to a ``Driver`` (a blocking face over a sync or async transport) and a fresh
-``ContractServer``. ``TransportContract`` and ``AsyncTransportContract`` are what a
-user subclasses."""
+"""The contract cases both flavours share, written once: each case talks to a
+``Driver`` (a blocking face over a sync or async transport) and a fresh
+``ContractServer``; ``suites`` binds them to a flavour."""
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import time
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Dict, List, Optional, Tuple, Type, TypeVar
+from typing import Any, Callable, Dict, Optional, Tuple, Type, TypeVar
 
 from ...core.budget import TimeBudget
 from ...core.errors import APIConnectionError, APITimeoutError
 from ...core.http import Request, Timeout
-from ...core.ports import Transport
 from ...core.redact import Sensitive
-from .drivers import AsyncDriver, Driver, Exchange, SyncDriver
-from .server import WAIT_LIMIT, ContractServer, Gate, Reply
-
-__all__ = ["AsyncTransportContract", "TransportContract"]
+from .drivers import Driver, Exchange
+from .server import ContractServer, Gate, Reply
 
 E = TypeVar("E", bound=BaseException)
 
@@ -28,15 +22,15 @@ SLACK = 3.0  # what a busy machine may add to a timeout before a case calls it a
 KEY = "sk-contract-0123456789"
 
 
-def _check(condition: bool, message: str) -> None:
+def check(condition: bool, message: str) -> None:
     # Not ``assert``: this module is installed, so pytest does not rewrite it, and
     # ``python -O`` would strip it.
     if not condition:
         raise AssertionError(message)
 
 
-def _equal(actual: Any, expected: Any, what: str) -> None:
-    _check(actual == expected, f"{what}: expected {expected!r}, got {actual!r}")
+def equal(actual: Any, expected: Any, what: str) -> None:
+    check(actual == expected, f"{what}: expected {expected!r}, got {actual!r}")
 
 
 def _raises(kind: Type[E], operation: Callable[[], Any], what: str) -> E:
@@ -51,7 +45,7 @@ def _raises(kind: Type[E], operation: Callable[[], Any], what: str) -> E:
     raise AssertionError(f"{what}: expected {kind.__name__}, nothing was raised")
 
 
-def _request(
+def request(
     url: str,
     method: str = "GET",
     headers: Optional[Dict[str, str]] = None,
@@ -64,7 +58,7 @@ def _request(
     return Request(method, url, headers or {}, body, timeout, stream=True, budget=budget)
 
 
-class _Cases:
+class Cases:
     """The cases both flavours share; ``self.driver`` and ``self.server`` are set up
     per case by the subclass."""
 
@@ -75,7 +69,7 @@ class _Cases:
 
     def _fetch(self, url: str, **options: Any) -> Tuple[Exchange, bytes]:
         """Send, read the whole body, close."""
-        exchange = self.driver.send(_request(url, **options))
+        exchange = self.driver.send(request(url, **options))
         try:
             return exchange, exchange.read()
         finally:
@@ -88,7 +82,7 @@ class _Cases:
             body = self._fetch(url)[1]
         except Exception as exc:
             raise AssertionError(f"the next request failed: {exc!r}") from exc
-        _equal(body, b"still working", "the next request's body")
+        equal(body, b"still working", "the next request's body")
 
     def _fails(self, url: str, kind: Type[E], what: str, **options: Any) -> E:
         """The failure is raised by ``send`` or while the body is read, never a short
@@ -103,14 +97,14 @@ class _Cases:
         headers = [("Content-Type", "application/json"), ("X-Multi", "a"), ("X-Multi", "b")]
         url = self.server.serve(Reply(201, headers, b'{"a": 1}'))
         reply, body = self._fetch(url)
-        _equal((reply.status, reply.reason), (201, "Created"), "status and reason")
-        _equal(reply.headers.get("content-type"), "application/json", "Content-Type")
-        _equal(reply.headers.get("CONTENT-TYPE"), "application/json", "CONTENT-TYPE")
-        _equal(reply.headers.get("x-multi"), "a, b", "a repeated header")
-        _equal(body, b'{"a": 1}', "the body")
-        empty = self.driver.send(_request(self.server.serve(Reply(204))))
-        _equal(empty.status, 204, "status")
-        _equal((empty.read(), empty.read()), (b"", b""), "an empty body, read twice")
+        equal((reply.status, reply.reason), (201, "Created"), "status and reason")
+        equal(reply.headers.get("content-type"), "application/json", "Content-Type")
+        equal(reply.headers.get("CONTENT-TYPE"), "application/json", "CONTENT-TYPE")
+        equal(reply.headers.get("x-multi"), "a, b", "a repeated header")
+        equal(body, b'{"a": 1}', "the body")
+        empty = self.driver.send(request(self.server.serve(Reply(204))))
+        equal(empty.status, 204, "status")
+        equal((empty.read(), empty.read()), (b"", b""), "an empty body, read twice")
         empty.close()
 
     def test_error_statuses_are_returned_not_raised(self) -> None:
@@ -120,7 +114,7 @@ class _Cases:
             body = b'{"error": {"message": "no"}}'
             reply, got = self._fetch(self.server.serve(Reply(status, body=body, reason=reason)))
             expected = reason or "Service Unavailable"
-            _equal((reply.status, reply.reason, got), (status, expected, body), f"a {status}")
+            equal((reply.status, reply.reason, got), (status, expected, body), f"a {status}")
 
     def test_a_redirect_is_returned_not_followed(self) -> None:
         """A 3xx reply is returned as it is; its ``Location`` is never fetched (core
@@ -129,9 +123,9 @@ class _Cases:
         for status, method in ((302, "GET"), (307, "POST")):
             url = self.server.serve(Reply(status, [("Location", target)], b""))
             reply, _ = self._fetch(url, method=method, body=b"{}" if method == "POST" else None)
-            _equal(reply.status, status, "the redirect's status")
-            _equal(reply.headers.get("location"), target, "its Location")
-        _equal([r.method for r in self.server.received], ["GET", "POST"], "requests made")
+            equal(reply.status, status, "the redirect's status")
+            equal(reply.headers.get("location"), target, "its Location")
+        equal([r.method for r in self.server.received], ["GET", "POST"], "requests made")
 
     # -- the request --------------------------------------------------------------------
 
@@ -148,12 +142,12 @@ class _Cases:
         for method, body in (("GET", None), ("POST", payload), ("PUT", payload), ("DELETE", None)):
             self._fetch(self.server.url(target), method=method, headers=headers, body=body)
             seen = self.server.received[-1]
-            _equal((seen.method, seen.target), (method, target), "method and target")
-            _equal(seen.header("authorization"), f"Bearer {KEY}", "a Sensitive header")
-            _equal(seen.header("x-custom"), "v1", "X-Custom")
-            _equal(seen.body, body or b"", f"the {method} body")
+            equal((seen.method, seen.target), (method, target), "method and target")
+            equal(seen.header("authorization"), f"Bearer {KEY}", "a Sensitive header")
+            equal(seen.header("x-custom"), "v1", "X-Custom")
+            equal(seen.body, body or b"", f"the {method} body")
             if body is not None:
-                _equal(seen.header("content-length"), str(len(body)), "Content-Length")
+                equal(seen.header("content-length"), str(len(body)), "Content-Length")
 
     # -- bodies -------------------------------------------------------------------------
 
@@ -162,17 +156,17 @@ class _Cases:
         is sent only after the first piece was read."""
         gate = Gate()
         url = self.server.serve(Reply(chunks=[b"data: one\n\n", gate, b"data: two\n\n"]))
-        reply = self.driver.send(_request(url))
+        reply = self.driver.send(request(url))
         try:
             first = reply.piece()
-            _check(not gate.timed_out, "the first piece came only once the whole body had")
-            _equal(first, b"data: one\n\n", "the first piece")
+            check(not gate.timed_out, "the first piece came only once the whole body had")
+            equal(first, b"data: one\n\n", "the first piece")
         finally:
             gate.open()
         rest = b""
         while (piece := reply.piece()) is not None:
             rest += piece
-        _equal(rest, b"data: two\n\n", "the rest")
+        equal(rest, b"data: two\n\n", "the rest")
         reply.close()
 
     def test_read_after_partial_iteration_gives_the_rest(self) -> None:
@@ -180,14 +174,14 @@ class _Cases:
         ``b""``): nothing is lost or repeated."""
         gate = Gate()
         url = self.server.serve(Reply(chunks=[b"first;", gate, b"second;", b"third"]))
-        reply = self.driver.send(_request(url))
+        reply = self.driver.send(request(url))
         try:
             first = reply.piece()
         finally:
             gate.open()
-        _equal(first, b"first;", "the first piece")
-        _equal(reply.read(), b"second;third", "read() after it")
-        _equal(reply.read(), b"", "read() at the end")
+        equal(first, b"first;", "the first piece")
+        equal(reply.read(), b"second;third", "read() after it")
+        equal(reply.read(), b"", "read() at the end")
         reply.close()
 
     def test_gzip_bodies_are_decoded(self) -> None:
@@ -195,17 +189,17 @@ class _Cases:
         streamed one piece by piece as it arrives."""
         text = b"hello, compressed world " * 40
         _, body = self._fetch(self.server.serve(Reply(body=text, gzip=True)))
-        _equal(body, text, "a sized gzip body")
+        equal(body, text, "a sized gzip body")
         gate = Gate()
         url = self.server.serve(Reply(chunks=[b"data: one\n\n", gate, text], gzip=True))
-        reply = self.driver.send(_request(url))
+        reply = self.driver.send(request(url))
         try:
             first = reply.piece()
-            _check(not gate.timed_out, "the first gzip piece came only with the whole body")
+            check(not gate.timed_out, "the first gzip piece came only with the whole body")
         finally:
             gate.open()
-        _equal(first, b"data: one\n\n", "the first decoded piece")
-        _equal(reply.read(), text, "the rest, decoded")
+        equal(first, b"data: one\n\n", "the first decoded piece")
+        equal(reply.read(), text, "the rest, decoded")
         reply.close()
 
     def test_interim_replies_are_skipped(self) -> None:
@@ -216,10 +210,8 @@ class _Cases:
         )
         for _ in range(2):
             reply, body = self._fetch(url)
-            _equal(
-                (reply.status, reply.headers.get("x-real"), body), (200, "yes", b"real"), "reply"
-            )
-        _equal(self.server.connections, 1, "connections (the second request reused it)")
+            equal((reply.status, reply.headers.get("x-real"), body), (200, "yes", b"real"), "reply")
+        equal(self.server.connections, 1, "connections (the second request reused it)")
 
     # -- connections --------------------------------------------------------------------
 
@@ -230,12 +222,12 @@ class _Cases:
         chunked = self.server.serve(Reply(chunks=[b"y" * 10, b"z" * 10]))
         self._fetch(sized)
         self._fetch(chunked)
-        reply = self.driver.send(_request(sized))
+        reply = self.driver.send(request(sized))
         while reply.piece() is not None:
             pass
         reply.close()
-        _equal(self.server.connections, 1, "connections")
-        _equal(self.server.requests_on(1), 3, "requests on it")
+        equal(self.server.connections, 1, "connections")
+        equal(self.server.requests_on(1), 3, "requests on it")
 
     def test_a_half_read_body_is_never_reused(self) -> None:
         """A reply closed before its body ended is never handed to the next request
@@ -244,15 +236,15 @@ class _Cases:
         big = self.server.serve(Reply(body=b"a" * 2_000_000))
         endless = self.server.serve(Reply(chunks=[b"b" * 100, never_ends]))
         for url in (big, endless):
-            reply = self.driver.send(_request(url))
-            _check(reply.piece() is not None, "a first piece")
+            reply = self.driver.send(request(url))
+            check(reply.piece() is not None, "a first piece")
             started = time.monotonic()
             reply.close()
-            _check(time.monotonic() - started < SLACK, "close() drained a body that never ends")
+            check(time.monotonic() - started < SLACK, "close() drained a body that never ends")
             self._works()
             first, after = self.server.received[-2:]
             reused = after.connection == first.connection
-            _check(not reused or first.complete, "the next request went on the half-read socket")
+            check(not reused or first.complete, "the next request went on the half-read socket")
         never_ends.open()
 
     # -- failures -----------------------------------------------------------------------
@@ -266,7 +258,7 @@ class _Cases:
             error = self._fails(url, APIConnectionError, "a refused connection")
         finally:
             held.close()
-        _check(not isinstance(error, APITimeoutError), "a refused connection is not a timeout")
+        check(not isinstance(error, APITimeoutError), "a refused connection is not a timeout")
 
     def test_a_stall_before_the_reply_times_out(self) -> None:
         """A server that answers nothing: ``APITimeoutError`` after about the read
@@ -275,7 +267,7 @@ class _Cases:
         started = time.monotonic()
         self._fails(url, APITimeoutError, "a stalled server", read=SHORT)
         elapsed = time.monotonic() - started
-        _check(elapsed < SHORT + SLACK, f"timed out after {elapsed:.1f}s, not ~{SHORT}s")
+        check(elapsed < SHORT + SLACK, f"timed out after {elapsed:.1f}s, not ~{SHORT}s")
         self._works()
 
     def test_a_stall_mid_body_times_out(self) -> None:
@@ -283,12 +275,12 @@ class _Cases:
         the read timeout."""
         gate = Gate()
         url = self.server.serve(Reply(chunks=[b"first", gate, b"never sent"]))
-        reply = self.driver.send(_request(url, read=SHORT))
-        _equal(reply.piece(), b"first", "the first piece")
+        reply = self.driver.send(request(url, read=SHORT))
+        equal(reply.piece(), b"first", "the first piece")
         started = time.monotonic()
         _raises(APITimeoutError, reply.piece, "a stall mid-body")
         elapsed = time.monotonic() - started
-        _check(elapsed < SHORT + SLACK, f"timed out after {elapsed:.1f}s, not ~{SHORT}s")
+        check(elapsed < SHORT + SLACK, f"timed out after {elapsed:.1f}s, not ~{SHORT}s")
         reply.close()
         gate.open()
         self._works()
@@ -301,9 +293,7 @@ class _Cases:
         started = time.monotonic()
         self._fails(url, APITimeoutError, "a dripping body past the deadline", deadline=SHORT)
         elapsed = time.monotonic() - started
-        _check(
-            elapsed < SHORT + SLACK, f"the {SHORT}s deadline ended the read after {elapsed:.1f}s"
-        )
+        check(elapsed < SHORT + SLACK, f"the {SHORT}s deadline ended the read after {elapsed:.1f}s")
         self._works()
 
     def test_a_request_is_sent_once_whatever_happens(self) -> None:
@@ -321,7 +311,7 @@ class _Cases:
                 method=method,
                 body=body,
             )
-            _equal(len(self.server.received) - before, 1, f"times the {method} was sent")
+            equal(len(self.server.received) - before, 1, f"times the {method} was sent")
         self._works()
 
     def test_a_reset_mid_body_is_a_connection_error(self) -> None:
@@ -329,7 +319,7 @@ class _Cases:
         a short body; the transport carries on."""
         url = self.server.serve(Reply(body=b'{"partial": ', cut="reset"))
         error = self._fails(url, APIConnectionError, "a reset mid-body")
-        _check(not isinstance(error, APITimeoutError), "a reset is not a timeout")
+        check(not isinstance(error, APITimeoutError), "a reset is not a timeout")
         self._works()
 
     def test_a_truncated_body_is_a_connection_error(self) -> None:
@@ -341,163 +331,16 @@ class _Cases:
         for name, reply in (("chunked", chunked), ("sized", sized)):
             url = self.server.serve(reply)
             error = self._fails(url, APIConnectionError, f"a truncated {name} body")
-            _check(not isinstance(error, APITimeoutError), "a truncated body is not a timeout")
+            check(not isinstance(error, APITimeoutError), "a truncated body is not a timeout")
             self._works()
 
     def test_close_is_idempotent(self) -> None:
         """Closing a reply twice (read or not) and the transport twice is harmless."""
         url = self.server.serve(Reply(chunks=[b"a" * 100, b"b" * 100]))
-        read = self.driver.send(_request(url))
+        read = self.driver.send(request(url))
         read.read()
-        unread = self.driver.send(_request(url))
+        unread = self.driver.send(request(url))
         for reply in (read, read, unread, unread):
             reply.close()
         self.driver.close_transport()
         self.driver.close_transport()
-
-
-class TransportContract(_Cases):
-    """The contract of a sync transport (``meganova.types.Transport``). Subclass it
-    in a test module, name the subclass ``Test...`` and return a fresh transport from
-    ``make_transport``; pytest runs every case against a local server.
-    """
-
-    def make_transport(self) -> Transport:
-        """A fresh transport for one case (closed after it)."""
-        raise NotImplementedError("return your transport from make_transport()")
-
-    def setup_method(self, method: Any = None) -> None:
-        """Start the server and the transport for one case (pytest calls it).
-
-        Args:
-            method: The case about to run.
-        """
-        self.server = ContractServer()
-        self.driver = SyncDriver(self.make_transport())
-
-    def teardown_method(self, method: Any = None) -> None:
-        """Close what the case left open, the transport, then the server.
-
-        Args:
-            method: The case that ran.
-        """
-        try:
-            self.driver.finish()
-        finally:
-            self.server.stop()
-
-    def test_threads_share_one_transport(self) -> None:
-        """Threads sending at once through one transport each get their own reply."""
-        urls = [self.server.serve(Reply(body=b"%d" % n * 100)) for n in range(8)]
-        with ThreadPoolExecutor(8) as pool:
-            bodies = list(pool.map(lambda url: self._fetch(url)[1], urls * 3))
-        _equal(bodies, [b"%d" % n * 100 for n in range(8)] * 3, "each thread's reply")
-
-
-class AsyncTransportContract(_Cases):
-    """The contract of an async transport (``meganova.types.AsyncTransport``), the
-    same cases as ``TransportContract`` plus cancellation. ``make_transport`` may be
-    a coroutine; it runs on the case's own event loop, as does every step of a case
-    (no async pytest plugin is needed).
-    """
-
-    driver: AsyncDriver
-
-    def make_transport(self) -> Any:
-        """A fresh async transport for one case, or an awaitable of one."""
-        raise NotImplementedError("return your async transport from make_transport()")
-
-    def setup_method(self, method: Any = None) -> None:
-        """Start the server, an event loop and the transport for one case.
-
-        Args:
-            method: The case about to run.
-        """
-        self.server = ContractServer()
-        self.driver = AsyncDriver(self.make_transport)
-
-    def teardown_method(self, method: Any = None) -> None:
-        """Close what the case left open, the transport, the loop, then the server.
-
-        Args:
-            method: The case that ran.
-        """
-        try:
-            self.driver.finish()
-        finally:
-            self.server.stop()
-
-    def _cancelled(self, step: Callable[[], Any], started: Callable[[], bool]) -> None:
-        """Run ``step`` as a task, cancel it once ``started()``; it must end cancelled."""
-
-        async def scenario() -> None:
-            task = asyncio.ensure_future(step())
-            for _ in range(500):
-                if started() or task.done():
-                    break
-                await asyncio.sleep(0.01)
-            task.cancel()
-            try:
-                await task
-            except asyncio.CancelledError:
-                return
-            raise AssertionError("the task was not cancelled")
-
-        self.driver.run(scenario())
-
-    def test_concurrent_requests_each_get_their_own_reply(self) -> None:
-        """Tasks sending at once through one transport each get their own reply."""
-        urls = [self.server.serve(Reply(chunks=[b"%d" % n * 50] * 2)) for n in range(8)]
-
-        async def fetch(url: str) -> bytes:
-            response = await self.driver.transport.send(_request(url))
-            try:
-                return await response.aread()
-            finally:
-                await response.aclose()
-
-        async def all_at_once() -> List[bytes]:
-            return list(await asyncio.gather(*(fetch(url) for url in urls * 3)))
-
-        bodies = self.driver.run(all_at_once())
-        _equal(bodies, [b"%d" % n * 100 for n in range(8)] * 3, "each task's reply")
-
-    def test_cancelling_a_read_mid_body_discards_the_connection(self) -> None:
-        """A task cancelled while it waits for more of a body: the connection is
-        closed (never pooled half-read) and the transport keeps working."""
-        gate = Gate()
-        url = self.server.serve(Reply(chunks=[b"first", gate, b"second"]))
-        pieces: List[bytes] = []
-
-        async def read() -> None:
-            response = await self.driver.transport.send(_request(url))
-            try:
-                async for piece in response.aiter_bytes():
-                    pieces.append(piece)
-            finally:
-                await response.aclose()
-
-        try:
-            self._cancelled(read, lambda: bool(pieces))
-            _equal(b"".join(pieces), b"first", "what was read before the cancel")
-            closed = self.server.wait_closed(1, timeout=SLACK)
-            _check(closed, "the cancelled reply's connection stayed open")
-        finally:
-            gate.open()
-        self._works()
-        _equal(self.server.received[-1].connection, 2, "the next request's connection")
-
-    def test_cancelling_a_send_leaves_no_connection(self) -> None:
-        """A task cancelled while it waits for the reply's head: the connection is
-        closed and the transport keeps working."""
-        url = self.server.serve(Reply(stall=True))
-
-        async def send() -> None:
-            # A read timeout longer than the wait below: only the cancel may close it.
-            response = await self.driver.transport.send(_request(url, read=WAIT_LIMIT - 2))
-            await response.aclose()
-
-        self._cancelled(send, lambda: bool(self.server.received))
-        closed = self.server.wait_closed(1, timeout=SLACK)
-        _check(closed, "the cancelled request's connection stayed open")
-        self._works()
