@@ -315,6 +315,25 @@ class AiohttpTransport:
         else:
             session.detach()  # its loop is gone: nothing left to await there
 
+    def __del__(self) -> None:
+        # Dropped without aclose(): aiohttp would log "Unclosed client session" (and
+        # "Unclosed connector") at exit. Close it on its loop, or, that loop gone,
+        # mark it closed (its sockets went with the loop).
+        session = getattr(self, "_session", None)
+        if session is None or not self._owned or session.closed:
+            return
+        loop = self._loop
+        try:
+            if loop is not None and not loop.is_closed():
+                loop.call_soon_threadsafe(_close_on_loop, loop, session)
+                return
+            connector = session.connector
+            session.detach()
+            if connector is not None:
+                _run_done(connector.close())
+        except Exception:
+            pass
+
     def __reduce__(self) -> Tuple[Any, ...]:
         # Pickles as a fresh transport with the same options: sessions never travel.
         if not self._owned:
@@ -329,3 +348,24 @@ class AiohttpTransport:
             f"AiohttpTransport(max_connections={self._max_connections}"
             f"{describe_proxy(self._proxy)})"
         )
+
+
+_closing: set[Any] = set()  # tasks closing dropped sessions, kept until they end
+
+
+def _close_on_loop(loop: asyncio.AbstractEventLoop, session: aiohttp.ClientSession) -> None:
+    task = loop.create_task(session.close())
+    _closing.add(task)
+    task.add_done_callback(_closing.discard)
+
+
+def _run_done(awaitable: Any) -> None:
+    """Finish an awaitable that completes without waiting (a closed loop's connector
+    has nothing left to close), so it is not reported as never awaited."""
+    steps = awaitable.__await__()
+    try:
+        next(steps)
+    except StopIteration:
+        return
+    steps.close()
+

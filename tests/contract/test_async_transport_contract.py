@@ -601,6 +601,52 @@ async def test_aclose_is_idempotent_and_the_transport_reopens(
     collect()
 
 
+FORGOTTEN = """
+import asyncio, gc, sys
+from meganova.core.http import Request
+from tests.contract.conftest import Stage, async_transport_instance
+from tests.contract.rawserver import RawServer, json_reply
+
+server = RawServer()
+server.on("/j", json_reply({"a": 1}))
+holder = [async_transport_instance(sys.argv[1], Stage(server), proxy=None)]
+
+async def main():
+    response = await holder[0].send(Request("GET", server.url("/j"), {}))
+    assert await response.aread() == b'{"a": 1}'
+    if sys.argv[2] == "in-loop":  # dropped while its loop runs on
+        holder.clear()
+        gc.collect()
+        await asyncio.sleep(0.2)
+
+asyncio.run(main())  # the transport is never closed
+if sys.argv[2] == "after-loop":
+    holder.clear()
+    gc.collect()
+server.stop()
+print("done")
+"""
+
+
+@pytest.mark.parametrize("when", ["in-loop", "after-loop", "at-exit"])
+async def test_a_transport_never_closed_is_quiet(
+    socket_stage: Stage, async_transport_name: str, when: str
+) -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    result = subprocess.run(
+        [sys.executable, "-c", FORGOTTEN, async_transport_name, when],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert result.stdout.strip() == "done", result.stderr
+    assert "nclosed" not in result.stderr, result.stderr
+
+
 # -- secrets ----------------------------------------------------------------------------
 
 
