@@ -368,4 +368,3 @@ def _run_done(awaitable: Any) -> None:
     except StopIteration:
         return
     steps.close()
-
