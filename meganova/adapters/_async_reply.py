@@ -9,6 +9,7 @@ reads, releases and discards.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import zlib
 from typing import Any, AsyncIterator, Awaitable, TypeVar
 
@@ -183,6 +184,28 @@ class AsyncReply:
         if self._complete:
             return
         await self._discard()
+
+    async def adrain(self, max_bytes: int, timeout: float) -> bool:
+        """Read the rest of the body if it ends within ``max_bytes`` and ``timeout``
+        seconds (the connection then goes back to the pool); otherwise discard it, as
+        ``aclose`` does. What a stream calls after ``[DONE]``. Returns whether the body
+        ended."""
+
+        async def rest() -> None:
+            left = max_bytes
+            while left >= 0:
+                data = await self._read_some()
+                if not data:
+                    return
+                left -= len(data)
+
+        if not (self._closed or self._complete):
+            # A read cut by the timeout discards the connection (see _read_wire).
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(rest(), timeout)
+        complete = self._complete
+        await self.aclose()
+        return complete
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(status={self._status})"

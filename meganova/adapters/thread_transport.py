@@ -136,6 +136,16 @@ class ThreadResponse:
         # Fast and thread-safe on the built-in transports (it may take a pool lock).
         self._response.close()
 
+    async def adrain(self, max_bytes: int, timeout: float) -> bool:
+        """The sync reply's ``drain`` in a worker (the rest of the body read if it ends
+        within the bounds, so the connection is reused), else ``aclose``."""
+        drain = getattr(self._response, "drain", None)
+        if drain is None or self._closed:
+            await self.aclose()
+            return False
+        self._closed = True
+        return bool(await self._run(lambda: drain(max_bytes, timeout)))
+
     def __repr__(self) -> str:
         return f"ThreadResponse({self._response!r})"
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import socket
 import threading
 import time
 from typing import Any, Callable, Iterator, List
@@ -16,10 +17,12 @@ from typing import Any, Callable, Iterator, List
 import pytest
 
 from meganova.adapters.msgspec_codec import MsgspecCodec
+from meganova.core.streaming import DRAIN_WAIT
 from meganova.core.streaming_async import AsyncChatCompletionStream, AsyncChatStream
 from meganova.errors import IncompleteStreamError
 from tests.contract.conftest import Stage, async_request
 from tests.contract.rawserver import (
+    LAST_CHUNK,
     SSE_CHUNKED,
     WAIT_LIMIT,
     RawConnection,
@@ -49,9 +52,17 @@ async def open_stream(transport: Any, url: str) -> AsyncChatStream:
 
 def first_event_then_hold(closed: threading.Event, release: threading.Event) -> Any:
     """One event, then nothing until the client hangs up (``closed`` is set then)."""
+    return events_then_hold(chunk(ev("Hel")), closed, release)
 
+
+def done_then_hold(closed: threading.Event, release: threading.Event) -> Any:
+    """A whole answer with [DONE], then the body never ends."""
+    return events_then_hold(chunk(ev("Hel", "stop")) + chunk(DONE), closed, release)
+
+
+def events_then_hold(body: bytes, closed: threading.Event, release: threading.Event) -> Any:
     def script(conn: RawConnection, request: RawRequest) -> bool:
-        if not conn.send(head(200, SSE_CHUNKED) + chunk(ev("Hel"))):
+        if not conn.send(head(200, SSE_CHUNKED) + body):
             return False
         conn.sock.settimeout(0.05)
         ends = time.monotonic() + WAIT_LIMIT
@@ -102,6 +113,44 @@ async def test_a_stream_cut_short_is_incomplete_with_what_arrived(
         async for _ in stream:
             pass
     assert info.value.partial_text == "Half"
+
+
+def tidy(conn: RawConnection, request: RawRequest) -> bool:
+    """The answer and [DONE], then a comment and the end of the body a moment later."""
+    conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # no 40 ms Nagle wait
+    answer = chunk(ev("Hel")) + chunk(ev("lo", "stop")) + chunk(DONE)
+    if not conn.send(head(200, SSE_CHUNKED) + answer):
+        return False
+    time.sleep(0.01)
+    return conn.send(chunk(b": bye\n\n") + LAST_CHUNK)
+
+
+async def test_after_done_a_body_that_ends_at_once_keeps_its_connection(
+    socket_stage: Stage, make_async_transport: Build
+) -> None:
+    socket_stage.script("/tidy", tidy)
+    transport = make_async_transport()
+    for _ in range(3):
+        stream = await open_stream(transport, socket_stage.url("/tidy"))
+        assert [item.delta async for item in stream] == ["Hel", "lo", ""]
+    assert socket_stage.raw is not None
+    assert [r.connection for r in socket_stage.raw.requests] == [1, 1, 1]
+
+
+async def test_after_done_a_body_held_open_is_discarded_at_once(
+    socket_stage: Stage, make_async_transport: Build
+) -> None:
+    closed, release = threading.Event(), threading.Event()
+    socket_stage.script("/done-then-held", done_then_hold(closed, release))
+    transport = make_async_transport()
+    try:
+        stream = await open_stream(transport, socket_stage.url("/done-then-held"))
+        started = time.monotonic()
+        assert [item.delta async for item in stream] == ["Hel", ""]
+        assert time.monotonic() - started < DRAIN_WAIT + 1.0  # not held by the open body
+        assert await became_set(closed), "the connection of a body held open was kept"
+    finally:
+        release.set()
 
 
 @pytest.fixture
