@@ -41,6 +41,9 @@ from ._proxy_errors import proxy_failure, proxy_refused, scrub_proxy
 __all__ = ["AiohttpResponse", "AiohttpTransport"]
 
 MAX_CONNECTIONS = 100  # aiohttp's own default
+# Before 3.11, ClientSession.close() returned before its TLS connections were closed.
+_VERSION = tuple(int(p) for p in aiohttp.__version__.split(".")[:2] if p.isdigit())
+_CLOSE_RETURNS_EARLY = _VERSION < (3, 11)
 IDENTITY = {"Accept-Encoding": "identity"}  # as http.client asks on the sync transports
 
 
@@ -312,6 +315,10 @@ class AiohttpTransport:
             return
         if self._loop is asyncio.get_running_loop():
             await session.close()
+            if _CLOSE_RETURNS_EARLY:
+                # aiohttp's documented graceful shutdown before it waited itself: TLS
+                # connections finish closing on later turns of the loop.
+                await asyncio.sleep(0.25)
         else:
             session.detach()  # its loop is gone: nothing left to await there
 
