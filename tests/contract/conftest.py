@@ -12,6 +12,7 @@ skips the fake with the reason ``NEEDS_SOCKETS``.
 from __future__ import annotations
 
 import json as jsonlib
+import os
 import re
 import threading
 import time
@@ -532,3 +533,26 @@ def frames_holding(error: BaseException, secret: str) -> List[str]:
                     leaks.append(f"{tb.tb_frame.f_code.co_name}() local {name!r}")
             tb = tb.tb_next
     return leaks
+
+
+# The fixtures and parameters that name a case's transport.
+TRANSPORT_PARAMS = ("transport_name", "real_transport", "async_transport_name", "transport")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item]) -> None:
+    """``MEGANOVA_TEST_TRANSPORTS=urllib3,requests`` keeps only those transports' cases and
+    the cases that name no transport: CI reruns the suite on urllib3 1.26 and with the fast
+    paths off for the transports those can change, not for the fake, aiohttp or httpx."""
+    wanted = os.environ.get("MEGANOVA_TEST_TRANSPORTS", "")
+    if not wanted:
+        return
+    keep = set(wanted.split(","))
+    selected, deselected = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        params = callspec.params if callspec is not None else {}
+        named = {params[k] for k in TRANSPORT_PARAMS if isinstance(params.get(k), str)}
+        (deselected if named and not named & keep else selected).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = selected

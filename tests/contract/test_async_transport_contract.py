@@ -19,7 +19,7 @@ import time
 import traceback
 import warnings
 import zlib
-from typing import Any, Callable, Iterator, Tuple
+from typing import Any, Callable, Iterator, Optional, Tuple
 
 import pytest
 
@@ -91,10 +91,15 @@ def collect() -> None:
 # -- scripts of the raw server ----------------------------------------------------------
 
 
-def stall_before_reply(release: threading.Event, closed: threading.Event) -> Any:
-    """Read the request, answer nothing; ``closed`` is set once the client hangs up."""
+def stall_before_reply(
+    release: threading.Event, closed: threading.Event, arrived: Optional[threading.Event] = None
+) -> Any:
+    """Read the request, answer nothing; ``arrived`` is set once the request is read,
+    ``closed`` once the client hangs up."""
 
     def script(conn: RawConnection, request: RawRequest) -> bool:
+        if arrived is not None:
+            arrived.set()
         wait_for_hangup(conn, closed, release)
         return False
 
@@ -361,12 +366,14 @@ async def test_the_deadline_bounds_a_dripping_body(
     socket_stage.script("/drip", drip)
     transport = make_async_transport()
     started = time.monotonic()
+    # The head comes at once; 1.5 s leaves a loaded machine time to deliver it, so the
+    # deadline ends the body read (the drip lasts 5 s).
     response = await transport.send(
-        async_request(socket_stage.url("/drip"), timeout=(2, 2), deadline=0.5)
+        async_request(socket_stage.url("/drip"), timeout=(2, 2), deadline=1.5)
     )
     with pytest.raises(APITimeoutError) as info:
         await response.aread()
-    assert time.monotonic() - started < 2.5  # 0.5 s, not the 5 s the drip lasts
+    assert time.monotonic() - started < 3.5  # 1.5 s, not the 5 s the drip lasts
     assert "deadline" in str(info.value)
     await response.aclose()
 
@@ -507,8 +514,8 @@ async def test_a_timeout_around_a_read_discards_the_connection(
 async def test_cancelling_a_send_leaves_no_connection_behind(
     socket_stage: Stage, make_async_transport: Build
 ) -> None:
-    release, closed = threading.Event(), threading.Event()
-    socket_stage.script("/stall", stall_before_reply(release, closed))
+    release, closed, arrived = threading.Event(), threading.Event(), threading.Event()
+    socket_stage.script("/stall", stall_before_reply(release, closed, arrived))
     socket_stage.on("/fine", body=b"fine")
     transport = make_async_transport()
     try:
@@ -516,7 +523,9 @@ async def test_cancelling_a_send_leaves_no_connection_behind(
         task = asyncio.ensure_future(
             transport.send(async_request(socket_stage.url("/stall"), timeout=(2, 1)))
         )
-        await asyncio.sleep(0.2)
+        # Cancelled once the server holds the request (a fixed sleep could cancel it before
+        # it was sent on a loaded machine; then no server would see the hang-up).
+        assert await became_set(arrived)
         task.cancel()
         started = time.monotonic()
         with pytest.raises(asyncio.CancelledError):
