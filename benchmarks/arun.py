@@ -8,6 +8,7 @@ streams hold while waiting for their next chunk.
 
 from __future__ import annotations
 
+import math
 import statistics
 from typing import Callable
 
@@ -59,6 +60,15 @@ def measure(
             print(f"async round {rnd + 1}/{plan['rounds']}: {c} ...", flush=True)
             spec = plan["slow_spec"] if c in SLOW else plan["spec"]
             bench[c].append(worker(c, "bench", base, spec))
+    errors: dict[str, str] = {}
+
+    def reps(c: str, result: dict, workload: str) -> list[dict]:
+        got = result.get(workload)
+        if isinstance(got, dict) and "error" in got:
+            errors[f"{c} {workload}"] = got["error"]
+            return []
+        return got or []
+
     figs: dict[str, dict[str, list[float]]] = {}
     for name, workload, key in (
         ("calls", "calls", "calls_per_s"),
@@ -66,19 +76,29 @@ def measure(
         ("chunks", "streams", "chunks_per_s"),
         ("chunk_cpu", "streams", "cpu_us_per_chunk"),
     ):
-        figs[name] = {c: [rep[key] for r in bench[c] for rep in r[workload]] for c in clients}
+        figs[name] = {
+            c: [rep[key] for r in bench[c] for rep in reps(c, r, workload)] for c in clients
+        }
     print("async memory per open stream ...", flush=True)
     mem = {c: worker(c, "mem", hold_base) for c in clients}
-    for key in ("traced_kb_per_stream", "traced_peak_kb_per_stream", "rss_kb_per_stream"):
-        figs[key] = {c: [mem[c][key]] for c in clients}
-    figs["open_s"] = {c: [mem[c]["open_s"]] for c in clients}
+    for key in ("traced_kb_per_stream", "traced_peak_kb_per_stream", "rss_kb_per_stream", "open_s"):
+        figs[key] = {c: [m[key]] if key in m else [] for c, m in mem.items()}
+    for c, m in mem.items():
+        if "error" in m:
+            errors[f"{c} memory"] = m["error"]
+    figs["errors"] = errors  # type: ignore[assignment]
     return figs
 
 
 def targets(
     figs: dict[str, dict[str, list[float]]], clients: list[str]
-) -> list[tuple[str, str, bool]]:
-    out = []
+) -> list[tuple[str, str, bool | None]]:
+    """(target, measured, verdict); the verdict is None where a side was not measured."""
+    out: list[tuple[str, str, bool | None]] = []
+
+    def add(target: str, r: float, ok: bool, fmt: str) -> None:
+        out.append((target, "n/a", None) if math.isnan(r) else (target, fmt.format(r), ok))
+
     for ours in OURS:
         if ours not in clients:
             continue
@@ -91,10 +111,10 @@ def targets(
             mine = med(figs[fig][ours])
             if floor:
                 r = mine / med(figs[fig][floor])
-                out.append((f"async {what} ({tag}) >= 0.85x {floor}", f"{r:.2f}x", r >= 0.85))
+                add(f"async {what} ({tag}) >= 0.85x {floor}", r, r >= 0.85, "{:.2f}x")
             if PEER in clients:
                 r = mine / med(figs[fig][PEER])
-                out.append((f"async {what} ({tag}) >= 4x AsyncOpenAI", f"{r:.1f}x", r >= 4))
+                add(f"async {what} ({tag}) >= 4x AsyncOpenAI", r, r >= 4, "{:.1f}x")
     return out
 
 
@@ -134,6 +154,11 @@ def figures(figs: dict[str, dict[str, list[float]]], missing_note: str) -> list[
         f"The own floor of a client is the raw floor of the library it runs on.{missing_note}",
         "",
     ]
+    errors = figs.get("errors") or {}
+    if errors:
+        out += ["Failed (their figures are n/a):", ""]
+        out += [f"- {where}: `{error}`" for where, error in errors.items()]  # type: ignore[union-attr]
+        out.append("")
     out.append(
         table(
             "200 concurrent non-streamed calls",

@@ -105,6 +105,15 @@ async def memory(client):
     }
 
 
+async def reported(workload):
+    """A workload's figures, or the error it ended with (the report shows it, the other
+    workloads and clients still run)."""
+    try:
+        return await workload
+    except Exception as exc:
+        return {"error": f"{type(exc).__name__}: {exc}"[:300]}
+
+
 def parse_spec(spec):
     plan = {}
     for part in spec.split(","):
@@ -122,9 +131,12 @@ async def run(name, mode, base, spec):
     client = ACLIENTS[name](base)
     try:
         if mode == "bench":
-            return {w: await RUNNERS[w](client, *sizes) for w, sizes in parse_spec(spec).items()}
+            out = {}
+            for w, sizes in parse_spec(spec).items():
+                out[w] = await reported(RUNNERS[w](client, *sizes))
+            return out
         if mode == "mem":
-            return await memory(client)
+            return await reported(memory(client))
         raise SystemExit(f"unknown mode {mode}")
     finally:
         await client.aclose()

@@ -382,9 +382,8 @@ def async_only(args: argparse.Namespace, asection: dict[str, list]) -> str:
         "| target | measured | verdict |",
         "|---|---:|---|",
     ]
-    out += [
-        f"| {t} | {v} | {'**holds**' if ok else '**MISSED**'} |" for t, v, ok in asection["targets"]
-    ]
+    verdict = {True: "**holds**", False: "**MISSED**", None: "**not measured**"}
+    out += [f"| {t} | {v} | {verdict[ok]} |" for t, v, ok in asection["targets"]]
     return "\n".join([*out, "", *asection["figures"], *asection["summary"]])
 
 
@@ -448,10 +447,10 @@ def run_all(
     }
     imp = {k: med(v) for k, v in import_ms.items()}
 
-    def check(ok: bool) -> str:
-        return "**holds**" if ok else "**MISSED**"
+    def check(ok: bool | None) -> str:
+        return "**not measured**" if ok is None else "**holds**" if ok else "**MISSED**"
 
-    targets = []
+    targets: list[tuple[str, str, bool | None]] = []
     ours_imp = imp["meganova (ours)"]
     targets.append(
         (
