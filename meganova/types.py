@@ -102,6 +102,7 @@ if TYPE_CHECKING:
         VideoGeneration,
     )
     from .core.params import (
+        CallOptions,
         ChatCompletionAssistantMessageParam,
         ChatCompletionContentPartImageParam,
         ChatCompletionContentPartInputAudioParam,
@@ -116,6 +117,7 @@ if TYPE_CHECKING:
         ChatCompletionToolMessageParam,
         ChatCompletionToolParam,
         ChatCompletionUserMessageParam,
+        ChatParams,
         FunctionDefinition,
         FunctionParameters,
         ImageURL,
@@ -128,6 +130,9 @@ if TYPE_CHECKING:
         StopParam,
     )
     from .core.ports import (
+        AsyncResponse,
+        AsyncRetryPolicy,
+        AsyncTransport,
         Codec,
         Response,
         RetryPolicy,
@@ -208,6 +213,8 @@ _HOME: Dict[str, str] = {
             "ResponseFormatJSONSchema",
             "ResponseFormatText",
             "StopParam",
+            "CallOptions",
+            "ChatParams",
         ],
         "core.params",
     ),
@@ -242,11 +249,25 @@ _HOME: Dict[str, str] = {
         "core.errors",
     ),
     **dict.fromkeys(["Headers", "Request", "Timeout", "TimeoutLike"], "core.http"),
-    **dict.fromkeys(["Codec", "Response", "RetryPolicy", "Transport"], "core.ports"),
+    **dict.fromkeys(
+        [
+            "AsyncResponse",
+            "AsyncRetryPolicy",
+            "AsyncTransport",
+            "Codec",
+            "Response",
+            "RetryPolicy",
+            "Transport",
+        ],
+        "core.ports",
+    ),
 }
 
 __all__ = [
     "APIConnectionError",
+    "AsyncResponse",
+    "AsyncRetryPolicy",
+    "AsyncTransport",
     "APIError",
     "APIResponseValidationError",
     "APITimeoutError",
@@ -327,6 +348,8 @@ __all__ = [
     "ServerlessCatalogue",
     "ServerlessModel",
     "StopParam",
+    "CallOptions",
+    "ChatParams",
     "Stream",
     "StreamConnectionError",
     "StreamDecodeError",

@@ -158,3 +158,28 @@ def test_readme_benchmark_table_is_the_one_the_last_run_wrote() -> None:
         assert heading in results, f"benchmarks/RESULTS.md has no {heading!r}"
         table = results.split(heading + "\n\n", 1)[1].split("\n\n", 1)[0].strip()
         assert table in TEXT, f"README's table under {heading!r} differs from benchmarks/RESULTS.md"
+
+
+def _section(heading: str) -> str:
+    match = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^## )", TEXT, re.M | re.S)
+    assert match, f"README needs a '## {heading}' section"
+    return match.group(1)
+
+
+def test_the_async_section_awaits_every_call_the_sync_examples_make() -> None:
+    """Every README example has an async form: each resource call the sync blocks make
+    is awaited in the Async section (whose blocks run above, like every block)."""
+    async_text = _section("Async")
+    sync_code = "\n".join(
+        code for _, code in BLOCKS if code not in async_text and "AsyncMegaNova" not in code
+    )
+    calls = set(
+        re.findall(
+            r"\.((?:chat\.completions|chat|models|serverless|embeddings|rerank"
+            r"|images|videos|audio|usage|billing)\.\w+)\(",
+            sync_code,
+        )
+    )
+    assert len(calls) >= 12, calls
+    missing = sorted(c for c in calls if not re.search(rf"await \w+\.{re.escape(c)}\(", async_text))
+    assert not missing, f"README's Async section does not await: {missing}"

@@ -120,9 +120,11 @@ def _write(root: Path, name: str, group: List[Source]) -> Dict[str, Source]:
 def run_mypy(root: Path, name: str, files: Dict[str, Source]) -> List[Tuple[str, int, str]]:
     cache = root.parent / "mypy-cache" / name
     config = root / "mypy.ini"
-    # pytest's own sources use 3.10 syntax a 3.9 target cannot parse (as in pyproject)
+    # pytest's and anyio's (httpx's dependency) own sources use 3.10 syntax a 3.9 target
+    # cannot parse (as in pyproject)
     config.write_text(
-        "[mypy]\n\n[mypy-pytest,_pytest.*]\nfollow_imports = skip\n", encoding="utf-8"
+        "[mypy]\n\n[mypy-pytest,_pytest.*,anyio,anyio.*]\nfollow_imports = skip\n",
+        encoding="utf-8",
     )
     env = {**os.environ, "MYPYPATH": str(PACKAGE_ROOT)}
     command = [

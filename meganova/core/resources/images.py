@@ -69,8 +69,8 @@ def resolve_size(
     return width, height, True
 
 
-class ImagesResource(Resource):
-    """``client.images``: text to image."""
+class _Images(Resource):
+    """What both flavours of ``client.images`` keep: which path answers."""
 
     __slots__ = ("_lock", "_path")
 
@@ -78,6 +78,27 @@ class ImagesResource(Resource):
         super().__init__(engine, run)
         self._path = NATIVE_PATH  # the OpenAI path once the native one answered 404/405
         self._lock = threading.Lock()
+
+    def _send(self, path: str, body: dict[str, Any], options: Any) -> Flow[ImageGeneration]:
+        result = yield from self._engine.fetch(
+            "POST", path, cast_to=ImageGeneration, json=body, options=options
+        )
+        status = (result.status or "").lower()
+        if status in _FAILED or (not result.data and status not in ("", "success", "ok")):
+            reason = result.message or f"status {result.status}"
+            raise GenerationFailedError(
+                f"Image generation failed: {reason}",
+                reason=result.message,
+                job=result,
+                request_id=result.request_id,
+            )
+        return result
+
+
+class ImagesResource(_Images):
+    """``client.images``: text to image."""
+
+    __slots__ = ()
 
     @runs
     def generate(
@@ -200,24 +221,9 @@ class ImagesResource(Resource):
                 self._path = OPENAI_PATH
         return result
 
-    def _send(self, path: str, body: dict[str, Any], options: Any) -> Flow[ImageGeneration]:
-        result = yield from self._engine.fetch(
-            "POST", path, cast_to=ImageGeneration, json=body, options=options
-        )
-        status = (result.status or "").lower()
-        if status in _FAILED or (not result.data and status not in ("", "success", "ok")):
-            reason = result.message or f"status {result.status}"
-            raise GenerationFailedError(
-                f"Image generation failed: {reason}",
-                reason=result.message,
-                job=result,
-                request_id=result.request_id,
-            )
-        return result
 
-
-class AsyncImagesResource(ImagesResource):
+class AsyncImagesResource(_Images):
     """``client.images`` of ``AsyncMegaNova``: as ``ImagesResource``, awaited."""
 
     __slots__ = ()
-    generate = awaits(ImagesResource.generate)  # type: ignore[assignment]
+    generate = awaits(ImagesResource.generate)
