@@ -138,12 +138,12 @@ if TYPE_CHECKING:
         RetryPolicy,
         Transport,
     )
-    from .core.streaming import (
+    from .streaming import (
         ChatCompletionStream,
         ChatStream,
         Stream,
     )
-    from .core.streaming_async import (
+    from .streaming_async import (
         AsyncChatCompletionStream,
         AsyncChatStream,
         AsyncStream,
@@ -170,9 +170,9 @@ _HOME: Dict[str, str] = {
         ],
         "core.models.chat",
     ),
-    **dict.fromkeys(["ChatCompletionStream", "ChatStream", "Stream"], "core.streaming"),
+    **dict.fromkeys(["ChatCompletionStream", "ChatStream", "Stream"], "streaming"),
     **dict.fromkeys(
-        ["AsyncChatCompletionStream", "AsyncChatStream", "AsyncStream"], "core.streaming_async"
+        ["AsyncChatCompletionStream", "AsyncChatStream", "AsyncStream"], "streaming_async"
     ),
     **dict.fromkeys(["ModelInfo", "ModelList", "ModelPricing"], "core.models.models_"),
     **dict.fromkeys(["Embedding", "EmbeddingResponse", "EmbeddingUsage"], "core.models.embeddings"),

@@ -77,7 +77,7 @@ def test_reference_pages_render_every_public_object(tmp_path: Path) -> None:
     package: Any = griffe.load("meganova", search_paths=[str(docs_coverage.ROOT)])
     shown = docs_coverage.referenced(package)
     assert "meganova.client.MegaNova" in shown
-    assert "meganova.core.streaming.ChatCompletionStream" in shown
+    assert "meganova.streaming.ChatCompletionStream" in shown
     pages = tmp_path / "docs"
     pages.mkdir()
     (pages / "one.md").write_text("# One\n\n::: meganova.MegaNova\n", encoding="utf-8")

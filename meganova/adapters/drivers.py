@@ -157,7 +157,7 @@ async def _asleep(clock: Any, seconds: float) -> None:
 
 
 def open_stream(effect: OpenStream) -> Any:
-    from ..core.streaming import ChatCompletionStream, ChatStream
+    from ..streaming import ChatCompletionStream, ChatStream
 
     stream = ChatCompletionStream(
         effect.response,
@@ -172,7 +172,7 @@ def open_stream(effect: OpenStream) -> Any:
 
 
 def aopen_stream(effect: OpenStream) -> Any:
-    from ..core.streaming_async import AsyncChatCompletionStream, AsyncChatStream
+    from ..streaming_async import AsyncChatCompletionStream, AsyncChatStream
 
     stream = AsyncChatCompletionStream(
         effect.response,

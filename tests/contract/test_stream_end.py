@@ -14,8 +14,8 @@ from typing import Any, Iterator, List
 import pytest
 
 from meganova import MegaNova
-from meganova.core.streaming import DRAIN_WAIT, RECENT_CHUNKS
 from meganova.errors import StreamConnectionError
+from meganova.streaming import DRAIN_WAIT, RECENT_CHUNKS
 from tests.contract.conftest import transport_instance
 from tests.contract.rawserver import (
     LAST_CHUNK,

@@ -27,8 +27,10 @@ def _runtime_nodes(tree: ast.AST):
         yield from _runtime_nodes(node)
 
 
-# Type checkers' own module, imported by core for annotations only (under TYPE_CHECKING).
-TYPING_ONLY = {"typing_extensions"}
+# Imported by core for annotations only (under TYPE_CHECKING, never at run time): type
+# checkers' own module, and the stream shells core's chat methods return (they read the
+# transport's response, so they live outside core; the drivers make them).
+TYPING_ONLY = {"typing_extensions", "streaming", "streaming_async"}
 
 
 def imported_modules(path: Path):
@@ -37,6 +39,7 @@ def imported_modules(path: Path):
     for node in ast.walk(tree):
         typing_only = id(node) not in runtime and isinstance(node, ast.ImportFrom)
         if typing_only and node.module in TYPING_ONLY:
+            assert node.module == "typing_extensions" or node.level, node.module  # ours: relative
             continue
         if isinstance(node, ast.Import):
             for alias in node.names:
@@ -162,3 +165,47 @@ def test_each_core_decoder_is_tested_in_its_mirror_module() -> None:
         for name, mirror in mirrors.items():
             if f"{name}(" in text:
                 assert path == TESTS / "unit" / "core" / mirror, f"{name} tested in {path.name}"
+
+
+# The transport port's methods and waiting: only the drivers and the stream shells,
+# outside core, call them. (``handle.read()`` in audio reads the caller's own file.)
+IO_METHODS = {"send", "read", "aread", "iter_bytes", "aiter_bytes", "aclose", "drain", "adrain"}
+WAITS = {"sleep", "asleep"}
+ALLOWED = {("resources/audio.py", "handle", "read")}
+
+
+def io_calls(path: Path):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            name = node.func.attr
+            receiver = ast.unparse(node.func.value)
+            closes = name == "close" and ("response" in receiver or "transport" in receiver)
+            if name in IO_METHODS | WAITS or closes:
+                yield receiver, name, node.lineno
+        elif (
+            isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in WAITS
+        ):
+            yield "", node.func.id, node.lineno
+
+
+@pytest.mark.parametrize("path", sorted(CORE.rglob("*.py")), ids=lambda p: str(p.relative_to(CORE)))
+def test_core_calls_no_transport_and_never_waits(path):
+    where = str(path.relative_to(CORE))
+    calls = [
+        f"{where}:{line} {receiver}.{name}()"
+        for receiver, name, line in io_calls(path)
+        if (where, receiver, name) not in ALLOWED
+    ]
+    assert not calls, "core performs I/O or waits (the drivers' job): " + ", ".join(calls)
+
+
+def test_the_io_check_finds_what_it_looks_for(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "response = transport.send(request)\nresponse.iter_bytes()\nclock.sleep(1)\n"
+        "response.close()\nparser.close()\n",
+        encoding="utf-8",
+    )
+    found = [name for _, name, _ in io_calls(sample)]
+    assert found == ["send", "iter_bytes", "sleep", "close"]

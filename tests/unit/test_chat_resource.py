@@ -11,8 +11,8 @@ import pytest
 from meganova import MegaNova, MeganovaError
 from meganova.adapters.fake_transport import FakeResponse, FakeTransport
 from meganova.core.models.chat import ChatMessage, ChatResponse, ChatStreamChunk
-from meganova.core.streaming import ChatCompletionStream, ChatStream
 from meganova.errors import InvalidArgumentError
+from meganova.streaming import ChatCompletionStream, ChatStream
 from tests.clock import VirtualClock
 
 REPLY = {

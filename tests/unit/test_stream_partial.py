@@ -17,8 +17,8 @@ from meganova.adapters.fake_transport import FakeResponse, FakeTransport
 from meganova.adapters.msgspec_codec import MsgspecCodec
 from meganova.core.accumulate import accumulate
 from meganova.core.models.chat import ChatCompletionChunk
-from meganova.core.streaming import RECENT_CHUNKS
 from meganova.errors import IncompleteStreamError
+from meganova.streaming import RECENT_CHUNKS
 from tests.clock import VirtualClock
 
 USER = [{"role": "user", "content": "Hi"}]

@@ -31,7 +31,6 @@ from ..models.chat import ChatMessage, ChatResponse
 from ..params import (
     ChatCompletionMessageParam,
 )
-from ..streaming import ChatCompletionStream, ChatStream
 from ..validation import (
     check_json_value,
     optional_bool,
@@ -44,10 +43,13 @@ from ._facade import Resource, Runner, runs
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
+    # The stream shells live outside core (they read the transport's response); core
+    # names them for type checkers only.
+    from ...streaming import ChatCompletionStream, ChatStream
+    from ...streaming_async import AsyncChatCompletionStream, AsyncChatStream
     from ..engine import Engine
     from ..params import ChatExtras, ChatParams
     from ..ports import Response
-    from ..streaming_async import AsyncChatCompletionStream, AsyncChatStream
 
 __all__ = ["ChatCompletions", "ChatResource"]
 

@@ -34,13 +34,13 @@ from typing import (
     TypeVar,
 )
 
-from .budget import TimeBudget
-from .errors import APIConnectionError, APIResponseValidationError
-from .models.chat import ChatCompletionChunk, ChatResponse, ChatStreamChunk
-from .ports import AsyncResponse, Codec, Response
-from .redact import Redactor
-from .sse import DEFAULT_MAX_EVENT_SIZE
-from .stream_parser import DONE, RECENT_CHUNKS, ChatStreamParser, guideline_items
+from .core.budget import TimeBudget
+from .core.errors import APIConnectionError, APIResponseValidationError
+from .core.models.chat import ChatCompletionChunk, ChatResponse, ChatStreamChunk
+from .core.ports import AsyncResponse, Codec, Response
+from .core.redact import Redactor
+from .core.sse import DEFAULT_MAX_EVENT_SIZE
+from .core.stream_parser import DONE, RECENT_CHUNKS, ChatStreamParser, guideline_items
 
 __all__ = [
     "DRAIN_LIMIT",

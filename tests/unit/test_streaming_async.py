@@ -12,8 +12,6 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import pytest
 
 from meganova.adapters.msgspec_codec import MsgspecCodec
-from meganova.core.streaming import ChatCompletionStream, ChatStream
-from meganova.core.streaming_async import AsyncChatCompletionStream, AsyncChatStream
 from meganova.errors import (
     APIConnectionError,
     APIError,
@@ -21,6 +19,8 @@ from meganova.errors import (
     StreamConnectionError,
     StreamTimeoutError,
 )
+from meganova.streaming import ChatCompletionStream, ChatStream
+from meganova.streaming_async import AsyncChatCompletionStream, AsyncChatStream
 from meganova.testing.clock import VirtualClock
 from tests.helpers import DONE, ev, run_python
 
@@ -326,7 +326,7 @@ _AT_EXIT = """
 import asyncio, json, sys, warnings
 warnings.simplefilter("always")
 from meganova.adapters.msgspec_codec import MsgspecCodec
-from meganova.core.streaming_async import AsyncChatCompletionStream, AsyncChatStream
+from meganova.streaming_async import AsyncChatCompletionStream, AsyncChatStream
 from meganova.testing.clock import VirtualClock
 
 EV = b"data: " + json.dumps({"choices": [{"index": 0, "delta": {"content": "x"}}]}).encode()

@@ -27,10 +27,10 @@ from typing import (
     TypeVar,
 )
 
-from .errors import APIConnectionError, APIResponseValidationError
-from .models.chat import ChatCompletionChunk, ChatResponse, ChatStreamChunk
-from .ports import AsyncResponse
-from .stream_parser import DONE, ChatStreamParser, guideline_items
+from .core.errors import APIConnectionError, APIResponseValidationError
+from .core.models.chat import ChatCompletionChunk, ChatResponse, ChatStreamChunk
+from .core.ports import AsyncResponse
+from .core.stream_parser import DONE, ChatStreamParser, guideline_items
 from .streaming import DRAIN_LIMIT, DRAIN_WAIT, StreamFacts, WireStream
 
 __all__ = ["AsyncChatCompletionStream", "AsyncChatStream", "AsyncStream"]
