@@ -136,9 +136,10 @@ def _parameters(function: Any, documented: Set[str] = frozenset()) -> List[str]:
             if parameter.name in ("self", "cls"):
                 continue
             unpacked = _unpacked_keys(parameter)
-            if unpacked is not None and parameter.name not in documented:
+            if unpacked is not None:
                 # **params: Unpack[TD] is documented as TD's keys, or as a whole
-                seen.extend(k for k in unpacked if k not in seen)
+                names = [parameter.name] if parameter.name in documented else unpacked
+                seen.extend(n for n in names if n not in seen)
                 continue
             if parameter.kind in variadic and function.overloads:
                 continue

@@ -319,7 +319,49 @@ class _ChatMessages(TypedDict):
 
 
 class ChatParams(_ChatMessages, ChatExtras, HTTPOptions, total=False):
-    """A chat call's parameters (``stream`` apart: it picks the return type)."""
+    """A chat call's keyword arguments (``stream`` apart: it picks the return type), for
+    ``chat.create``, ``chat.stream`` and ``chat.completions.create`` of both clients. The
+    API's fields are sent when not ``None``, as given; ``timeout``, ``max_retries``,
+    ``deadline``, ``idempotency_key`` and ``max_response_bytes`` act on the call only and
+    are not sent.
+
+    Attributes:
+        messages: The conversation: dicts shaped like ``ChatCompletionMessageParam``
+            (``{"role": "user", "content": "..."}``), or a previous reply's ``ChatMessage``.
+        model: The model id; ``None`` uses the client's ``default_model`` (without one,
+            ``InvalidArgumentError`` naming ``model``).
+        temperature: Sampling temperature, 0 to 2.
+        max_tokens: Most tokens to generate (1 or more).
+        session_id: The API's session id, to group calls of one conversation.
+        top_p: Nucleus sampling: the probability mass considered.
+        n: How many choices to generate.
+        stop: A string or a list of strings that end the generation.
+        seed: A seed for reproducible sampling.
+        presence_penalty: Penalty for tokens already present (-2 to 2).
+        frequency_penalty: Penalty by how often a token appeared (-2 to 2).
+        logit_bias: Token id to a bias added to its logit.
+        logprobs: Return the log probabilities of the output tokens.
+        top_logprobs: Most likely tokens returned per position (with ``logprobs``).
+        tools: Functions the model may call (``ChatCompletionToolParam`` dicts).
+        tool_choice: ``"auto"``, ``"none"``, ``"required"`` or a named function.
+        parallel_tool_calls: Allow several tool calls in one turn.
+        response_format: ``{"type": "json_object"}``, a JSON schema, or text.
+        stream_options: Stream settings, e.g. ``{"include_usage": True}``.
+        user: An id for the end user, for abuse monitoring.
+        max_completion_tokens: Most tokens for the completion, reasoning included.
+        reasoning_effort: How hard a reasoning model thinks (e.g. ``"low"``, ``"high"``).
+        include_reasoning: Return the model's reasoning text where it has one.
+        max_retries: Retries for this call only (``None``: the client's).
+        deadline: Total seconds for this call, every attempt and wait included.
+        idempotency_key: The ``Idempotency-Key`` header (one is generated otherwise;
+            it stays the same across retries).
+        max_response_bytes: Largest reply body accepted for this call (``None``: no cap).
+        timeout: This call's timeout: seconds (both phases), a ``(connect, read)`` pair,
+            a ``Timeout``, or ``None`` for the client's.
+        extra_headers: Headers added to this request (a ``None`` value removes one).
+        extra_query: Query parameters added to the URL.
+        extra_body: Fields merged into the JSON body, for API fields this signature lacks.
+    """
 
     model: Optional[str]
     temperature: Optional[float]

@@ -25,7 +25,6 @@ from ..errors import (
     error_from_payload,
     parse_error_body,
 )
-from ..http import TimeoutLike
 from ..limits import BodyLimit
 from ..models.chat import ChatMessage, ChatResponse
 from ..params import (
@@ -48,12 +47,13 @@ if TYPE_CHECKING:
     from ...streaming import ChatCompletionStream, ChatStream
     from ...streaming_async import AsyncChatCompletionStream, AsyncChatStream
     from ..engine import Engine
-    from ..params import ChatExtras, ChatParams
+    from ..params import ChatParams
     from ..ports import Response
 
 __all__ = ["ChatCompletions", "ChatResource"]
 
 PATH = "/chat/completions"
+HTTP_OPTIONS = ("timeout", "extra_headers", "extra_query", "extra_body")
 
 # A type checker accepts the typed message dicts (and a previous reply's ChatMessage);
 # at run time any mapping with a role is sent as it is.
@@ -110,74 +110,35 @@ def _check_model(engine: Engine, model: object) -> str:
 
 
 def _prepare(
-    engine: Engine,
-    *,
-    messages: object,
-    model: object,
-    temperature: object,
-    max_tokens: object,
-    stream: object,
-    timeout: TimeoutLike,
-    extra_headers: Optional[Mapping[str, Optional[str]]],
-    extra_query: Optional[Mapping[str, Any]],
-    extra_body: Optional[Mapping[str, Any]],
-    kwargs: Dict[str, Any],
+    engine: Engine, stream: object, params: Dict[str, Any]
 ) -> tuple[Dict[str, Any], Optional[RequestOptions]]:
-    """Validate everything before any traffic; return the JSON body and options."""
+    """Validate everything before any traffic; return the JSON body and options.
+    ``params`` are the call's keyword arguments (``ChatParams``), taken apart here."""
     body: Dict[str, Any] = {
-        "model": _check_model(engine, model),
-        "messages": _check_messages(messages),
+        "model": _check_model(engine, params.pop("model", None)),
+        "messages": _check_messages(params.pop("messages", None)),
         "stream": bool(optional_bool("stream", stream)),
     }
+    temperature = params.pop("temperature", None)
     if temperature is not None:
         body["temperature"] = optional_number("temperature", temperature, minimum=0, maximum=2)
+    max_tokens = params.pop("max_tokens", None)
     if max_tokens is not None:
         body["max_tokens"] = optional_int("max_tokens", max_tokens, minimum=1)
-    sdk_options = pop_call_options(kwargs)
-    for key, value in kwargs.items():
+    http = {name: params.pop(name, None) for name in HTTP_OPTIONS}
+    sdk_options = pop_call_options(params)
+    for key, value in params.items():
         if value is not None:  # an option left as None is not sent
             check_json_value(key, value)
             body[key] = value
-    options = RequestOptions.build(
-        timeout=timeout,
-        extra_headers=extra_headers,
-        extra_query=extra_query,
-        extra_body=extra_body,
-        **sdk_options,
-    )
+    options = RequestOptions.build(**http, **sdk_options)
     return body, options
 
 
-def _chat(
-    engine: Engine,
-    *,
-    guideline: bool,
-    messages: object,
-    model: object,
-    temperature: object,
-    max_tokens: object,
-    stream: object,
-    timeout: TimeoutLike,
-    extra_headers: Optional[Mapping[str, Optional[str]]],
-    extra_query: Optional[Mapping[str, Any]],
-    extra_body: Optional[Mapping[str, Any]],
-    kwargs: Dict[str, Any],
-) -> Flow[Any]:
+def _chat(engine: Engine, *, guideline: bool, stream: object, params: Dict[str, Any]) -> Flow[Any]:
     """One chat call, both surfaces: the whole reply, or a stream (``guideline``: the
     ``ChatStream`` items over it)."""
-    body, options = _prepare(
-        engine,
-        messages=messages,
-        model=model,
-        temperature=temperature,
-        max_tokens=max_tokens,
-        stream=stream,
-        timeout=timeout,
-        extra_headers=extra_headers,
-        extra_query=extra_query,
-        extra_body=extra_body,
-        kwargs=kwargs,
-    )
+    body, options = _prepare(engine, stream, params)
     if body["stream"]:
         return (yield from _open_stream(engine, body, options, guideline))
     response = yield from engine.fetch(
@@ -279,16 +240,8 @@ class ChatCompletions(Resource):
     def create(
         self,
         *,
-        messages: Messages,
-        model: Optional[str] = None,
-        temperature: Optional[float] = None,
-        max_tokens: Optional[int] = None,
         stream: bool = False,
-        timeout: TimeoutLike = None,
-        extra_headers: Optional[Mapping[str, Optional[str]]] = None,
-        extra_query: Optional[Mapping[str, Any]] = None,
-        extra_body: Optional[Mapping[str, Any]] = None,
-        **kwargs: Any,
+        **params: Any,
     ) -> Flow[Union[ChatResponse, ChatCompletionStream]]:
         """Create a chat completion (``POST /chat/completions``).
 
@@ -298,42 +251,9 @@ class ChatCompletions(Resource):
         unknown keyword argument is sent in the body too, though type checkers report it).
 
         Args:
-            messages: The conversation: dicts shaped like ``ChatCompletionMessageParam``
-                (``{"role": "user", "content": "..."}``), or a previous reply's ``ChatMessage``.
-            model: The model id; ``None`` uses the client's ``default_model`` (without one,
-                ``InvalidArgumentError`` naming ``model``).
-            temperature: Sampling temperature, 0 to 2.
-            max_tokens: Most tokens to generate (1 or more).
-            session_id: The API's session id, to group calls of one conversation.
-            top_p: Nucleus sampling: the probability mass considered.
-            n: How many choices to generate.
-            stop: A string or a list of strings that end the generation.
-            seed: A seed for reproducible sampling.
-            presence_penalty: Penalty for tokens already present (-2 to 2).
-            frequency_penalty: Penalty by how often a token appeared (-2 to 2).
-            logit_bias: Token id to a bias added to its logit.
-            logprobs: Return the log probabilities of the output tokens.
-            top_logprobs: Most likely tokens returned per position (with ``logprobs``).
-            tools: Functions the model may call (``ChatCompletionToolParam`` dicts).
-            tool_choice: ``"auto"``, ``"none"``, ``"required"`` or a named function.
-            parallel_tool_calls: Allow several tool calls in one turn.
-            response_format: ``{"type": "json_object"}``, a JSON schema, or text.
-            stream_options: Stream settings, e.g. ``{"include_usage": True}``.
-            user: An id for the end user, for abuse monitoring.
-            max_completion_tokens: Most tokens for the completion, reasoning included.
-            reasoning_effort: How hard a reasoning model thinks (e.g. ``"low"``, ``"high"``).
-            include_reasoning: Return the model's reasoning text where it has one.
             stream: ``True`` returns a stream of chunks instead of the whole reply.
-            max_retries: Retries for this call only (``None``: the client's).
-            deadline: Total seconds for this call, every attempt and wait included.
-            idempotency_key: The ``Idempotency-Key`` header (one is generated otherwise;
-                it stays the same across retries).
-            max_response_bytes: Largest reply body accepted for this call (``None``: no cap).
-            timeout: This call's timeout: seconds (both phases), a ``(connect, read)`` pair,
-                a ``Timeout``, or ``None`` for the client's.
-            extra_headers: Headers added to this request (a ``None`` value removes one).
-            extra_query: Query parameters added to the URL.
-            extra_body: Fields merged into the JSON body, for API fields this signature lacks.
+            **params: The call's parameters, ``messages`` required: the API's chat fields
+                and this call's options, each described in ``ChatParams``.
 
         Returns:
             The whole ``ChatResponse``; with ``stream=True`` a ``ChatCompletionStream`` of
@@ -345,18 +265,7 @@ class ChatCompletions(Resource):
             APIConnectionError: The network failed (``APITimeoutError`` for timeouts).
         """
         result: Union[ChatResponse, ChatCompletionStream] = yield from _chat(
-            self._engine,
-            guideline=False,
-            messages=messages,
-            model=model,
-            temperature=temperature,
-            max_tokens=max_tokens,
-            stream=stream,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            kwargs=kwargs,
+            self._engine, guideline=False, stream=stream, params=dict(params)
         )
         return result
 
@@ -390,56 +299,15 @@ class ChatResource(Resource):
     def create(
         self,
         *,
-        messages: Messages,
-        model: Optional[str] = None,
-        temperature: Optional[float] = None,
-        max_tokens: Optional[int] = None,
         stream: bool = False,
-        timeout: TimeoutLike = None,
-        extra_headers: Optional[Mapping[str, Optional[str]]] = None,
-        extra_query: Optional[Mapping[str, Any]] = None,
-        extra_body: Optional[Mapping[str, Any]] = None,
-        **kwargs: Any,
+        **params: Any,
     ) -> Flow[Union[ChatResponse, ChatStream]]:
         """Send a chat and return the whole ``ChatResponse`` (``POST /chat/completions``).
 
         Args:
-            messages: The conversation: dicts shaped like ``ChatCompletionMessageParam``
-                (``{"role": "user", "content": "..."}``), or a previous reply's ``ChatMessage``.
-            model: The model id; ``None`` uses the client's ``default_model`` (without one,
-                ``InvalidArgumentError`` naming ``model``).
-            temperature: Sampling temperature, 0 to 2.
-            max_tokens: Most tokens to generate (1 or more).
-            session_id: The API's session id, to group calls of one conversation.
-            top_p: Nucleus sampling: the probability mass considered.
-            n: How many choices to generate.
-            stop: A string or a list of strings that end the generation.
-            seed: A seed for reproducible sampling.
-            presence_penalty: Penalty for tokens already present (-2 to 2).
-            frequency_penalty: Penalty by how often a token appeared (-2 to 2).
-            logit_bias: Token id to a bias added to its logit.
-            logprobs: Return the log probabilities of the output tokens.
-            top_logprobs: Most likely tokens returned per position (with ``logprobs``).
-            tools: Functions the model may call (``ChatCompletionToolParam`` dicts).
-            tool_choice: ``"auto"``, ``"none"``, ``"required"`` or a named function.
-            parallel_tool_calls: Allow several tool calls in one turn.
-            response_format: ``{"type": "json_object"}``, a JSON schema, or text.
-            stream_options: Stream settings, e.g. ``{"include_usage": True}``.
-            user: An id for the end user, for abuse monitoring.
-            max_completion_tokens: Most tokens for the completion, reasoning included.
-            reasoning_effort: How hard a reasoning model thinks (e.g. ``"low"``, ``"high"``).
-            include_reasoning: Return the model's reasoning text where it has one.
-            stream: ``True`` returns a ``ChatStream``, as ``stream()`` does.
-            max_retries: Retries for this call only (``None``: the client's).
-            deadline: Total seconds for this call, every attempt and wait included.
-            idempotency_key: The ``Idempotency-Key`` header (one is generated otherwise;
-                it stays the same across retries).
-            max_response_bytes: Largest reply body accepted for this call (``None``: no cap).
-            timeout: This call's timeout: seconds (both phases), a ``(connect, read)`` pair,
-                a ``Timeout``, or ``None`` for the client's.
-            extra_headers: Headers added to this request (a ``None`` value removes one).
-            extra_query: Query parameters added to the URL.
-            extra_body: Fields merged into the JSON body, for API fields this signature lacks.
+            stream: ``True`` returns a stream of chunks instead of the whole reply.
+            **params: The call's parameters, ``messages`` required: the API's chat fields
+                and this call's options, each described in ``ChatParams``.
 
         Returns:
             The ``ChatResponse`` (``resp.text`` is the first choice's content); with
@@ -451,34 +319,14 @@ class ChatResource(Resource):
             APIConnectionError: The network failed (``APITimeoutError`` for timeouts).
         """
         result: Union[ChatResponse, ChatStream] = yield from _chat(
-            self._engine,
-            guideline=True,
-            messages=messages,
-            model=model,
-            temperature=temperature,
-            max_tokens=max_tokens,
-            stream=stream,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            kwargs=kwargs,
+            self._engine, guideline=True, stream=stream, params=dict(params)
         )
         return result
 
     @runs
     def stream(
         self,
-        *,
-        messages: Messages,
-        model: Optional[str] = None,
-        temperature: Optional[float] = None,
-        max_tokens: Optional[int] = None,
-        timeout: TimeoutLike = None,
-        extra_headers: Optional[Mapping[str, Optional[str]]] = None,
-        extra_query: Optional[Mapping[str, Any]] = None,
-        extra_body: Optional[Mapping[str, Any]] = None,
-        **kwargs: Unpack[ChatExtras],
+        **params: Unpack[ChatParams],
     ) -> Flow[ChatStream]:
         """Stream a chat: yields ``ChatStreamChunk`` items (``chunk.delta`` is the new text);
         the last one has ``done=True``.
@@ -488,41 +336,8 @@ class ChatResource(Resource):
         its first event reaches you.
 
         Args:
-            messages: The conversation: dicts shaped like ``ChatCompletionMessageParam``
-                (``{"role": "user", "content": "..."}``), or a previous reply's ``ChatMessage``.
-            model: The model id; ``None`` uses the client's ``default_model`` (without one,
-                ``InvalidArgumentError`` naming ``model``).
-            temperature: Sampling temperature, 0 to 2.
-            max_tokens: Most tokens to generate (1 or more).
-            session_id: The API's session id, to group calls of one conversation.
-            top_p: Nucleus sampling: the probability mass considered.
-            n: How many choices to generate.
-            stop: A string or a list of strings that end the generation.
-            seed: A seed for reproducible sampling.
-            presence_penalty: Penalty for tokens already present (-2 to 2).
-            frequency_penalty: Penalty by how often a token appeared (-2 to 2).
-            logit_bias: Token id to a bias added to its logit.
-            logprobs: Return the log probabilities of the output tokens.
-            top_logprobs: Most likely tokens returned per position (with ``logprobs``).
-            tools: Functions the model may call (``ChatCompletionToolParam`` dicts).
-            tool_choice: ``"auto"``, ``"none"``, ``"required"`` or a named function.
-            parallel_tool_calls: Allow several tool calls in one turn.
-            response_format: ``{"type": "json_object"}``, a JSON schema, or text.
-            stream_options: Stream settings, e.g. ``{"include_usage": True}``.
-            user: An id for the end user, for abuse monitoring.
-            max_completion_tokens: Most tokens for the completion, reasoning included.
-            reasoning_effort: How hard a reasoning model thinks (e.g. ``"low"``, ``"high"``).
-            include_reasoning: Return the model's reasoning text where it has one.
-            max_retries: Retries for this call only (``None``: the client's).
-            deadline: Total seconds for this call, every attempt and wait included.
-            idempotency_key: The ``Idempotency-Key`` header (one is generated otherwise;
-                it stays the same across retries).
-            max_response_bytes: Largest reply body accepted for this call (``None``: no cap).
-            timeout: This call's timeout: seconds (both phases), a ``(connect, read)`` pair,
-                a ``Timeout``, or ``None`` for the client's.
-            extra_headers: Headers added to this request (a ``None`` value removes one).
-            extra_query: Query parameters added to the URL.
-            extra_body: Fields merged into the JSON body, for API fields this signature lacks.
+            **params: The call's parameters, ``messages`` required: the API's chat fields
+                and this call's options, each described in ``ChatParams``.
 
         Returns:
             A ``ChatStream``: iterate it, or use it in ``with`` to release the connection
@@ -533,23 +348,12 @@ class ChatResource(Resource):
             APIError: The API answered with an error status (after the retries).
             APIConnectionError: The network failed (``APITimeoutError`` for timeouts).
         """
-        if "stream" in kwargs:
+        if "stream" in params:
             raise InvalidArgumentError(
                 "stream() always streams; do not pass stream=", argument="stream"
             )
         result: ChatStream = yield from _chat(
-            self._engine,
-            guideline=True,
-            messages=messages,
-            model=model,
-            temperature=temperature,
-            max_tokens=max_tokens,
-            stream=True,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            kwargs=dict(kwargs),
+            self._engine, guideline=True, stream=True, params=dict(params)
         )
         return result
 
