@@ -159,22 +159,18 @@ async def _asleep(clock: Any, seconds: float) -> None:
 def open_stream(effect: OpenStream) -> Any:
     from ..streaming import ChatCompletionStream, ChatStream
 
-    stream = ChatCompletionStream(
-        effect.response,
-        codec=effect.codec,
-        clock=effect.clock,
-        read_timeout=effect.read_timeout,
-        request_id=effect.request_id,
-        redactor=effect.redactor,
-        budget=effect.budget,
-    )
-    return ChatStream(stream) if effect.guideline else stream
+    return _wrap(effect, ChatCompletionStream, ChatStream)
 
 
 def aopen_stream(effect: OpenStream) -> Any:
     from ..streaming_async import AsyncChatCompletionStream, AsyncChatStream
 
-    stream = AsyncChatCompletionStream(
+    return _wrap(effect, AsyncChatCompletionStream, AsyncChatStream)
+
+
+def _wrap(effect: OpenStream, wire: Any, guideline: Any) -> Any:
+    """The flavour's stream over the effect's response (``guideline``: its items)."""
+    stream = wire(
         effect.response,
         codec=effect.codec,
         clock=effect.clock,
@@ -183,7 +179,7 @@ def aopen_stream(effect: OpenStream) -> Any:
         redactor=effect.redactor,
         budget=effect.budget,
     )
-    return AsyncChatStream(stream) if effect.guideline else stream
+    return guideline(stream) if effect.guideline else stream
 
 
 class BoundEngine:

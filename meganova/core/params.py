@@ -29,6 +29,7 @@ __all__ = [
     "ChatExtras",
     "ChatParams",
     "HTTPOptions",
+    "NativeVideoExtras",
     "RetryOptions",
     "ChatCompletionAssistantMessageParam",
     "ChatCompletionContentPartImageParam",
@@ -312,6 +313,15 @@ class ChatExtras(RetryOptions, total=False):
     max_completion_tokens: Optional[int]
     reasoning_effort: Optional[str]
     include_reasoning: Optional[bool]
+
+
+class NativeVideoExtras(RetryOptions, total=False):
+    """``videos.generate_native``'s model-specific keys (others go in ``extra_body``)."""
+
+    duration: Optional[float]
+    resolution: Optional[str]
+    aspect_ratio: Optional[str]
+    seed: Optional[int]
 
 
 class _ChatMessages(TypedDict):

@@ -34,7 +34,7 @@ from ._support import call_options
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from ..params import RetryOptions
+    from ..params import NativeVideoExtras, RetryOptions
 
 JOBS_PATH = "/videos/generations"
 NATIVE_PATH = "/videos/generation"
@@ -265,7 +265,7 @@ class VideosResource(Resource):
             current = None
 
     @runs
-    def _generate_native(
+    def generate_native(
         self,
         model_name: str,
         prompt: Optional[str] = None,
@@ -274,7 +274,7 @@ class VideosResource(Resource):
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-        **params: Any,
+        **params: Unpack[NativeVideoExtras],
     ) -> Flow[NativeVideoGeneration]:
         """The published SDK's call: ``POST /videos/generation`` with ``model_name`` and
         model-specific keys. It answers when the video is done; give it a long ``timeout``
@@ -307,10 +307,11 @@ class VideosResource(Resource):
             APIError: The API answered with an error status (after the retries).
             APIConnectionError: The network failed (``APITimeoutError`` for timeouts).
         """
-        sdk_options = pop_call_options(params)
+        fields: dict[str, Any] = dict(params)
+        sdk_options = pop_call_options(fields)
         body = drop_none(
             {
-                **params,
+                **fields,
                 "model_name": require_str("model_name", model_name),
                 "prompt": optional_str("prompt", prompt),
             }
@@ -327,63 +328,6 @@ class VideosResource(Resource):
                 request_id=result.request_id,
             )
         return result
-
-    if TYPE_CHECKING:
-        # Type checkers see named parameters (the keys the sources show) and the call
-        # options; at run time any other keyword still goes into the body, as before.
-        def generate_native(
-            self,
-            model_name: str,
-            prompt: Optional[str] = None,
-            *,
-            duration: Optional[float] = None,
-            resolution: Optional[str] = None,
-            aspect_ratio: Optional[str] = None,
-            seed: Optional[int] = None,
-            timeout: TimeoutLike | Timeout | None = None,
-            max_retries: Optional[int] = None,
-            deadline: Optional[float] = None,
-            idempotency_key: Optional[str] = None,
-            max_response_bytes: Optional[int] = ...,
-            extra_headers: Mapping[str, str | None] | None = None,
-            extra_query: Mapping[str, Any] | None = None,
-            extra_body: Mapping[str, Any] | None = None,
-        ) -> NativeVideoGeneration:
-            """The published SDK's call: ``POST /videos/generation`` with ``model_name`` and
-            model-specific keys. It answers when the video is done; give it a long ``timeout``
-            (the MCP server waits 300 s). Other keys go in ``extra_body``.
-
-            Args:
-                model_name: The video model.
-                prompt: What the video shows.
-                duration: Length in seconds, for models that take it.
-                resolution: E.g. ``"720p"``, for models that take it.
-                aspect_ratio: E.g. ``"16:9"``, for models that take it.
-                seed: A seed for reproducible output.
-                max_retries: Retries for this call only (``None``: the client's).
-                deadline: Total seconds for this call, every attempt and wait included.
-                idempotency_key: The ``Idempotency-Key`` header (one is generated otherwise;
-                    it stays the same across retries).
-                max_response_bytes: Largest reply body accepted for this call (``None``: no cap).
-                timeout: This call's timeout: seconds (both phases), a ``(connect, read)`` pair,
-                    a ``Timeout``, or ``None`` for the client's.
-                extra_headers: Headers added to this request (a ``None`` value removes one).
-                extra_query: Query parameters added to the URL.
-                extra_body: Fields merged into the JSON body, for API fields this signature lacks.
-
-            Returns:
-                A ``NativeVideoGeneration``.
-
-            Raises:
-                GenerationFailedError: The reply says the generation failed.
-                InvalidArgumentError: An argument is invalid (raised before anything is sent).
-                APIError: The API answered with an error status (after the retries).
-                APIConnectionError: The network failed (``APITimeoutError`` for timeouts).
-            """
-            ...
-
-    else:
-        generate_native = _generate_native
 
     @runs
     def supported_models(
