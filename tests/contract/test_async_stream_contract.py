@@ -17,9 +17,9 @@ from typing import Any, Callable, Iterator, List
 import pytest
 
 from meganova.adapters.msgspec_codec import MsgspecCodec
-from meganova.core.streaming import DRAIN_WAIT
-from meganova.core.streaming_async import AsyncChatCompletionStream, AsyncChatStream
 from meganova.errors import IncompleteStreamError
+from meganova.streaming import DRAIN_WAIT
+from meganova.streaming_async import AsyncChatCompletionStream, AsyncChatStream
 from tests.contract.conftest import Stage, async_request
 from tests.contract.rawserver import (
     LAST_CHUNK,
@@ -209,7 +209,8 @@ _AT_EXIT = """
 import asyncio, sys, time
 from meganova.adapters.msgspec_codec import MsgspecCodec
 from meganova.core.http import Request, Timeout
-from meganova.core.streaming_async import AsyncChatCompletionStream, AsyncChatStream
+from meganova.streaming import DRAIN_WAIT
+from meganova.streaming_async import AsyncChatCompletionStream, AsyncChatStream
 from tests.contract.conftest import Stage, async_transport_instance
 
 class Clock:
