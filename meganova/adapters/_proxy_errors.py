@@ -3,6 +3,7 @@ proxy's credentials scrubbed from every message."""
 
 from __future__ import annotations
 
+import re
 import socket
 
 from ..core.errors import APIConnectionError, APITimeoutError
@@ -24,13 +25,17 @@ def _chain(exc: BaseException) -> list[BaseException]:
     return found
 
 
+_STATUS_407 = re.compile(r"(?<![\d:])407(?!\d)")
+
+
 def proxy_failure(exc: BaseException, request: Request, proxy: Proxy) -> APIConnectionError:
     """The proxy could not be reached, or would not open the way to the target (nothing
     was sent to the target). A 407 is not retried: the credentials will not change."""
     where = origin(request.url)
     chain = _chain(exc)
     error: APIConnectionError
-    refused = any("407" in str(item) for item in chain)
+    # The status, not any "407" in the text: a port such as 40709 in a URL is no refusal.
+    refused = any(_STATUS_407.search(str(item)) for item in chain)
     if refused:
         hint = (
             "it did not accept the credentials in the proxy URL"
