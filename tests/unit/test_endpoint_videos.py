@@ -162,3 +162,18 @@ def test_a_job_without_id_is_the_servers_fault_not_the_callers() -> None:
         client.videos.wait(created)
     assert info.value.request_id == "req-queued"
     assert len(transport.requests) == 1  # nothing was polled
+
+
+def test_a_last_poll_cut_short_by_the_wait_reports_the_wait_running_out() -> None:
+    # The poll after the last sleep has what is left of wait_timeout (next to nothing); a
+    # server that takes 10 ms then must not turn the wait's end into an APITimeoutError.
+    from meganova.errors import GenerationTimeoutError
+    from meganova.testing import FakeMeganova, Json
+
+    fake = FakeMeganova()
+    processing = Json({"id": "vid_1", "status": "processing"}, delay=0.01)
+    fake.script(processing, processing, processing)
+    with fake.client() as client, pytest.raises(GenerationTimeoutError) as info:
+        client.videos.wait("vid_1", poll_interval=1, wait_timeout=2)
+    assert info.value.job is not None and info.value.job.status == "processing"
+    assert len(fake.requests) == 3

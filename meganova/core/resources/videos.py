@@ -20,6 +20,7 @@ from ..effects import Flow, Sleep
 from ..engine import pop_call_options
 from ..errors import (
     APIResponseValidationError,
+    APITimeoutError,
     GenerationFailedError,
     GenerationTimeoutError,
     InvalidArgumentError,
@@ -231,16 +232,31 @@ class VideosResource(Resource):
             video_id = require_str("job", job)
         clock = self._engine.clock
         ends_at = clock.monotonic() + wait_timeout
+        last = current
         while True:
             if current is None:
-                current = yield from flow_of(VideosResource.get)(
-                    self,
-                    video_id,
-                    timeout=timeout,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    deadline=max(ends_at - clock.monotonic(), 1e-3),
-                )
+                try:
+                    current = yield from flow_of(VideosResource.get)(
+                        self,
+                        video_id,
+                        timeout=timeout,
+                        extra_headers=extra_headers,
+                        extra_query=extra_query,
+                        deadline=max(ends_at - clock.monotonic(), 1e-3),
+                    )
+                except APITimeoutError as exc:
+                    if ends_at - clock.monotonic() > 0:
+                        raise
+                    # The last poll had what was left of the wait (next to nothing): the
+                    # wait ran out, which is what the caller hears about.
+                    raise GenerationTimeoutError(
+                        f"Video generation {video_id} still "
+                        f"{(last.status if last else None) or 'pending'} after {wait_timeout:g}s",
+                        job_id=video_id,
+                        job=last,
+                        request_id=last.request_id if last else None,
+                    ) from exc
+                last = current
             if current.done:
                 return current
             if current.failed:
