@@ -65,6 +65,11 @@ class _InFlight:
         if aborted:
             _shut(sock)
 
+    @property
+    def sock(self) -> socket.socket | None:
+        with self._lock:
+            return self._sock
+
     def abort(self) -> None:
         with self._lock:
             self._aborted = True
@@ -83,11 +88,14 @@ def _close_when_done(future: concurrent.futures.Future[Any]) -> None:
 class ThreadResponse:
     """A sync reply read in worker threads."""
 
-    __slots__ = ("_chunks", "_closed", "_response", "_transport")
+    __slots__ = ("_chunks", "_closed", "_response", "_sock", "_transport")
 
-    def __init__(self, response: Response, transport: ThreadTransport) -> None:
+    def __init__(
+        self, response: Response, transport: ThreadTransport, sock: socket.socket | None = None
+    ) -> None:
         self._response = response
         self._transport = transport
+        self._sock = sock  # the socket its body comes from, when the transport reported it
         self._chunks: Iterator[bytes] | None = None
         self._closed = False
 
@@ -104,14 +112,22 @@ class ThreadResponse:
         return self._response.reason
 
     async def _run(self, call: Callable[[], T]) -> T:
+        future = self._transport._submit(call)
         try:
-            return await self._transport._run(call)
+            return await asyncio.wrap_future(future)
         except BaseException as exc:
             if not isinstance(exc, Exception):
-                # Cancelled: the worker may still be reading; closing the reply wakes it
-                # and discards the connection.
+                # Cancelled while the worker may still be reading. Shutting the socket
+                # wakes it; the reply is closed (its connection discarded) only once the
+                # worker is out of it, so no cleanup of the worker's can reach a
+                # connection the pool has handed to another request meanwhile.
                 self._closed = True
-                _close_quietly(self._response)
+                response = self._response
+                if self._sock is None:
+                    _close_quietly(response)  # a reply that did not report its socket
+                else:
+                    _shut(self._sock)
+                    future.add_done_callback(lambda _: _close_quietly(response))
             raise
 
     async def aread(self) -> bytes:
@@ -223,7 +239,7 @@ class ThreadTransport:
                 inflight.abort()
                 future.add_done_callback(_close_when_done)
             raise
-        return ThreadResponse(response, self)
+        return ThreadResponse(response, self, inflight.sock)
 
     async def aclose(self) -> None:
         with self._lock:
