@@ -236,7 +236,11 @@ async def main():
     async def read():
         async for _ in reader:
             pass
-    kept.append(asyncio.ensure_future(read()))     # still reading when the loop ends
+    task = asyncio.ensure_future(read())            # still reading when the loop ends
+    # Closing the transport under it breaks its stream (StreamConnectionError, as it
+    # should); an application retrieves its own task's error, so asyncio reports none.
+    task.add_done_callback(lambda t: t.cancelled() or t.exception())
+    kept.append(task)
     await asyncio.sleep(0.05)
     await transport.aclose()
 asyncio.run(main())
