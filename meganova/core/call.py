@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 from urllib.parse import urljoin, urlsplit
 
 from .budget import TimeBudget
@@ -268,5 +268,4 @@ def _shorten_timeout(request: Request, remaining: float, budget: TimeBudget) -> 
     )
 
 
-Attempt = Callable[[int], Flow[Any]]
 __all__ = ["Call", "final", "request_id_from"]

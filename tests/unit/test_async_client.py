@@ -146,7 +146,8 @@ async def test_with_options_and_pickling_keep_the_flavour(
     fake: FakeMeganova, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("MEGANOVA_API_KEY", "sk-env-key")
-    client = AsyncMegaNova(transport="threads", base_url="http://127.0.0.1:9/v1")
+    # proxy=None: a proxy in the environment must not answer for port 9
+    client = AsyncMegaNova(transport="threads", base_url="http://127.0.0.1:9/v1", proxy=None)
     other = client.with_options(max_retries=0)
     copy = pickle.loads(pickle.dumps(client))
     assert type(other) is AsyncMegaNova and type(copy) is AsyncMegaNova
