@@ -63,6 +63,7 @@ class RawServer:
     scripts: Dict[str, Script] = field(default_factory=dict)
     requests: List[RawRequest] = field(default_factory=list)
     connections: int = 0
+    hung_up: int = 0  # connections the server has closed
     stopping: threading.Event = field(default_factory=threading.Event)
     # Runs on each accepted connection before its request is read; False drops it.
     on_connect: Optional[Callable[[RawConnection], bool]] = None
@@ -89,6 +90,7 @@ class RawServer:
     def reset_counts(self) -> None:
         with self._lock:
             self.connections = 0
+            self.hung_up = 0
             self.requests.clear()
 
     def stop(self) -> None:
@@ -146,6 +148,8 @@ class RawServer:
         finally:
             with contextlib.suppress(OSError):
                 conn.sock.close()
+            with self._lock:
+                self.hung_up += 1
 
 
 def _read_request(conn: RawConnection) -> Optional[RawRequest]:
