@@ -16,7 +16,15 @@ if TYPE_CHECKING:
 
     from ._compat.names import CloudAgent, ModelTags
     from .client import AsyncMegaNova, MegaNova
-    from .core.errors import MeganovaError
+    from .core.errors import (
+        ContentFilterFinishReasonError,
+        LengthFinishReasonError,
+        MeganovaError,
+        OutputValidationError,
+        RefusalError,
+        SchemaValidationError,
+        StructuredOutputError,
+    )
     from .core.models.audio import Transcription as TranscriptionResponse
     from .core.models.embeddings import Embedding, EmbeddingResponse
     from .core.models.embeddings import Embedding as EmbeddingData
@@ -28,13 +36,36 @@ if TYPE_CHECKING:
     from .core.models.videos import NativeVideoGeneration as VideoGenerationResponse
     from .core.models.videos import VideoGeneration
 
-__all__ = ["AsyncMegaNova", "MegaNova", "MeganovaError", "__version__"]
+__all__ = [
+    "AsyncMegaNova",
+    "ContentFilterFinishReasonError",
+    "LengthFinishReasonError",
+    "MegaNova",
+    "MeganovaError",
+    "OutputValidationError",
+    "RefusalError",
+    "SchemaValidationError",
+    "StructuredOutputError",
+    "__version__",
+]
 
 # name -> module that defines it
 _LAZY = {
     "MegaNova": "meganova.client",
     "AsyncMegaNova": "meganova.client",
     "MeganovaError": "meganova.core.errors",
+    # structured outputs (chat.completions.parse, meganova.schema)
+    **dict.fromkeys(
+        [
+            "ContentFilterFinishReasonError",
+            "LengthFinishReasonError",
+            "OutputValidationError",
+            "RefusalError",
+            "SchemaValidationError",
+            "StructuredOutputError",
+        ],
+        "meganova.core.errors",
+    ),
     # 0.4.0's top-level names that kept their name and meaning
     "EmbeddingResponse": "meganova.core.models.embeddings",
     "RerankResponse": "meganova.core.models.rerank",

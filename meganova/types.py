@@ -20,22 +20,28 @@ if TYPE_CHECKING:
         BadRequestError,
         ConfigurationError,
         ConflictError,
+        ContentFilterFinishReasonError,
         GenerationFailedError,
         GenerationTimeoutError,
         IncompleteStreamError,
         InternalServerError,
         InvalidArgumentError,
         InvalidArgumentTypeError,
+        LengthFinishReasonError,
         MeganovaError,
         NotFoundError,
+        OutputValidationError,
         PermissionDeniedError,
         RateLimitError,
+        RefusalError,
         ResponseTooLargeError,
+        SchemaValidationError,
         StreamConnectionError,
         StreamDecodeError,
         StreamError,
         StreamEventTooLargeError,
         StreamTimeoutError,
+        StructuredOutputError,
         UnprocessableEntityError,
     )
     from .core.http import (
@@ -138,6 +144,7 @@ if TYPE_CHECKING:
         RetryPolicy,
         Transport,
     )
+    from .core.schema import TypeSchema
     from .streaming import (
         ChatCompletionStream,
         ChatStream,
@@ -248,6 +255,18 @@ _HOME: Dict[str, str] = {
         ],
         "core.errors",
     ),
+    **dict.fromkeys(
+        [
+            "ContentFilterFinishReasonError",
+            "LengthFinishReasonError",
+            "OutputValidationError",
+            "RefusalError",
+            "SchemaValidationError",
+            "StructuredOutputError",
+        ],
+        "core.errors",
+    ),
+    **dict.fromkeys(["TypeSchema"], "core.schema"),
     **dict.fromkeys(["Headers", "Request", "Timeout", "TimeoutLike"], "core.http"),
     **dict.fromkeys(
         [
@@ -367,6 +386,14 @@ __all__ = [
     "UsageRow",
     "UsageSummary",
     "VideoGeneration",
+    # structured outputs
+    "ContentFilterFinishReasonError",
+    "LengthFinishReasonError",
+    "OutputValidationError",
+    "RefusalError",
+    "SchemaValidationError",
+    "StructuredOutputError",
+    "TypeSchema",
 ]
 
 

@@ -80,6 +80,11 @@ def public_paths() -> Dict[str, str]:
         paths[f"meganova.types.{name}"] = f"meganova.{meganova.types._HOME[name]}.{name}"
     for name in meganova.errors.__all__:
         paths[f"meganova.errors.{name}"] = f"meganova.core.errors.{name}"
+    import meganova.schema
+
+    for name in meganova.schema.__all__:
+        value = getattr(meganova.schema, name)
+        paths[f"meganova.schema.{name}"] = f"{value.__module__}.{name}"
     for name in meganova.testing.__all__:
         module = meganova.testing._LAZY[name]
         paths[f"meganova.testing.{name}"] = f"meganova.testing.{module}.{name}"

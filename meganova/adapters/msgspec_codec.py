@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 import threading
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Dict, TypeVar, Union
 
 import msgspec
 
@@ -21,6 +22,7 @@ class MsgspecCodec:
     def __init__(self) -> None:
         self._encoder = msgspec.json.Encoder()
         self._decoders: dict[Any, msgspec.json.Decoder[Any]] = {}
+        self._strict_decoders: dict[Any, msgspec.json.Decoder[Any]] = {}
         self._lock = threading.Lock()
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -68,3 +70,61 @@ class MsgspecCodec:
         except (msgspec.ValidationError, ValueError, TypeError, RecursionError) as exc:
             raise CodecError(str(exc)) from None
         return result
+
+    # -- SchemaCodec: structured outputs and tool parameters --------------------------
+
+    def json_schema(self, type: Any) -> Dict[str, Any]:
+        """msgspec's JSON Schema of ``type`` (pydantic's own for a pydantic model)."""
+        model = _pydantic_model(type)
+        if model is not None:
+            schema: Dict[str, Any] = model.model_json_schema()
+            return schema
+        try:
+            return msgspec.json.schema(type)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(str(exc)) from None
+
+    def validate(self, value: Any, type: type[T]) -> T:
+        """``value`` as a ``type`` instance, strictly (no ``"5"`` for an ``int``);
+        ``TypeError`` for a type msgspec does not support."""
+        model = _pydantic_model(type)
+        try:
+            if model is not None:
+                built: T = model.model_validate(value)
+                return built
+            result: T = msgspec.convert(value, type, strict=True)
+        except (msgspec.ValidationError, ValueError, RecursionError) as exc:
+            raise CodecError(str(exc)) from None
+        return result
+
+    def validate_json(self, data: Union[bytes, str], type: type[T]) -> T:
+        """JSON text as a ``type`` instance, strictly."""
+        model = _pydantic_model(type)
+        try:
+            if model is not None:
+                built: T = model.model_validate_json(data)
+                return built
+            decoder = self._strict_decoders.get(type)
+            if decoder is None:
+                decoder = msgspec.json.Decoder(type, strict=True)
+                with self._lock:
+                    self._strict_decoders[type] = decoder
+            result: T = decoder.decode(data)
+        except (msgspec.DecodeError, ValueError, RecursionError) as exc:
+            raise CodecError(str(exc)) from None
+        return result
+
+
+def _pydantic_model(type_: Any) -> Any:
+    """``type_`` when it is a pydantic (v2) model class, else ``None``. Pydantic is not a
+    dependency: a user's model means the user imported it, so only ``sys.modules`` is
+    consulted."""
+    pydantic = sys.modules.get("pydantic")
+    if pydantic is None or not isinstance(type_, type):
+        return None
+    base = getattr(pydantic, "BaseModel", None)
+    if base is None or not issubclass(type_, base):
+        return None
+    if not hasattr(type_, "model_json_schema"):
+        raise TypeError(f"{type_.__qualname__} is a pydantic v1 model; pydantic 2 is supported")
+    return type_

@@ -31,6 +31,12 @@ __all__ = [
     "StreamEventTooLargeError",
     "StreamConnectionError",
     "StreamTimeoutError",
+    "SchemaValidationError",
+    "StructuredOutputError",
+    "OutputValidationError",
+    "RefusalError",
+    "LengthFinishReasonError",
+    "ContentFilterFinishReasonError",
     "error_for_status",
     "error_from_payload",
     "parse_error_body",
@@ -364,6 +370,90 @@ def error_for_status(
         error_type=kind,
         retry_after=retry_after,
     )
+
+
+# -- structured outputs and typed values --------------------------------------------
+
+
+class SchemaValidationError(MeganovaError, ValueError):
+    """Data that does not fit the type asked for (``meganova.schema.convert``, a
+    structured output, a tool's arguments). The message names the path of the first
+    misfit (``Expected `int`, got `str` - at `$.age```)."""
+
+    def __init__(
+        self, message: str, *, code: str | None = "schema_validation", request_id: str | None = None
+    ) -> None:
+        MeganovaError.__init__(self, message, code=code, request_id=request_id)
+
+
+class StructuredOutputError(MeganovaError):
+    """A structured-output call (``chat.completions.parse``) whose reply cannot give the
+    typed value. ``response`` is the whole ``ChatResponse``; ``choice`` the index of the
+    choice at fault."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        response: Any = None,
+        choice: int = 0,
+        code: str | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        # Explicit: a subclass also deriving from SchemaValidationError has the same base.
+        MeganovaError.__init__(self, message, code=code, request_id=request_id)
+        self.response = response
+        self.choice = choice
+
+
+class OutputValidationError(StructuredOutputError, SchemaValidationError):
+    """The model's reply is not JSON fitting the requested type. ``content`` is the raw
+    text, ``validation_message`` what did not fit."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        content: str | None,
+        validation_message: str,
+        response: Any = None,
+        choice: int = 0,
+        request_id: str | None = None,
+    ) -> None:
+        StructuredOutputError.__init__(
+            self,
+            message,
+            response=response,
+            choice=choice,
+            code="output_validation",
+            request_id=request_id,
+        )
+        self.content = content
+        self.validation_message = validation_message
+
+
+class RefusalError(StructuredOutputError):
+    """The model refused to answer in the requested format; ``refusal`` is its text."""
+
+    def __init__(self, message: str, *, refusal: str, **kwargs: Any) -> None:
+        super().__init__(message, code="refusal", **kwargs)
+        self.refusal = refusal
+
+
+class LengthFinishReasonError(StructuredOutputError):
+    """The reply stopped at the token limit (``finish_reason="length"``) before the JSON
+    was complete; raise ``max_tokens`` (``content`` is the text so far)."""
+
+    def __init__(self, message: str, *, content: str | None = None, **kwargs: Any) -> None:
+        super().__init__(message, code="length", **kwargs)
+        self.content = content
+
+
+class ContentFilterFinishReasonError(StructuredOutputError):
+    """The server's content filter stopped the reply (``finish_reason="content_filter"``)."""
+
+    def __init__(self, message: str, **kwargs: Any) -> None:
+        super().__init__(message, code="content_filter", **kwargs)
 
 
 # -- streams: a 2xx event stream that broke its contract --------------------------------

@@ -150,6 +150,40 @@ class Codec(Protocol):
         """
 
 
+@runtime_checkable
+class SchemaCodec(Protocol):
+    """What structured outputs and tool parameters need from a codec, besides ``Codec``:
+    a type's JSON Schema and strict validation of JSON against the type. Optional: a
+    codec without it serves every other call. The default msgspec codec has it
+    (dataclasses, ``TypedDict``, ``msgspec.Struct``, plain types; pydantic models when
+    pydantic is installed)."""
+
+    def json_schema(self, type: Any) -> dict[str, Any]:
+        """The JSON Schema of a type, as the library writes it (its root may be a
+        ``$ref`` into ``$defs``). Raises ``TypeError`` for a type it cannot describe.
+
+        Args:
+            type: The type to describe.
+        """
+
+    def validate(self, value: Any, type: type[T]) -> T:
+        """An instance of ``type`` from decoded JSON data, checked strictly (``"5"`` is
+        not an ``int``); raises ``CodecError`` with a message naming the path.
+
+        Args:
+            value: Decoded JSON data.
+            type: The type to build.
+        """
+
+    def validate_json(self, data: bytes | str, type: type[T]) -> T:
+        """As ``validate``, from JSON text; raises ``CodecError`` for bad JSON too.
+
+        Args:
+            data: The JSON text.
+            type: The type to build.
+        """
+
+
 DECODE_ERRORS: tuple[type[Exception], ...] = (ValueError, TypeError, RecursionError)
 """What any decoder may raise on bad data (``CodecError`` is a ``ValueError``)."""
 
