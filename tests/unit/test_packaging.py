@@ -152,7 +152,7 @@ def test_extras_are_user_features_and_tools_are_dependency_groups() -> None:
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     extras = set(project["project"].get("optional-dependencies", {}))
-    assert extras <= {"requests", "aiohttp", "httpx", "otel", "cli", "dask"}
+    assert extras <= {"requests", "aiohttp", "httpx", "otel", "cli", "dask", "pydantic"}
     groups = project["dependency-groups"]
     assert {"test", "dev"} <= set(groups)
     tox = (ROOT / "tox.ini").read_text(encoding="utf-8")
