@@ -5,7 +5,7 @@ retry policy runs the attempts; a driver performs what they yield."""
 from __future__ import annotations
 
 import contextlib
-import logging
+import math
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Mapping
 from urllib.parse import urljoin, urlsplit
@@ -22,13 +22,12 @@ from .errors import (
 )
 from .http import Request, Timeout
 from .limits import BodyLimit
+from .log import DEBUG, INFO, WARNING, enabled, event, log_path
 from .ports import RetryDecision
 from .retry import RetrySettings, decide, parse_retry_after
 
 if TYPE_CHECKING:
     from .engine import Engine, RequestOptions
-
-logger = logging.getLogger("meganova")
 
 REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-mn-request-id")
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -104,7 +103,6 @@ class Call:
                     attempts=number - 1,
                 )
             request = _shorten_timeout(request, remaining, budget)
-        began = clock.monotonic()
         try:
             response = yield Send(request)
             if response.status in REDIRECT_STATUSES:
@@ -128,28 +126,18 @@ class Call:
                 body = yield ReadBody(response, limit)
         except MeganovaError as exc:
             engine.redactor.error(exc)  # a key echoed in its body, headers or message
-            logger.debug(
-                "%s %s attempt=%d failed: %s status=%s elapsed=%.3fs request_id=%s",
-                request.method,
-                _LogPath(request.url),
-                number,
-                type(exc).__name__,
-                getattr(exc, "status", None),
-                clock.monotonic() - began,
-                exc.request_id,
-            )
             if isinstance(exc, (APIError, APIConnectionError)):
                 exc.attempts = number
-            raise
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug(
-                "%s %s attempt=%d status=%d elapsed=%.3fs request_id=%s",
-                request.method,
-                _LogPath(request.url),
+            raise  # logged once, by ``decide``: retried, given up or failed
+        if enabled(DEBUG):
+            self._log(
+                DEBUG,
+                "response",
                 number,
+                f"status={status}",
                 status,
-                clock.monotonic() - began,
-                request_id if request_id is None else engine.redactor.text(request_id),
+                None if request_id is None else engine.redactor.text(request_id),
+                "",
             )
         return response, body
 
@@ -161,21 +149,77 @@ class Call:
         settings = self.settings
         verdict = decide(error, number, settings, rand=engine.rand, remaining=remaining)
         if verdict.retry:
-            logger.info(
-                "%s %s attempt=%d failed: %s status=%s elapsed=%.3fs request_id=%s; "
-                "retrying in %.2fs (attempt %d of %d)",
-                self.request.method,
-                _LogPath(self.request.url),
-                number,
-                type(error).__name__,
-                getattr(error, "status", None),
-                engine.clock.monotonic() - self.started,
-                getattr(error, "request_id", None),
-                verdict.delay,
-                number + 1,
-                settings.max_retries + 1,
-            )
+            if enabled(INFO):
+                self._log_failure(
+                    INFO,
+                    "retry",
+                    error,
+                    number,
+                    f"; retrying in {verdict.delay:.2f}s"
+                    f" (attempt {number + 1} of {settings.max_retries + 1})",
+                    verdict.delay,
+                )
+        elif number > 1 or _retryable_kind(error):
+            if enabled(WARNING):
+                self._log_failure(
+                    WARNING, "gave_up", error, number, f"; gave up after {_attempts(number)}"
+                )
+        elif enabled(DEBUG):
+            self._log_failure(DEBUG, "failed", error, number, "; not retryable")
         return verdict
+
+    def _log_failure(
+        self,
+        level: int,
+        name: str,
+        error: BaseException,
+        number: int,
+        tail: str,
+        delay: float | None = None,
+    ) -> None:
+        status = getattr(error, "status", None)
+        self._log(
+            level,
+            name,
+            number,
+            f"failed: {type(error).__name__} status={status}",
+            status,
+            getattr(error, "request_id", None),
+            tail,
+            error=type(error).__name__,
+            delay=delay,
+        )
+
+    def _log(
+        self,
+        level: int,
+        name: str,
+        number: int,
+        what: str,
+        status: int | None,
+        request_id: str | None,
+        tail: str,
+        **more: Any,
+    ) -> None:
+        """One line: ``POST /v1/path attempt=N <what> elapsed=S request_id=R<tail>``,
+        its facts as extras. ``elapsed`` counts from the call's start."""
+        request = self.request
+        path = log_path(request.url, self.engine.redactor)
+        elapsed = self.engine.clock.monotonic() - self.started
+        message = (
+            f"{request.method} {path} attempt={number} {what} elapsed={elapsed:.3f}s "
+            f"request_id={request_id}{tail}"
+        )
+        fields = {
+            "method": request.method,
+            "path": path,
+            "attempt": number,
+            "elapsed": elapsed,
+            "status": status,
+            "request_id": request_id,
+            **{key: value for key, value in more.items() if value is not None},
+        }
+        event(level, name, message, fields)
 
     def _follow_redirects(self, request: Request, response: Any) -> Flow[Any]:
         origin = _origin(request.url)
@@ -241,16 +285,14 @@ def _origin(url: str) -> tuple[str, str]:
     return (parts.scheme.lower(), (parts.netloc.rsplit("@", 1)[-1]).lower())
 
 
-class _LogPath:
-    """A URL's path for log lines, worked out only when a line is written."""
+def _attempts(number: int) -> str:
+    return "1 attempt" if number == 1 else f"{number} attempts"
 
-    __slots__ = ("url",)
 
-    def __init__(self, url: str) -> None:
-        self.url = url
-
-    def __str__(self) -> str:
-        return urlsplit(self.url).path
+def _retryable_kind(error: BaseException) -> bool:
+    """Whether ``error`` is one a retry could fix, had attempts and time been left."""
+    settings = RetrySettings(max_retries=1, max_retry_after=math.inf)
+    return decide(error, 1, settings, rand=lambda: 0.0).retry
 
 
 def _shorten_timeout(request: Request, remaining: float, budget: TimeBudget) -> Request:
