@@ -34,6 +34,9 @@ CONSTRUCTED_BY_USERS = frozenset(
         "meganova.core.http.Timeout",
         "meganova.testing.fake.FakeMeganova",
         "meganova.testing.clock.VirtualClock",
+        "meganova.testing.cassette.Cassette",
+        "meganova.testing.cassette.CassetteTransport",
+        "meganova.testing.cassette.AsyncCassetteTransport",
         *(
             f"meganova.testing.script.{step}"
             for step in (
@@ -92,7 +95,7 @@ def public_paths() -> Dict[str, str]:
         paths[f"meganova.testing.contract.{name}"] = (
             f"meganova.testing.contract.{contract._LAZY[name]}.{name}"
         )
-    for fixture in ("meganova_fake", "meganova_client"):
+    for fixture in ("meganova_fake", "meganova_client", "meganova_cassette"):
         paths[f"fixture {fixture}"] = f"meganova.testing.pytest_plugin._{fixture}"
     return paths
 

@@ -138,6 +138,13 @@ class Redactor:
     # IGNORECASE makes the hex digits of an escape match in either case; it also
     # matches a secret echoed in another case, which is still the secret.
 
+    def spans(self, data: bytes) -> list[tuple[int, int]]:
+        """Where a secret occurs in ``data``: ``(start, end)`` offsets, in order. For
+        text cut in pieces (a stream's chunks) whose secrets may straddle two pieces."""
+        if not self._secrets or not data:
+            return []
+        return [match.span() for match in self._bytes_pattern().finditer(data)]
+
     def text(self, text: str) -> str:
         if not self._secrets or not text:
             return text

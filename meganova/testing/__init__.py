@@ -6,8 +6,10 @@
 >>> client = fake.client()                      # a MegaNova wired to it  # doctest: +SKIP
 
 With pytest, the ``meganova_fake`` fixture (installed with the package) hands out a
-fresh ``FakeMeganova`` per test. Writing a transport of your own? Run the transport
-contract against it: ``meganova.testing.contract``.
+fresh ``FakeMeganova`` per test. To record real exchanges once and replay them
+offline, use a ``Cassette`` (or the ``meganova_cassette`` fixture). Writing a
+transport of your own? Run the transport contract against it:
+``meganova.testing.contract``.
 
 Names load on first use: pytest imports this package for the plugin in every session,
 and a session that uses no fixture should pay nothing for it.
@@ -19,14 +21,29 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .cassette import AsyncCassetteTransport, Cassette, CassetteTransport
+    from .cassette_errors import CassetteError, CassetteFormatError, UnmatchedRequestError
+    from .cassette_format import CassetteRequest, CassetteResponse, Exchange, RecordedError
     from .clock import VirtualClock
     from .demo import DEMO_CHARACTER, DEMO_MODEL, luna_answer
     from .fake import FakeMeganova
     from .recording import RecordedRequest
     from .script import Corrupt, Delay, Drop, EndEarly, Error, Json, Step, Stream, Text, ToolCall
+    from .serve import FakeServer
 
 # public name -> submodule that defines it
 _LAZY = {
+    "AsyncCassetteTransport": "cassette",
+    "Cassette": "cassette",
+    "CassetteTransport": "cassette",
+    "CassetteError": "cassette_errors",
+    "CassetteFormatError": "cassette_errors",
+    "UnmatchedRequestError": "cassette_errors",
+    "CassetteRequest": "cassette_format",
+    "CassetteResponse": "cassette_format",
+    "Exchange": "cassette_format",
+    "RecordedError": "cassette_format",
+    "FakeServer": "serve",
     "VirtualClock": "clock",
     "DEMO_CHARACTER": "demo",
     "DEMO_MODEL": "demo",
@@ -53,18 +70,29 @@ _LAZY = {
 __all__ = [
     "DEMO_CHARACTER",
     "DEMO_MODEL",
+    "AsyncCassetteTransport",
+    "Cassette",
+    "CassetteError",
+    "CassetteFormatError",
+    "CassetteRequest",
+    "CassetteResponse",
+    "CassetteTransport",
     "Corrupt",
     "Delay",
     "Drop",
     "EndEarly",
     "Error",
+    "Exchange",
     "FakeMeganova",
+    "FakeServer",
     "Json",
+    "RecordedError",
     "RecordedRequest",
     "Step",
     "Stream",
     "Text",
     "ToolCall",
+    "UnmatchedRequestError",
     "VirtualClock",
     "luna_answer",
 ]

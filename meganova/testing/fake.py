@@ -44,6 +44,7 @@ from .wire import (
 
 if TYPE_CHECKING:
     from ..client import AsyncMegaNova, MegaNova
+    from .serve import FakeServer
 
 VIDEO_STAGES = ("queued", "processing", "completed")
 
@@ -161,6 +162,21 @@ class FakeMeganova:
         options.setdefault("base_url", "https://api.meganova.ai/v1")
         options.setdefault("clock", self.clock)
         return AsyncMegaNova(transport=AsyncFakeTransport(self.handle), **options)
+
+    def serve(self) -> FakeServer:
+        """Serve this fake over HTTP on 127.0.0.1 (a free port), so real transports, a
+        recording cassette or another process can reach it.
+
+        >>> with FakeMeganova().serve() as server:             # doctest: +SKIP
+        ...     client = server.client()   # a MegaNova on the default transport
+
+        Returns:
+            The running server (``base_url``, ``client()``, ``async_client()``); use
+            it as a context manager, or ``close()`` it.
+        """
+        from .serve import FakeServer
+
+        return FakeServer(self)
 
     # -- what was seen ----------------------------------------------------------------
 
