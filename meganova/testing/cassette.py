@@ -129,6 +129,7 @@ class Cassette:
         self._replace = self._mode == "all" or (self._mode == "once" and not existed)
         self._lock = threading.RLock()
         self._pending: Set[_Recorder] = set()
+        self._secrets: Set[str] = set()
         self._clients: list[Any] = []
 
     def _load(self) -> list[Exchange]:
@@ -302,7 +303,11 @@ class Cassette:
 
     def _start(self, request: Request) -> Tuple[Scrubber, CassetteRequest, Optional[Exchange]]:
         """The request redacted, and the exchange answering it (``None``: record it)."""
-        scrub = self._redaction.for_request(request.method, request.url, request.headers)
+        found = self._redaction.secrets_of(request.url, request.headers)
+        with self._lock:
+            # Every secret seen so far: a server may echo an earlier request's key.
+            self._secrets.update(found)
+            scrub = self._redaction.scrubber(self._secrets)
         live = scrub.request(request.method, request.url, request.headers, request.body)
         with self._lock:
             return scrub, live, self._tape.take(live)

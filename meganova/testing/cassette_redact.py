@@ -5,11 +5,12 @@ keeps its name with the value ``<redacted>`` (so a test can still see it was sen
 framing headers are dropped (the body is stored decoded). Credentials (``Authorization``,
 ``Proxy-Authorization``, ``Cookie``, ``Set-Cookie``, API-key headers) are always
 redacted, even when allowed. Agent keys in URL paths (``agent_...`` segments, and the
-segment after ``/agents/v1/``) and secret-looking query parameters become
-``<redacted>``. Then every secret the request carried (its credentials, its agent key,
-and the secrets the user lists) is scrubbed from everything kept, wherever the server
-echoed it: URL, headers, bodies, stream chunks (also one straddling two chunks) and
-error messages, plainly or escaped as JSON and URLs do. JSON fields the user lists
+segment after ``/agents/v1/``), credentials in a URL (``user:password@``) and
+secret-looking query parameters become ``<redacted>``. Then every secret a request of
+the cassette carried (credentials, header values the SDK marks ``Sensitive``, agent
+keys, and the secrets the user lists) is scrubbed from everything kept, wherever the
+server echoed it: URL, headers, bodies, stream chunks (also one straddling two chunks)
+and error messages, plainly or escaped as JSON and URLs do. JSON fields the user lists
 (and a few credential names) are replaced by ``<redacted>`` in JSON bodies.
 """
 
@@ -21,7 +22,7 @@ from typing import Any, FrozenSet, Iterable, List, Mapping, Optional, Tuple
 from urllib.parse import parse_qsl, quote, unquote, urlsplit, urlunsplit
 
 from ..core.http import SENSITIVE_HEADERS
-from ..core.redact import REDACTED, Redactor
+from ..core.redact import REDACTED, Redactor, Sensitive
 from .cassette_format import CassetteRequest, RecordedError, compact, json_body
 
 __all__ = [
@@ -121,19 +122,28 @@ class Redaction:
             return False
         return key in SAFE_HEADERS or key in self.allow_headers or key.startswith(SAFE_PREFIXES)
 
-    def for_request(self, method: str, url: str, headers: Mapping[str, Any]) -> Scrubber:
-        """The scrubber for one exchange: knows the secrets this request carries."""
-        names = ALWAYS_REDACTED_HEADERS | self.redact_headers
+    def secrets_of(self, url: str, headers: Mapping[str, Any]) -> List[Sensitive]:
+        """The secrets a request carries: its credentials (headers always redacted, or
+        marked ``Sensitive``), agent keys and URL credentials, and the user's."""
         found = list(self.secrets)
-        found.extend(_header_secrets(headers, names))
+        found.extend(_header_secrets(headers, ALWAYS_REDACTED_HEADERS | self.redact_headers))
         found.extend(_agent_keys(url))
-        return Scrubber(self, Redactor(found))
+        parts = urlsplit(url)
+        found.extend(unquote(p) for p in (parts.username, parts.password) if p)
+        # Sensitive: a frame holding them in an error report's locals shows "<redacted>".
+        return [Sensitive(secret) for secret in found]
+
+    def scrubber(self, secrets: Iterable[str]) -> Scrubber:
+        """What redacts an exchange, given every secret to scrub from it."""
+        return Scrubber(self, Redactor(secrets))
 
 
 def _header_secrets(headers: Mapping[str, Any], names: FrozenSet[str]) -> List[str]:
     secrets = []
     for name, value in headers.items():
-        if not isinstance(value, str) or str(name).lower() not in names:
+        if not isinstance(value, str):
+            continue
+        if not isinstance(value, Sensitive) and str(name).lower() not in names:
             continue
         plain = str.__str__(value)  # a Sensitive value's real text
         secrets.append(plain)
@@ -181,7 +191,10 @@ class Scrubber:
                     + (REDACTED if n.lower() in REDACTED_QUERY else quote(v, safe=""))
                     for n, v in pairs
                 )
-        rebuilt = urlunsplit((parts.scheme, parts.netloc, "/".join(segments), query, ""))
+        netloc = parts.netloc
+        if "@" in netloc:  # user:password@host
+            netloc = f"{REDACTED}@{netloc.rsplit('@', 1)[1]}"
+        rebuilt = urlunsplit((parts.scheme, netloc, "/".join(segments), query, ""))
         return self.redactor.text(rebuilt)
 
     def headers(self, headers: Mapping[str, Any]) -> dict[str, str]:

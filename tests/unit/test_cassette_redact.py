@@ -16,7 +16,7 @@ from meganova.adapters.fake_transport import FakeResponse, FakeTransport
 from meganova.core.http import Request
 from meganova.core.redact import REDACTED, Redactor, Sensitive
 from meganova.errors import APIConnectionError
-from meganova.testing import Cassette, FakeMeganova, Text
+from meganova.testing import Cassette, FakeMeganova, Text, UnmatchedRequestError
 from meganova.testing.cassette_redact import Redaction
 
 KEY = "sk-live/echo+Key=42"  # "/" and "+" are escaped by JSON and by URLs
@@ -174,19 +174,25 @@ def test_listed_json_fields_are_redacted_and_replay_still_matches(tmp_path: Path
     assert reply.text == "hello, user"
 
 
-def test_listed_secrets_and_secret_query_parameters_are_redacted(tmp_path: Path) -> None:
-    transport = FakeTransport(lambda r: FakeResponse.json({"token": "tok-abcdef", "ok": True}))
+def test_listed_secrets_url_credentials_and_secret_query_parameters_are_redacted(
+    tmp_path: Path,
+) -> None:
+    transport = FakeTransport(
+        lambda r: FakeResponse.json({"token": "tok-abcdef", "who": "pw-s3cret", "ok": True})
+    )
     path = tmp_path / "query.jsonl"
     with Cassette(path, mode="record", secrets=["tok-abcdef"]) as cassette:
         cassette.transport(transport).send(
-            Request("GET", "https://x.invalid/v1/things?api_key=qk-12345&page=2", {})
+            Request("GET", "https://me:pw-s3cret@x.invalid/v1/things?api_key=qk-12345&page=2", {})
+        ).read()
+        cassette.transport(transport).send(
+            Request("GET", "https://x.invalid/v1/me", {"X-Mine": Sensitive("mine-secret")})
         ).read()
     text = written(path)
-    assert "tok-abcdef" not in text and "qk-12345" not in text
-    assert (
-        json.loads(text)["request"]["url"]
-        == f"https://x.invalid/v1/things?api_key={REDACTED}&page=2"
-    )
+    for secret in ("tok-abcdef", "qk-12345", "pw-s3cret", "mine-secret"):
+        assert secret not in text
+    first = json.loads(text.splitlines()[0])["request"]["url"]
+    assert first == f"https://{REDACTED}@x.invalid/v1/things?api_key={REDACTED}&page=2"
 
 
 # -- the chunk scrubber, for any chunking -----------------------------------------------
@@ -205,10 +211,40 @@ def test_scrubbed_chunks_never_hold_the_secret_and_join_as_the_whole_scrubbed(
     data = before + (secret.encode() + after) * copies
     points = sorted({min(c, len(data)) for c in cuts} | {0, len(data)})
     chunks = [(float(i), data[a:b]) for i, (a, b) in enumerate(zip(points, points[1:]))]
-    scrub = Redaction.build().for_request(
-        "GET", URL, {"Authorization": Sensitive(f"Bearer {secret}")}
+    redaction = Redaction.build()
+    scrub = redaction.scrubber(
+        redaction.secrets_of(URL, {"Authorization": Sensitive(f"Bearer {secret}")})
     )
     out = scrub.chunks(chunks)
     assert [at for at, _ in out] == [at for at, _ in chunks]  # boundaries kept
     assert b"".join(piece for _, piece in out) == Redactor([secret]).bytes(data)
     assert all(b"sk-Abc" not in piece and b"12345" not in piece for _, piece in out)
+
+
+def test_an_unmatched_request_leaves_no_key_in_our_frames(tmp_path: Path) -> None:
+    """An error reporter records the locals of every frame along a traceback."""
+    import os
+    import traceback
+
+    import meganova
+
+    # The cassette's own frames (the engine's reprs of agent URLs are the Cloud client's).
+    package = os.path.join(os.path.dirname(os.path.abspath(meganova.__file__)), "testing")
+    cassette = Cassette(tmp_path / "none.jsonl", mode="none", secrets=["user-listed-secret"])
+    url = f"https://studio-api.meganova.ai/agents/v1/{AGENT}/chat"
+    with pytest.raises(UnmatchedRequestError) as caught:
+        cassette.client(api_key=KEY, base_url=url.rsplit("/", 1)[0]).engine.request(
+            "POST", "/chat", json={"message": "hi"}, cast_to=dict
+        )
+    shown = [
+        f"{frame.f_code.co_name}: {name}={value!r}"
+        for frame, _ in traceback.walk_tb(caught.value.__traceback__)
+        if os.path.abspath(frame.f_code.co_filename).startswith(package)
+        for name, value in frame.f_locals.items()
+    ]
+    assert any(line.startswith("_start:") for line in shown)  # the cassette's frames are there
+    leaks = [line for line in shown if "echo+Key" in line or "user-listed-secret" in line]
+    # Request's own repr showing an agent URL is core's to mask, not the cassette's.
+    leaks += [line for line in shown if "SecretKey" in line and "=Request(" not in line]
+    assert not leaks, leaks
+    assert AGENT not in str(caught.value) and REDACTED in caught.value.path
