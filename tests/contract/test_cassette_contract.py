@@ -20,7 +20,7 @@ from meganova import AsyncMegaNova, MegaNova
 from meganova.core.http import Request
 from meganova.errors import StreamConnectionError
 from meganova.testing import Cassette, Drop, FakeMeganova, Stream, Text, UnmatchedRequestError
-from meganova.testing.contract import ContractServer, Reply
+from meganova.testing.contract import ContractServer, Gate, Reply
 from tests.helpers import ev
 
 SYNC = ("urllib3", "stdlib", "requests")
@@ -176,16 +176,12 @@ def test_a_stream_replays_with_the_chunk_boundaries_it_was_read_with(
 ) -> None:
     from meganova.client import make_transport
 
-    events = [
-        ev(role="assistant"),
-        ev("Neon "),
-        ev("Harbor"),
-        ev(finish="stop"),
-        b"data: [DONE]\n\n",
-    ]
-    pieces: List[Any] = []
-    for event in events:
-        pieces += [event, 0.05]  # apart in time: the client reads each on its own
+    events = [ev(role="assistant"), ev("Neon "), ev("Harbor"), ev(finish="stop")]
+    events.append(b"data: [DONE]\n\n")
+    gates = [Gate() for _ in events[1:]]
+    pieces: List[Any] = [events[0]]
+    for gate, event in zip(gates, events[1:]):
+        pieces += [gate, event]  # the server holds each event until the client has the last
     path = tmp_path / "chunks.jsonl"
     with ContractServer() as server:
         url = server.serve(Reply(headers=[("Content-Type", "text/event-stream")], chunks=pieces))
@@ -193,9 +189,16 @@ def test_a_stream_replays_with_the_chunk_boundaries_it_was_read_with(
         with Cassette(path, mode="record") as cassette:
             request = Request("POST", url, {}, b"{}", stream=True)
             response = cassette.transport(live).send(request)
-            assert b"".join(response.iter_bytes()) == b"".join(events)
+            reading = response.iter_bytes()
+            got = b""
+            for index, gate in enumerate([*gates, None]):
+                while got != b"".join(events[: index + 1]):
+                    got += next(reading)
+                if gate is not None:
+                    gate.open()
+            assert list(reading) == []
             response.close()
-    assert len(live.chunks) >= len(events)
+    assert len(live.chunks) >= len(events)  # one read per event at least
     recorded = json.loads(path.read_text(encoding="utf-8"))["response"]["chunks"]
     assert [c["text"].encode() for c in recorded] == live.chunks
     assert [c["at"] for c in recorded] == sorted(c["at"] for c in recorded)
