@@ -10,6 +10,7 @@ from typing import Any, Callable, Dict, NoReturn, Sequence
 
 from .._version import __version__
 from .account import cmd_balance, cmd_usage
+from .batch import add_batch_command, cmd_batch
 from .catalog import cmd_models, cmd_serverless
 from .chat import FALLBACK_MODEL, cmd_chat
 from .errors import usage_line
@@ -142,6 +143,15 @@ def build_parser() -> argparse.ArgumentParser:
     usage = _command(commands, "usage", cmd_usage, "show usage over a date range")
     usage.add_argument("--from", dest="from_", help="first day, YYYY-MM-DD (default: 6 days ago)")
     usage.add_argument("--to", help="last day, YYYY-MM-DD (default: today)")
+
+    batch = _command(
+        commands,
+        "batch",
+        cmd_batch,
+        "run a JSONL file of requests: bounded concurrency, a rate budget, resume "
+        "(exit 1 when any request failed)",
+    )
+    add_batch_command(batch)
     return parser
 
 
@@ -162,7 +172,7 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
             setattr(args, dest, default)
     if getattr(args, "handler", None) is None:
         if Parser.json_errors:
-            parser.error("a command is required: chat, models, serverless, balance or usage")
+            parser.error("a command is required: chat, models, serverless, balance, usage or batch")
         parser.print_help(sys.stderr)
         parser.exit(2)
     return args
