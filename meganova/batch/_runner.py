@@ -139,6 +139,7 @@ class _Run:
         """``strict`` with a file: every line is checked before any request is sent."""
         seen = IdSet()
         problems: list[str] = []
+        first_line = 0
         count = 0
         for line, raw in _entries(self.requests):
             entry = parse_item(raw, line)
@@ -152,14 +153,14 @@ class _Run:
                         entry = ItemProblem(line, entry.custom_id, str(exc))
             if isinstance(entry, ItemProblem):
                 count += 1
+                first_line = first_line or entry.line
                 if len(problems) < MAX_STRICT_REPORT:
                     problems.append(str(entry.error()))
         if count:
             more = f" (and {count - len(problems)} more)" if count > len(problems) else ""
-            first = problems[0]
             raise InvalidBatchItemError(
                 f"{count} bad request line(s), nothing was sent: " + "; ".join(problems) + more,
-                line=int(first.split()[1]) if first.startswith("line ") else 0,
+                line=first_line,
             )
 
     # -- results ----------------------------------------------------------------------
