@@ -12,7 +12,7 @@ import threading
 from dataclasses import replace
 from typing import Any, Callable, Dict, Iterable, Iterator, Optional, Tuple, Union
 
-from ..core.batch.budget import RateBudget
+from ..core.batch.budget import BURST_SECONDS, RateBudget
 from ..core.batch.ids import IdSet
 from ..core.batch.items import BatchItem, InvalidBatchItemError, ItemProblem, parse_item
 from ..core.batch.results import BatchResult, BatchSummary, Tally, result_line
@@ -93,6 +93,7 @@ class _Run:
         strict: bool,
         keep_results: bool,
         on_result: Optional[OnResult],
+        burst: float = BURST_SECONDS,
     ) -> None:
         self.client = client.with_options(max_retries=0)  # retries are the run's (verdict.py)
         self.settings: RetrySettings = client.config.retry
@@ -101,7 +102,7 @@ class _Run:
         self.sleep: Callable[[float], Any] = getattr(clock, "asleep", None) or asyncio.sleep
         self.requests = requests
         self.concurrency = concurrency
-        self.budget = RateBudget(rpm, tpm)
+        self.budget = RateBudget(rpm, tpm, burst=burst)
         self.output = output
         self.resume = resume
         self.strict = strict

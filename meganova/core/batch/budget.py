@@ -23,17 +23,18 @@ BURST_SECONDS = 1.0
 
 
 class _Bucket:
-    """One GCRA bucket: ``rate`` units per second, at most ``BURST_SECONDS`` of them at once."""
+    """One GCRA bucket: ``rate`` units per second, at most ``burst`` seconds of them at once."""
 
-    __slots__ = ("rate", "tat")
+    __slots__ = ("burst", "rate", "tat")
 
-    def __init__(self, per_minute: float) -> None:
+    def __init__(self, per_minute: float, burst: float) -> None:
         self.rate = per_minute / 60.0
+        self.burst = burst
         self.tat = float("-inf")  # theoretical arrival time of the next unit
 
     def reserve(self, now: float, cost: float) -> float:
         """When a request costing ``cost`` may start; its cost is taken now."""
-        start = max(now, self.tat - BURST_SECONDS)
+        start = max(now, self.tat - self.burst)
         self.tat = max(self.tat, start) + cost / self.rate
         return start
 
@@ -56,12 +57,16 @@ class Ticket:
 
 
 class RateBudget:
-    """The shared budget. ``None`` for a limit means no limit of that kind."""
+    """The shared budget. ``None`` for a limit means no limit of that kind. ``burst``:
+    seconds of allowance usable at once (0: strictly even spacing, for a run that is one
+    of many sharing a limit one after the other, as Dask partitions do)."""
 
     def __init__(
         self,
         max_requests_per_minute: Optional[float] = None,
         max_tokens_per_minute: Optional[float] = None,
+        *,
+        burst: float = BURST_SECONDS,
     ) -> None:
         for name, value in (
             ("max_requests_per_minute", max_requests_per_minute),
@@ -69,8 +74,9 @@ class RateBudget:
         ):
             if value is not None and not value > 0:
                 raise ValueError(f"{name} must be positive, got {value!r}")
-        self._requests = _Bucket(max_requests_per_minute) if max_requests_per_minute else None
-        self._tokens = _Bucket(max_tokens_per_minute) if max_tokens_per_minute else None
+        rpm, tpm = max_requests_per_minute, max_tokens_per_minute
+        self._requests = _Bucket(rpm, burst) if rpm else None
+        self._tokens = _Bucket(tpm, burst) if tpm else None
         self.paused_until = float("-inf")
         self._shift = 0.0  # total seconds every pending start was moved by pauses
         self.pauses = 0

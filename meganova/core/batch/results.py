@@ -10,7 +10,7 @@ from ..errors import APIError, MeganovaError
 from .ids import IdSet
 from .items import InvalidBatchItemError
 
-__all__ = ["BatchResult", "BatchSummary", "Tally", "done_ids", "result_line"]
+__all__ = ["BatchResult", "BatchSummary", "Tally", "done_ids", "result_line", "result_record"]
 
 MAX_PROBLEMS_KEPT = 100  # bad lines listed in the summary (all are counted and written)
 
@@ -56,9 +56,15 @@ def _error_dict(error: BaseException) -> Dict[str, Any]:
 
 
 def result_line(result: BatchResult) -> bytes:
-    """The result as one JSONL line (newline included), in the shape of the OpenAI Batch
-    API's output: ``custom_id``, ``response`` (``status_code``, ``request_id``,
-    ``body``) and ``error``, plus ``attempts``, ``elapsed`` and ``line``."""
+    """The result as one JSONL line (newline included): ``result_record`` as JSON."""
+    record = result_record(result)
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+
+
+def result_record(result: BatchResult) -> Dict[str, Any]:
+    """The result as plain data in the shape of the OpenAI Batch API's output:
+    ``custom_id``, ``response`` (``status_code``, ``request_id``, ``body``) and
+    ``error``, plus ``attempts``, ``elapsed`` and ``line``."""
     response = None
     if result.response is not None:
         body = result.response
@@ -75,7 +81,7 @@ def result_line(result: BatchResult) -> bytes:
             "request_id": result.error.request_id,
             "body": parsed if isinstance(parsed, (dict, list)) else None,
         }
-    record = {
+    return {
         "custom_id": result.custom_id,
         "response": response,
         "error": _error_dict(result.error) if result.error is not None else None,
@@ -83,7 +89,6 @@ def result_line(result: BatchResult) -> bytes:
         "elapsed": round(result.elapsed, 6),
         "line": result.line,
     }
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
 
 
 def done_ids(lines: Iterable[bytes], into: IdSet) -> int:
