@@ -241,7 +241,11 @@ def main() -> None:
     parser.add_argument("--clients", default=",".join(CLIENTS))
     parser.add_argument("--out", default=str(HERE / "RESULTS.md"))
     parser.add_argument("--profile", nargs=2, metavar=("CLIENT", "WORKLOAD"))
-    parser.add_argument("--parts", default="sync,async", help="sync, async or both")
+    parser.add_argument(
+        "--parts",
+        default="sync,async,batch",
+        help="any of sync, async, batch (bulk runs: benchmarks/batch.py), comma-separated",
+    )
     parser.add_argument("--async-clients", default=",".join(arun.ACLIENTS))
     parser.add_argument("--async-chunks", type=int, default=1000)
     args = parser.parse_args()
@@ -284,12 +288,19 @@ def main() -> None:
             report = run_all(plan, clients, base, args, asection)
         elif asection:
             report = async_only(args, asection)
+        elif "batch" in parts:
+            report = "# Benchmark results (bulk runs only)\n"
         else:
             raise SystemExit("nothing to run")
     finally:
         assert server.stdin is not None
         server.stdin.close()
         server.wait(timeout=10)
+    if "batch" in parts:
+        import batch  # benchmarks/batch.py: its own server and workloads
+
+        figs = batch.measure(args.quick, env=peer_env(None, ASYNC_LIBS))
+        report += "\n## Bulk runs (benchmarks/batch.py)\n\n" + batch.report(figs) + "\n"
     report = report.replace("@ELAPSED@", f"{time.perf_counter() - began:.0f}")
     Path(args.out).write_text(report)
     print(report)

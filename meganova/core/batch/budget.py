@@ -114,14 +114,16 @@ class RateBudget:
         self.refund(tokens)
 
     def pause(self, now: float, seconds: float) -> None:
-        """Every worker waits ``seconds`` from ``now`` (a pause already longer stands)."""
+        """Every worker waits ``seconds`` from ``now`` (a pause already longer stands;
+        one ending sooner is extended)."""
         until = now + max(0.0, seconds)
         if until <= self.paused_until:
             return
+        if now >= self.paused_until:
+            self.pauses += 1  # a new pause (not one more 429 extending the current one)
         moved = until - max(now, self.paused_until)
         self.paused_until = until
         self._shift += moved
-        self.pauses += 1
         for bucket in (self._requests, self._tokens):
             if bucket is not None:
                 bucket.shift(now, moved)

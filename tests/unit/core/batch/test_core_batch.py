@@ -158,8 +158,10 @@ def test_overlapping_pauses_do_not_add_up() -> None:
     budget.pause(0.0, 2.0)
     budget.pause(1.0, 0.5)  # inside the first: nothing changes
     budget.pause(1.0, 2.0)  # ends at 3: one more second
-    assert budget.paused_until == 3.0 and budget.pauses == 2
+    assert budget.paused_until == 3.0 and budget.pauses == 1  # one pause, extended
     assert budget.wait(budget.reserve(1.0, 1), 1.0) == pytest.approx(2.0)
+    budget.pause(5.0, 1.0)  # after the first ended: a pause of its own
+    assert budget.pauses == 2
 
 
 def test_limits_must_be_positive() -> None:
