@@ -97,6 +97,16 @@ def public_paths() -> Dict[str, str]:
         )
     for fixture in ("meganova_fake", "meganova_client", "meganova_cassette"):
         paths[f"fixture {fixture}"] = f"meganova.testing.pytest_plugin._{fixture}"
+    batch_homes = {
+        "run": "meganova.batch._runner",
+        "arun": "meganova.batch._runner",
+        "BatchResult": "meganova.core.batch.results",
+        "BatchSummary": "meganova.core.batch.results",
+        "InvalidBatchItemError": "meganova.core.batch.items",
+    }
+    for name, home in batch_homes.items():
+        paths[f"meganova.batch.{name}"] = f"{home}.{name}"
+    paths["meganova.batch.dask.map_partitions"] = "meganova.batch.dask.map_partitions"
     return paths
 
 

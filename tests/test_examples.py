@@ -31,7 +31,8 @@ def run_against(fake: FakeMeganova, workdir: Path, command: Sequence[str]) -> st
     ``fake``; returns its standard output (it must exit 0)."""
     from pytest_httpserver import HTTPServer
 
-    server = HTTPServer(host="127.0.0.1", port=0)
+    # threaded: the bulk-run examples keep many connections open at once
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
     server.expect_request(re.compile(".*")).respond_with_handler(serve_fake(fake))
     server.start()
     try:
@@ -114,6 +115,19 @@ def check_custom_transport(fake: FakeMeganova, out: str) -> None:
     assert paths(fake) == ["/models", "/chat/completions", "/models"]
 
 
+def check_batch(fake: FakeMeganova, out: str) -> None:
+    assert "first run: 400 succeeded" in out
+    assert "resumed: 400 skipped, 600 succeeded" in out
+    assert "1000 result lines, 1000 distinct ids" in out
+    sent = [r.json["messages"][0]["content"] for r in fake.requests]
+    assert len(sent) == len(set(sent)) == 1000  # the resumed run sent nothing twice
+
+
+def check_batch_dask(fake: FakeMeganova, out: str) -> None:
+    assert "200 of 200 labelled" in out
+    assert len(fake.requests) == 200
+
+
 SCRIPTED: Dict[str, Callable[[FakeMeganova], object]] = {
     "streaming.py": lambda f: f.script(Text("Neon Harbor glows."), EndEarly(["Hola "])),
     "tools.py": lambda f: f.script(
@@ -131,6 +145,8 @@ CHECKS: Dict[str, Callable[[FakeMeganova, str], None]] = {
     "media.py": check_media,
     "errors_and_retries.py": check_errors,
     "custom_transport.py": check_custom_transport,
+    "batch.py": check_batch,
+    "batch_dask.py": check_batch_dask,
 }
 
 

@@ -51,7 +51,7 @@ def readme_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, A
     from pytest_httpserver import HTTPServer
 
     fake = FakeMeganova(video_seconds=0)
-    httpserver = HTTPServer(host="127.0.0.1", port=0)
+    httpserver = HTTPServer(host="127.0.0.1", port=0, threaded=True)  # bulk runs: many at once
     httpserver.start()
     httpserver.expect_request(re.compile(".*")).respond_with_handler(serve_fake(fake))
     workdir = tmp_path_factory.mktemp("readme")

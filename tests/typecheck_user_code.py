@@ -120,10 +120,12 @@ def _write(root: Path, name: str, group: List[Source]) -> Dict[str, Source]:
 def run_mypy(root: Path, name: str, files: Dict[str, Source]) -> List[Tuple[str, int, str]]:
     cache = root.parent / "mypy-cache" / name
     config = root / "mypy.ini"
-    # pytest's and anyio's (httpx's dependency) own sources use 3.10 syntax a 3.9 target
-    # cannot parse (as in pyproject)
+    # pytest's, anyio's (httpx's dependency), Dask's and tornado's (distributed's, and
+    # tenacity's optional module's) own sources use 3.10 syntax a 3.9 target cannot parse
+    # (as in pyproject)
     config.write_text(
-        "[mypy]\n\n[mypy-pytest,_pytest.*,anyio,anyio.*]\nfollow_imports = skip\n",
+        "[mypy]\n\n[mypy-pytest,_pytest.*,anyio,anyio.*,dask,dask.*,distributed,"
+        "distributed.*,tornado,tornado.*]\nfollow_imports = skip\n",
         encoding="utf-8",
     )
     env = {**os.environ, "MYPYPATH": str(PACKAGE_ROOT)}
