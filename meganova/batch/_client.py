@@ -44,14 +44,30 @@ def async_twin(client: object, *, fresh: bool = False) -> Tuple[AsyncMegaNova, b
         new = make_async_transport(spec, verify=client._verify, proxy=client._proxy)
     elif isinstance(client, AsyncMegaNova):
         return client, False  # a transport of the user's own: theirs to manage
-    else:
-        new = make_async_transport(transport)  # a sync transport of the user's: in threads
+    else:  # a sync transport of the user's: in threads, and left open for its owner
+        new = make_async_transport(_Borrowed(transport))
     twin = object.__new__(AsyncMegaNova)
     twin._verify = client._verify
     twin._proxy = client._proxy
     twin._transport_spec = None
     twin._setup(engine.config, new, engine.codec, engine.retry_policy, engine.driver.clock)
     return twin, True
+
+
+class _Borrowed:
+    """A transport of the user's, lent to the run: closing the run's client leaves it open."""
+
+    def __init__(self, transport: Any) -> None:
+        self._transport = transport
+
+    def send(self, request: Any) -> Any:
+        return self._transport.send(request)
+
+    def close(self) -> None:
+        pass  # its owner's client closes it
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
 
 
 def resolve(client: AsyncMegaNova, method: str) -> Tuple[Any, Callable[..., Any]]:

@@ -103,6 +103,25 @@ def test_an_openai_batch_file_runs_as_it_is_and_results_go_to_output(tmp_path: P
     assert {r.path for r in fake.requests} == {"/chat/completions", "/embeddings"}
 
 
+def test_a_sync_transport_of_the_users_serves_the_run_and_stays_open() -> None:
+    fake = FakeMeganova()
+
+    class Mine:
+        closed = 0
+
+        def send(self, request: Any) -> Any:
+            return fake.handle(request)
+
+        def close(self) -> None:
+            self.closed += 1
+
+    mine = Mine()
+    client = MegaNova(api_key="sk-test", transport=mine)
+    assert meganova.batch.run(client, chat_requests(4)).succeeded == 4
+    assert mine.closed == 0 and len(fake.requests) == 4
+    assert client.chat.create(model="m", messages=[{"role": "user", "content": "still"}]).text
+
+
 # -- 429s, pauses and retries ----------------------------------------------------------
 
 
