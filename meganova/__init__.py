@@ -25,6 +25,7 @@ if TYPE_CHECKING:
         SchemaValidationError,
         StructuredOutputError,
     )
+    from .core.hooks import Hooks
     from .core.models.audio import Transcription as TranscriptionResponse
     from .core.models.embeddings import Embedding, EmbeddingResponse
     from .core.models.embeddings import Embedding as EmbeddingData
@@ -35,18 +36,23 @@ if TYPE_CHECKING:
     from .core.models.serverless import ServerlessModel
     from .core.models.videos import NativeVideoGeneration as VideoGenerationResponse
     from .core.models.videos import VideoGeneration
+    from .core.response_info import RateLimitInfo, ResponseInfo, response_info
 
 __all__ = [
     "AsyncMegaNova",
     "ContentFilterFinishReasonError",
+    "Hooks",
     "LengthFinishReasonError",
     "MegaNova",
     "MeganovaError",
     "OutputValidationError",
+    "RateLimitInfo",
     "RefusalError",
+    "ResponseInfo",
     "SchemaValidationError",
     "StructuredOutputError",
     "__version__",
+    "response_info",
 ]
 
 # name -> module that defines it
@@ -66,6 +72,10 @@ _LAZY = {
         ],
         "meganova.core.errors",
     ),
+    "Hooks": "meganova.core.hooks",
+    "ResponseInfo": "meganova.core.response_info",
+    "RateLimitInfo": "meganova.core.response_info",
+    "response_info": "meganova.core.response_info",
     # 0.4.0's top-level names that kept their name and meaning
     "EmbeddingResponse": "meganova.core.models.embeddings",
     "RerankResponse": "meganova.core.models.rerank",

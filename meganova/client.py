@@ -35,6 +35,7 @@ from .core.errors import (
     InvalidArgumentError,
     InvalidArgumentTypeError,
 )
+from .core.hooks import Hooks, HooksLike, coerce_hooks, without_hooks
 from .core.http import Timeout, TimeoutLike
 from .core.legacy import legacy_call
 from .core.ports import AsyncTransport, Codec, RetryPolicy, Transport
@@ -227,7 +228,7 @@ class _Client:
     """What ``MegaNova`` and ``AsyncMegaNova`` share: one constructor, configuration,
     options, pickling. The flavour picks the transports, the driver and the resources."""
 
-    _driver_type: Callable[[Any, Any, Any], Any] = SyncDriver
+    _driver_type: Callable[[Any, Any, Any, Any], Any] = SyncDriver
     _resource_prefix = ""
 
     def _make_transport(self, spec: Any, **options: Any) -> Any:
@@ -258,6 +259,7 @@ class _Client:
         proxy: str | ProxyFromEnvironment | None = PROXY_FROM_ENVIRONMENT,
         clock: WaitingClock | None = None,
         max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
+        hooks: HooksLike = None,
     ) -> None:
         # No local of this frame may show the key, proxy credentials or the environment
         # holding them in an error report (it records locals): the key is Sensitive from
@@ -283,6 +285,7 @@ class _Client:
                 proxy=proxy,
                 clock=clock,
                 max_response_bytes=max_response_bytes,
+                hooks=hooks,
             )
         except BaseException as exc:
             traceback.clear_frames(exc.__traceback__)
@@ -308,8 +311,10 @@ class _Client:
         proxy: str | ProxyFromEnvironment | None,
         clock: WaitingClock | None,
         max_response_bytes: int | None,
+        hooks: HooksLike,
     ) -> None:
         _configure_logging(os.environ)
+        checked_hooks = coerce_hooks(hooks)
         config = resolve_config(
             api_key=api_key,
             base_url=base_url,
@@ -341,6 +346,7 @@ class _Client:
             codec or _default_codec(),
             retry_policy or _default_retry_policy(clock),
             clock,
+            checked_hooks,
         )
 
     def _setup(
@@ -350,8 +356,9 @@ class _Client:
         codec: Codec,
         retry_policy: RetryPolicy,
         clock: WaitingClock,
+        hooks: Hooks | None = None,
     ) -> None:
-        driver = self._driver_type(transport, retry_policy, clock)
+        driver = self._driver_type(transport, retry_policy, clock, hooks)
         self._engine = BoundEngine(Engine(config, codec, clock), driver)
         self._resources: dict[str, Any] = {}
         self._lock = threading.Lock()
@@ -391,6 +398,34 @@ class _Client:
         """Retries after the first attempt, by default."""
         return self.config.max_retries
 
+    @property
+    def hooks(self) -> Hooks:
+        """The hooks this client calls (an empty ``Hooks`` when it has none)."""
+        hooks: Hooks | None = self._engine.driver.hooks
+        return Hooks() if hooks is None else hooks
+
+    def add_hooks(self, *hooks: HooksLike) -> None:
+        """Add hooks to this client, in place: they run after the ones it has, from
+        its next call on. Clients made from it by ``with_options`` before keep theirs.
+
+        Args:
+            *hooks: ``Hooks`` bundles (or lists of them).
+        """
+        driver = self._engine.driver
+        added = coerce_hooks(list(hooks))  # checked before anything changes
+        with self._lock:
+            driver.hooks = coerce_hooks([driver.hooks, added])
+
+    def remove_hooks(self, *hooks: Hooks) -> None:
+        """Remove hook bundles added before (each callable of them, once), in place.
+
+        Args:
+            *hooks: ``Hooks`` bundles this client calls.
+        """
+        driver = self._engine.driver
+        with self._lock:
+            driver.hooks = coerce_hooks(without_hooks(driver.hooks, hooks))
+
     def with_options(
         self: C,
         *,
@@ -403,6 +438,7 @@ class _Client:
         deadline: float | _NotGiven | None = NOT_GIVEN,
         max_response_bytes: int | _NotGiven | None = NOT_GIVEN,
         proxy: str | _NotGiven | None = NOT_GIVEN,
+        hooks: HooksLike | _NotGiven = NOT_GIVEN,
     ) -> C:
         """A client with the given options changed that shares this one's connection pool.
 
@@ -420,6 +456,8 @@ class _Client:
             max_response_bytes: The new reply size cap (``None`` lifts it).
             proxy: A new proxy (``None``: none). It needs connections of its own: that client
                 gets a new transport of the same kind (close it when done).
+            hooks: The new client's hooks, instead of this one's (``None``: none; to add
+                some, pass ``[client.hooks, more]``).
 
         Returns:
             The new client (of the same kind); this one is unchanged.
@@ -460,6 +498,7 @@ class _Client:
                 )
             clone_proxy = proxy
             transport = self._make_transport(kind, verify=self._verify, proxy=proxy)
+        clone_hooks = engine.driver.hooks if isinstance(hooks, _NotGiven) else coerce_hooks(hooks)
         clone = object.__new__(type(self))
         clone._verify = self._verify
         clone._proxy = clone_proxy
@@ -470,6 +509,7 @@ class _Client:
             engine.codec,
             engine.retry_policy,
             engine.driver.clock,
+            clone_hooks,
         )
         return clone
 
@@ -508,6 +548,7 @@ class _Client:
             "codec": engine.codec,
             "retry_policy": engine.retry_policy,
             "clock": engine.driver.clock,
+            "hooks": engine.driver.hooks,
         }
         for name, part in parts.items():
             _check_picklable(name, part)
@@ -529,6 +570,7 @@ class _Client:
             state["codec"],
             state["retry_policy"],
             state["clock"],
+            state.get("hooks"),
         )
 
 
@@ -573,6 +615,8 @@ class MegaNova(_Client):
         max_response_bytes: Largest reply body accepted, counted after decompression
             (default 256 MiB; ``None`` lifts the cap); a larger one raises
             ``ResponseTooLargeError``.
+        hooks: Callables called on the events of every call (a ``Hooks``, or a list of
+            them): see ``Hooks``. Sync callables (``AsyncMegaNova``: sync or async).
 
     Raises:
         ConfigurationError: No API key, or an environment setting the SDK cannot use.

@@ -37,6 +37,7 @@ from typing import (
 from .core.budget import TimeBudget
 from .core.errors import APIConnectionError, APIResponseValidationError
 from .core.models.chat import ChatCompletionChunk, ChatResponse, ChatStreamChunk
+from .core.observe import StreamWatch
 from .core.ports import AsyncResponse, Codec, Response
 from .core.redact import Redactor
 from .core.sse import DEFAULT_MAX_EVENT_SIZE
@@ -68,13 +69,35 @@ class _Reading:
     the parser. It references neither shell: the generator and the shells reference
     it, so no cycle keeps a dropped stream (and its socket) alive until a collection."""
 
-    __slots__ = ("clock", "parser", "response", "response_closed")
+    __slots__ = ("clock", "emit", "parser", "response", "response_closed", "watch")
 
     def __init__(self, response: Response, parser: ChatStreamParser, clock: Any) -> None:
         self.response = response
         self.parser = parser
         self.clock = clock
         self.response_closed = False
+        self.watch: Optional[StreamWatch] = None  # timing, and the hooks' stream events
+        self.emit: Any = None  # calls the hooks with an event (an observed call only)
+
+    def first_chunk(self, read_at: float) -> None:
+        """The first chunk came in the read that returned at ``read_at``."""
+        watch = self.watch
+        if watch is not None:
+            event = watch.first_chunk(read_at, self.parser.request_id)
+            if event is not None and self.emit is not None:
+                self.emit(event)
+
+    def ended(self) -> None:
+        """The stream ended (done, failed or closed): its end time, and its events."""
+        watch = self.watch
+        if watch is not None and not watch.ended:
+            stream_end, call_end = watch.end(self.clock.monotonic(), self.parser)
+            emit = self.emit
+            if emit is not None:
+                if stream_end is not None:
+                    emit(stream_end)
+                if call_end is not None:
+                    emit(call_end)
 
     def close_response(self) -> None:
         if not self.response_closed:
@@ -108,19 +131,39 @@ def _batches(reading: _Reading, guideline: bool) -> Generator[Iterator[Any], Non
     after_read = parser.after_read
     try:
         try:
+            go = True
             for data in body:
-                yield feed(data, guideline)
+                # Until the first chunk: each read timed, its chunks taken at once, so
+                # the first chunk's arrival is known before the caller sees it.
+                read_at = monotonic()
+                first = list(feed(data, guideline))
+                if first:
+                    reading.first_chunk(read_at)
+                    yield iter(first)
+                    go = after_read(monotonic())
+                    break
                 if not after_read(monotonic()):
+                    go = False
                     break
             else:
                 parser.end()
+                go = False
+            if go:
+                for data in body:
+                    yield feed(data, guideline)
+                    if not after_read(monotonic()):
+                        break
+                else:
+                    parser.end()
         except (APIConnectionError, APIResponseValidationError) as exc:
             parser.body_failed(exc)
         if parser.state is DONE:
             reading.finish()  # before the caller sees the last item
+            reading.ended()
             if guideline:
                 yield iter((parser.done_item(),))
             return
+        reading.ended()
         failure = parser.failure
         if failure is not None:
             raise failure
@@ -134,6 +177,7 @@ def _batches(reading: _Reading, guideline: bool) -> Generator[Iterator[Any], Non
     except BaseException as exc:
         parser.fail(exc)
         reading.close_response()
+        reading.ended()
         raise
 
 
@@ -225,6 +269,7 @@ class Stream(StreamFacts, Generic[T]):
         reading = self._reading
         reading.parser.close()
         reading.close_response()
+        reading.ended()
 
     def __enter__(self: S) -> S:
         return self
@@ -268,6 +313,12 @@ class WireStream(Generic[R]):
             redactor=redactor,
         )
         self._reading = type(self)._new_reading(response, parser, clock)
+
+    def _observe(self, watch: StreamWatch, emit: Any) -> None:
+        """Time the stream with ``watch``; ``emit`` (when set) delivers its events."""
+        reading = self._reading
+        reading.watch = watch
+        reading.emit = emit
 
     def __repr__(self) -> str:
         parser: ChatStreamParser = self._reading.parser

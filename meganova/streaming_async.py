@@ -29,6 +29,7 @@ from typing import (
 
 from .core.errors import APIConnectionError, APIResponseValidationError
 from .core.models.chat import ChatCompletionChunk, ChatResponse, ChatStreamChunk
+from .core.observe import StreamWatch
 from .core.ports import AsyncResponse
 from .core.stream_parser import DONE, ChatStreamParser, guideline_items
 from .streaming import DRAIN_LIMIT, DRAIN_WAIT, StreamFacts, WireStream
@@ -51,12 +52,15 @@ class _AsyncReading:
     __slots__ = (
         "body",
         "clock",
+        "emit",
         "ended",
         "guideline",
         "items",
         "parser",
         "response",
         "response_closed",
+        "untimed",
+        "watch",
     )
 
     def __init__(self, response: AsyncResponse, parser: ChatStreamParser, clock: Any) -> None:
@@ -68,6 +72,29 @@ class _AsyncReading:
         self.guideline: Optional[bool] = None  # what is handed out: chosen at the first read
         self.ended = False
         self.response_closed = False
+        self.watch: Optional[StreamWatch] = None  # timing, and the hooks' stream events
+        self.emit: Any = None  # awaits the hooks with an event (an observed call only)
+        self.untimed = True  # no chunk yet: reads are timed until the first
+
+    async def first_chunk(self, read_at: float) -> None:
+        self.untimed = False
+        watch = self.watch
+        if watch is not None:
+            event = watch.first_chunk(read_at, self.parser.request_id)
+            if event is not None and self.emit is not None:
+                await self.emit(event)
+
+    async def finished(self) -> None:
+        """The stream ended (done, failed or closed): its end time, and its events."""
+        watch = self.watch
+        if watch is not None and not watch.ended:
+            stream_end, call_end = watch.end(self.clock.monotonic(), self.parser)
+            emit = self.emit
+            if emit is not None:
+                if stream_end is not None:
+                    await emit(stream_end)
+                if call_end is not None:
+                    await emit(call_end)
 
     async def next(self) -> Any:
         item = next(self.items, None)
@@ -94,8 +121,15 @@ class _AsyncReading:
                 except StopAsyncIteration:
                     parser.end()
                     break
-                items = parser.iter_feed(data, bool(self.guideline))
-                item = next(items, None)
+                if self.untimed:
+                    read_at = now()
+                    items = parser.iter_feed(data, bool(self.guideline))
+                    item = next(items, None)
+                    if item is not None:
+                        await self.first_chunk(read_at)
+                else:
+                    items = parser.iter_feed(data, bool(self.guideline))
+                    item = next(items, None)
                 if item is not None:
                     self.items = items
                     return item
@@ -106,6 +140,9 @@ class _AsyncReading:
             parser.fail(exc)
             self.ended = True
             await self.close_response()
+            if self.watch is not None:
+                with contextlib.suppress(BaseException):  # the first error goes on
+                    await self.finished()
             raise
         return await self._end()
 
@@ -114,10 +151,12 @@ class _AsyncReading:
         parser = self.parser
         if parser.state is DONE:
             await self.finish()  # before the caller sees the last item
+            await self.finished()
             if self.guideline:
                 return parser.done_item()
             raise StopAsyncIteration
         await self.close_response()
+        await self.finished()
         failure = parser.failure
         if failure is not None:
             raise failure
@@ -186,6 +225,7 @@ class AsyncStream(StreamFacts, Generic[T]):
         reading = self._reading
         reading.stop()
         await reading.close_response()
+        await reading.finished()
 
     async def __aenter__(self: S) -> S:
         return self

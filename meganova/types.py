@@ -44,6 +44,19 @@ if TYPE_CHECKING:
         StructuredOutputError,
         UnprocessableEntityError,
     )
+    from .core.hooks import (
+        CallContext,
+        CallEndEvent,
+        CallStartEvent,
+        FirstTokenEvent,
+        HookEvent,
+        Hooks,
+        HooksLike,
+        RequestEvent,
+        ResponseEvent,
+        RetryEvent,
+        StreamEndEvent,
+    )
     from .core.http import (
         Headers,
         Request,
@@ -143,6 +156,10 @@ if TYPE_CHECKING:
         Response,
         RetryPolicy,
         Transport,
+    )
+    from .core.response_info import (
+        RateLimitInfo,
+        ResponseInfo,
     )
     from .core.schema import TypeSchema
     from .streaming import (
@@ -270,6 +287,23 @@ _HOME: Dict[str, str] = {
     **dict.fromkeys(["Headers", "Request", "Timeout", "TimeoutLike"], "core.http"),
     **dict.fromkeys(
         [
+            "CallContext",
+            "CallEndEvent",
+            "CallStartEvent",
+            "FirstTokenEvent",
+            "HookEvent",
+            "Hooks",
+            "HooksLike",
+            "RequestEvent",
+            "ResponseEvent",
+            "RetryEvent",
+            "StreamEndEvent",
+        ],
+        "core.hooks",
+    ),
+    **dict.fromkeys(["RateLimitInfo", "ResponseInfo"], "core.response_info"),
+    **dict.fromkeys(
+        [
             "AsyncResponse",
             "AsyncRetryPolicy",
             "AsyncTransport",
@@ -283,6 +317,19 @@ _HOME: Dict[str, str] = {
 }
 
 __all__ = [
+    "CallContext",
+    "CallEndEvent",
+    "CallStartEvent",
+    "FirstTokenEvent",
+    "HookEvent",
+    "Hooks",
+    "HooksLike",
+    "RequestEvent",
+    "ResponseEvent",
+    "RetryEvent",
+    "StreamEndEvent",
+    "RateLimitInfo",
+    "ResponseInfo",
     "APIConnectionError",
     "AsyncResponse",
     "AsyncRetryPolicy",

@@ -4,10 +4,16 @@ Every decision stays in the flows, so ``MegaNova`` and ``AsyncMegaNova`` share t
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from functools import partial
+from typing import Any, Awaitable, Callable, TypeVar
 
-from ..core.effects import Attempts, Effect, Flow, OpenStream, ReadBody, Send, Sleep
+from ..core.effects import Attempts, Effect, Emit, Flow, OpenStream, ReadBody, Send, Sleep
+from ..core.errors import MeganovaError
+from ..core.hooks import Hooks
 from ..core.limits import BodyLimit, join
+from ..core.observe import CallWatch, StreamWatch, operation_name
+from ..core.response_info import attach_info
+from ._hooks import acall_hooks, call_hooks, close_awaitable, finish_hook, start_hooks
 
 T = TypeVar("T")
 
@@ -61,16 +67,124 @@ async def aread_body(response: Any, limit: BodyLimit) -> bytes:
 
 
 class SyncDriver:
-    """Runs flows to completion in the calling thread."""
+    """Runs flows to completion in the calling thread. ``run`` runs a user's call: its
+    result (or error) carries the reply's ``ResponseInfo``, and with ``hooks`` set the
+    call's events reach them."""
 
-    __slots__ = ("clock", "retry_policy", "transport")
+    __slots__ = ("clock", "hooks", "retry_policy", "transport")
 
-    def __init__(self, transport: Any, retry_policy: Any, clock: Any) -> None:
+    def __init__(
+        self, transport: Any, retry_policy: Any, clock: Any, hooks: Hooks | None = None
+    ) -> None:
         self.transport = transport
         self.retry_policy = retry_policy
         self.clock = clock
+        self.hooks = hooks
 
     def run(self, flow: Flow[T]) -> T:
+        hooks = self.hooks
+        if hooks is not None:
+            return self._observed(flow, hooks)
+        value: Any = None
+        error: BaseException | None = None
+        last: Any = None  # the Call of the latest request: its reply is the result's
+        while True:
+            try:
+                effect = flow.send(value) if error is None else flow.throw(error)
+            except StopIteration as stop:
+                result: T = stop.value
+                if last is not None and last.info is not None:
+                    attach_info(result, last.info)
+                return result
+            except MeganovaError as exc:
+                if last is not None and last.info is not None:
+                    attach_info(exc, last.info)
+                raise
+            error = value = None
+            try:
+                kind = effect.__class__
+                if kind is Attempts:
+                    call = effect.call  # type: ignore[union-attr]
+                    if last is not None:
+                        call.started = last.started  # elapsed counts from the call's start
+                    last = call
+                    value = self.retry_policy.run(partial(self._attempt, call), call.decide)
+                elif kind is OpenStream:
+                    value = open_stream(effect, last)  # type: ignore[arg-type]
+                else:
+                    value = self._perform(effect)
+            except BaseException as exc:  # thrown into the flow, which decides
+                error = exc
+
+    def _observed(self, flow: Flow[T], hooks: Hooks) -> T:
+        """``run`` for a client with hooks: the call's events are emitted too."""
+        clock = self.clock
+        watch = CallWatch(operation_name(getattr(flow, "__qualname__", "")))
+        value: Any = None
+        error: BaseException | None = None
+        last: Any = None
+        streamed = False
+        while True:
+            try:
+                effect = flow.send(value) if error is None else flow.throw(error)
+            except StopIteration as stop:
+                result: T = stop.value
+                info = None if last is None else last.info
+                if info is not None:
+                    attach_info(result, info)
+                if not streamed:  # a stream ends its call when it ends
+                    self._emit(hooks, watch.end(clock.monotonic(), result=result, info=info))
+                return result
+            except BaseException as exc:
+                info = None if last is None else last.info
+                if info is not None and isinstance(exc, MeganovaError):
+                    attach_info(exc, info)
+                if isinstance(exc, Exception):
+                    self._emit(hooks, watch.end(clock.monotonic(), error=exc, info=info))
+                raise
+            error = value = None
+            try:
+                kind = effect.__class__
+                if kind is Attempts:
+                    call = effect.call  # type: ignore[union-attr]
+                    last = call
+                    self._emit(hooks, watch.attempts(call))
+                    value = self.retry_policy.run(
+                        partial(self._attempt, call), self._deciding(call, hooks)
+                    )
+                elif kind is OpenStream:
+                    streamed = True
+                    value = open_stream(
+                        effect,  # type: ignore[arg-type]
+                        last,
+                        watch,
+                        lambda event: self._emit(hooks, event),
+                    )
+                else:
+                    value = self._perform(effect)
+            except BaseException as exc:
+                error = exc
+
+    def _deciding(self, call: Any, hooks: Hooks) -> Callable[[BaseException, int], Any]:
+        """``call.decide``, emitting ``on_retry`` when it says retry (before the wait)."""
+
+        def decide(error: BaseException, number: int) -> Any:
+            verdict = call.decide(error, number)
+            if verdict.retry:
+                self._emit(hooks, call.retry_event(error, number, verdict.delay))
+            return verdict
+
+        return decide
+
+    def _attempt(self, call: Any, number: int) -> Any:
+        return self._drive(call.attempt(number))
+
+    def _emit(self, hooks: Hooks, event: Any) -> None:
+        if event is not None:
+            call_hooks(hooks, event)
+
+    def _drive(self, flow: Flow[T]) -> T:
+        """Run a flow (an attempt) to its end, performing what it yields."""
         value: Any = None
         error: BaseException | None = None
         while True:
@@ -90,11 +204,18 @@ class SyncDriver:
             return self.transport.send(effect.request)
         if isinstance(effect, ReadBody):
             return read_body(effect.response, effect.limit)
+        if isinstance(effect, Emit):
+            hooks = self.hooks
+            if hooks is not None:
+                call_hooks(hooks, effect.event)
+            return None
         if isinstance(effect, Attempts):
             call = effect.call
-            return self.retry_policy.run(lambda number: self.run(call.attempt(number)), call.decide)
+            return self.retry_policy.run(
+                lambda number: self._drive(call.attempt(number)), call.decide
+            )
         if isinstance(effect, OpenStream):
-            return open_stream(effect)
+            return open_stream(effect, None)
         if isinstance(effect, Sleep):
             self.clock.sleep(effect.seconds)
             return None
@@ -103,16 +224,134 @@ class SyncDriver:
 
 class AsyncDriver:
     """Runs flows to completion as coroutines; a cancelled run throws ``CancelledError``
-    into the flow, so its cleanup runs, and re-raises it."""
+    into the flow, so its cleanup runs, and re-raises it. As ``SyncDriver``, ``run``
+    attaches the reply's ``ResponseInfo`` and emits the events of observed calls
+    (a hook may be ``async``: it is awaited)."""
 
-    __slots__ = ("clock", "retry_policy", "transport")
+    __slots__ = ("clock", "hooks", "retry_policy", "transport")
 
-    def __init__(self, transport: Any, retry_policy: Any, clock: Any) -> None:
+    def __init__(
+        self, transport: Any, retry_policy: Any, clock: Any, hooks: Hooks | None = None
+    ) -> None:
         self.transport = transport
         self.retry_policy = retry_policy
         self.clock = clock
+        self.hooks = hooks
 
     async def run(self, flow: Flow[T]) -> T:
+        hooks = self.hooks
+        if hooks is not None:
+            return await self._observed(flow, hooks)
+        value: Any = None
+        error: BaseException | None = None
+        last: Any = None
+        while True:
+            try:
+                effect = flow.send(value) if error is None else flow.throw(error)
+            except StopIteration as stop:
+                result: T = stop.value
+                if last is not None and last.info is not None:
+                    attach_info(result, last.info)
+                return result
+            except MeganovaError as exc:
+                if last is not None and last.info is not None:
+                    attach_info(exc, last.info)
+                raise
+            error = value = None
+            try:
+                kind = effect.__class__
+                if kind is Attempts:
+                    call = effect.call  # type: ignore[union-attr]
+                    if last is not None:
+                        call.started = last.started
+                    last = call
+                    value = await self.retry_policy.arun(partial(self._attempt, call), call.decide)
+                elif kind is OpenStream:
+                    value = aopen_stream(effect, last)  # type: ignore[arg-type]
+                else:
+                    value = await self._perform(effect)
+            except BaseException as exc:
+                error = exc
+
+    async def _observed(self, flow: Flow[T], hooks: Hooks) -> T:
+        clock = self.clock
+        watch = CallWatch(operation_name(getattr(flow, "__qualname__", "")))
+        value: Any = None
+        error: BaseException | None = None
+        last: Any = None
+        streamed = False
+        while True:
+            try:
+                effect = flow.send(value) if error is None else flow.throw(error)
+            except StopIteration as stop:
+                result: T = stop.value
+                info = None if last is None else last.info
+                if info is not None:
+                    attach_info(result, info)
+                if not streamed:
+                    await self._emit(hooks, watch.end(clock.monotonic(), result=result, info=info))
+                return result
+            except BaseException as exc:
+                info = None if last is None else last.info
+                if info is not None and isinstance(exc, MeganovaError):
+                    attach_info(exc, info)
+                if isinstance(exc, Exception):
+                    await self._emit(hooks, watch.end(clock.monotonic(), error=exc, info=info))
+                raise
+            error = value = None
+            try:
+                kind = effect.__class__
+                if kind is Attempts:
+                    call = effect.call  # type: ignore[union-attr]
+                    last = call
+                    await self._emit(hooks, watch.attempts(call))
+                    value = await self._attempts(call, hooks)
+                elif kind is OpenStream:
+                    streamed = True
+                    value = aopen_stream(
+                        effect,  # type: ignore[arg-type]
+                        last,
+                        watch,
+                        lambda event: self._emit(hooks, event),
+                    )
+                else:
+                    value = await self._perform(effect)
+            except BaseException as exc:
+                error = exc
+
+    async def _attempts(self, call: Any, hooks: Hooks) -> Any:
+        """The attempts of an observed call. ``on_retry`` hooks are called when the
+        retry is decided (before the wait); an async one is awaited before the next
+        attempt starts (the retry policy's ``decide`` cannot await)."""
+        pending: list[Any] = []
+
+        def decide(error: BaseException, number: int) -> Any:
+            verdict = call.decide(error, number)
+            if verdict.retry:
+                event = call.retry_event(error, number, verdict.delay)
+                if event is not None:
+                    pending.extend(start_hooks(hooks, event))
+            return verdict
+
+        async def attempt(number: int) -> Any:
+            while pending:
+                await finish_hook(pending.pop(0))
+            return await self._drive(call.attempt(number))
+
+        try:
+            return await self.retry_policy.arun(attempt, decide)
+        finally:
+            for awaitable in pending:  # never awaited: the call ended first
+                close_awaitable(awaitable)
+
+    def _attempt(self, call: Any, number: int) -> Awaitable[Any]:
+        return self._drive(call.attempt(number))
+
+    async def _emit(self, hooks: Hooks, event: Any) -> None:
+        if event is not None:
+            await acall_hooks(hooks, event)
+
+    async def _drive(self, flow: Flow[T]) -> T:
         value: Any = None
         error: BaseException | None = None
         while True:
@@ -132,13 +371,18 @@ class AsyncDriver:
             return await self.transport.send(effect.request)
         if isinstance(effect, ReadBody):
             return await aread_body(effect.response, effect.limit)
+        if isinstance(effect, Emit):
+            hooks = self.hooks
+            if hooks is not None:
+                await acall_hooks(hooks, effect.event)
+            return None
         if isinstance(effect, Attempts):
             call = effect.call
             return await self.retry_policy.arun(
-                lambda number: self.run(call.attempt(number)), call.decide
+                lambda number: self._drive(call.attempt(number)), call.decide
             )
         if isinstance(effect, OpenStream):
-            return aopen_stream(effect)
+            return aopen_stream(effect, None)
         if isinstance(effect, Sleep):
             await _asleep(self.clock, effect.seconds)
             return None
@@ -156,20 +400,25 @@ async def _asleep(clock: Any, seconds: float) -> None:
         await asleep(seconds)
 
 
-def open_stream(effect: OpenStream) -> Any:
+def open_stream(effect: OpenStream, call: Any, watch: Any = None, emit: Any = None) -> Any:
+    """The sync stream of an ``OpenStream`` (``call``: the request it answers; with
+    ``watch`` and ``emit``, an observed call's stream events reach the hooks)."""
     from ..streaming import ChatCompletionStream, ChatStream
 
-    return _wrap(effect, ChatCompletionStream, ChatStream)
+    return _wrap(effect, ChatCompletionStream, ChatStream, call, watch, emit)
 
 
-def aopen_stream(effect: OpenStream) -> Any:
+def aopen_stream(effect: OpenStream, call: Any, watch: Any = None, emit: Any = None) -> Any:
+    """``open_stream`` for ``AsyncMegaNova`` (``emit`` returns an awaitable)."""
     from ..streaming_async import AsyncChatCompletionStream, AsyncChatStream
 
-    return _wrap(effect, AsyncChatCompletionStream, AsyncChatStream)
+    return _wrap(effect, AsyncChatCompletionStream, AsyncChatStream, call, watch, emit)
 
 
-def _wrap(effect: OpenStream, wire: Any, guideline: Any) -> Any:
+def _wrap(effect: OpenStream, wire: Any, guideline: Any, call: Any, watch: Any, emit: Any) -> Any:
     """The flavour's stream over the effect's response (``guideline``: its items)."""
+    info = None if call is None else call.info
+    started = effect.clock.monotonic() if call is None else call.started
     stream = wire(
         effect.response,
         codec=effect.codec,
@@ -179,7 +428,14 @@ def _wrap(effect: OpenStream, wire: Any, guideline: Any) -> Any:
         redactor=effect.redactor,
         budget=effect.budget,
     )
-    return guideline(stream) if effect.guideline else stream
+    stream._observe(StreamWatch(info, watch, started), emit)
+    if info is not None:
+        attach_info(stream, info)
+    if effect.guideline:
+        stream = guideline(stream)
+        if info is not None:
+            attach_info(stream, info)
+    return stream
 
 
 class BoundEngine:

@@ -261,6 +261,13 @@ class ChatAccumulator:
             return ""
         return state.content.value()
 
+    def finish_reasons(self) -> tuple[str, ...]:
+        """Each choice's finish reason, in choice order (choices without one left out)."""
+        choices = self._choices
+        return tuple(
+            reason for reason in (choices[i].finish_reason for i in sorted(choices)) if reason
+        )
+
     @property
     def finished(self) -> bool:
         """Whether any choice has a finish reason."""

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 from urllib.parse import urljoin, urlsplit
 
 from .budget import TimeBudget
-from .effects import Flow, ReadBody, Send
+from .effects import Emit, Flow, ReadBody, Send
 from .errors import (
     APIConnectionError,
     APIError,
@@ -20,10 +20,12 @@ from .errors import (
     ResponseTooLargeError,
     error_for_status,
 )
+from .hooks import CallContext, RequestEvent, ResponseEvent, RetryEvent, redacted_headers
 from .http import Request, Timeout
 from .limits import BodyLimit
 from .log import DEBUG, INFO, WARNING, enabled, event, log_path
 from .ports import RetryDecision
+from .response_info import ResponseInfo, attach_info
 from .retry import RetrySettings, decide, parse_retry_after
 
 if TYPE_CHECKING:
@@ -55,7 +57,10 @@ class Call:
 
     __slots__ = (
         "budget",
+        "context",
         "engine",
+        "info",
+        "json",
         "limit",
         "options",
         "read_body",
@@ -73,6 +78,7 @@ class Call:
         *,
         read_body: bool,
         budget: TimeBudget | None = None,
+        json: Any = None,
     ) -> None:
         settings = engine.config.retry
         if options is not None and options.max_retries is not None:
@@ -84,8 +90,12 @@ class Call:
         self.settings: RetrySettings = settings
         self.budget = engine.budget_for(options) if budget is None else budget
         self.limit = engine.body_limit(options)
-        self.started = engine.clock.monotonic()
+        self.started = engine.clock.monotonic()  # the call's start (see ``elapsed``)
         self.request_id: str | None = None  # the last reply's, once there is one
+        self.json = json  # the request body's fields, for a hook's ``CallContext.params``
+        # Set by the driver when the client has hooks: the attempts then emit events.
+        self.context: CallContext | None = None
+        self.info: ResponseInfo | None = None  # the final reply's, once it arrived
 
     def attempt(self, number: int) -> Flow[tuple[Any, bytes]]:
         """Attempt ``number`` (1-based): send, follow redirects, map a non-2xx reply to
@@ -103,12 +113,28 @@ class Call:
                     attempts=number - 1,
                 )
             request = _shorten_timeout(request, remaining, budget)
+        context = self.context
+        if context is not None:
+            context.attempts += 1
+            yield Emit(self._request_event(context, request, number))
         try:
             response = yield Send(request)
             if response.status in REDIRECT_STATUSES:
                 response = yield from self._follow_redirects(request, response)
+            replied = clock.monotonic()
             status = response.status
             self.request_id = request_id = request_id_from(response.headers)
+            if context is not None:
+                yield Emit(
+                    ResponseEvent(
+                        context,
+                        status,
+                        _redact_reply(engine, response.headers),
+                        request_id,
+                        replied - self.started,
+                        number,
+                    )
+                )
             if not 200 <= status < 300:
                 limit = BodyLimit(self.limit, method=request.method, request_id=request_id)
                 error_body = yield ReadBody(response, limit)
@@ -126,6 +152,16 @@ class Call:
                 body = yield ReadBody(response, limit)
         except MeganovaError as exc:
             engine.redactor.error(exc)  # a key echoed in its body, headers or message
+            attach_info(
+                exc,
+                ResponseInfo(
+                    getattr(exc, "status", None),
+                    getattr(exc, "headers", None),
+                    exc.request_id,
+                    clock.monotonic() - self.started,
+                    number,
+                ),
+            )
             if isinstance(exc, (APIError, APIConnectionError)):
                 exc.attempts = number
             raise  # logged once, by ``decide``: retried, given up or failed
@@ -139,7 +175,29 @@ class Call:
                 None if request_id is None else engine.redactor.text(request_id),
                 "",
             )
+        self.info = ResponseInfo(
+            status, response.headers, request_id, replied - self.started, number, engine.redactor
+        )
         return response, body
+
+    def _request_event(self, context: CallContext, request: Request, number: int) -> RequestEvent:
+        redactor = self.engine.redactor
+        headers = redacted_headers(request.headers)
+        if redactor:
+            headers = redactor.value(headers)
+        return RequestEvent(
+            context, request.method, redactor.text(_public_url(request.url)), headers, number
+        )
+
+    def retry_event(self, error: BaseException, number: int, delay: float) -> RetryEvent | None:
+        """The ``on_retry`` event of a retry decided after attempt ``number`` (``None``
+        when the call is not observed)."""
+        context = self.context
+        if context is None:
+            return None
+        return RetryEvent(
+            context, error, delay, number, self.engine.clock.monotonic() - self.started
+        )
 
     def decide(self, error: BaseException, number: int) -> RetryDecision:
         """Retry after attempt ``number`` failed with ``error``, and after how long."""
@@ -272,6 +330,20 @@ class Call:
             for name, value in headers.items()
             if name.lower() in CROSS_ORIGIN_HEADERS and name.lower() not in callers
         }
+
+
+def _redact_reply(engine: Engine, headers: Mapping[str, str]) -> Any:
+    from .response_info import _clean
+
+    return _clean(headers, engine.redactor if engine.redactor else None)
+
+
+def _public_url(url: str) -> str:
+    """``url`` without credentials (``user:password@``)."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return parts._replace(netloc=parts.netloc.rsplit("@", 1)[-1]).geturl()
 
 
 def final(error: MeganovaError) -> MeganovaError:

@@ -95,8 +95,18 @@ class OpenStream:
         self.guideline = guideline
 
 
-Effect = Union[Send, ReadBody, Attempts, Sleep, OpenStream]
+class Emit:
+    """Deliver ``event`` (a ``HookEvent``) to the client's hooks; the outcome is ``None``.
+    Yielded only when the call is observed (its ``Call.context`` is set)."""
+
+    __slots__ = ("event",)
+
+    def __init__(self, event: Any) -> None:
+        self.event = event
+
+
+Effect = Union[Send, ReadBody, Attempts, Sleep, OpenStream, Emit]
 Flow = Generator[Effect, Any, T]
 """A call's logic: yields effects, receives their outcomes, returns its result."""
 
-__all__ = ["Attempts", "Effect", "Flow", "OpenStream", "ReadBody", "Send", "Sleep"]
+__all__ = ["Attempts", "Effect", "Emit", "Flow", "OpenStream", "ReadBody", "Send", "Sleep"]

@@ -321,7 +321,7 @@ class Engine:
             content_type=content_type,
             options=options,
         )
-        call = Call(self, request, options, read_body=True)
+        call = Call(self, request, options, read_body=True, json=json)
         response, body = yield Attempts(call)
         return self.decode(body, cast_to, response.status, call.request_id)
 
@@ -342,7 +342,7 @@ class Engine:
         request = self.build_request(
             method, path, query=query, json=json, options=options, stream=True
         )
-        call = Call(self, request, options, read_body=False, budget=budget)
+        call = Call(self, request, options, read_body=False, budget=budget, json=json)
         response, _ = yield Attempts(call)
         return response
 
