@@ -12,7 +12,7 @@ from ..core.errors import MeganovaError
 from ..core.hooks import Hooks
 from ..core.limits import BodyLimit, join
 from ..core.observe import CallWatch, StreamWatch, operation_name
-from ..core.response_info import attach_info
+from ..core.response_info import attach_info, response_info
 from ._hooks import acall_hooks, call_hooks, close_awaitable, finish_hook, start_hooks
 
 T = TypeVar("T")
@@ -137,8 +137,10 @@ class SyncDriver:
                 return result
             except BaseException as exc:
                 info = None if last is None else last.info
-                if info is not None and isinstance(exc, MeganovaError):
-                    attach_info(exc, info)
+                if isinstance(exc, MeganovaError):
+                    if info is not None:
+                        attach_info(exc, info)
+                    info = response_info(exc)  # its own when an attempt raised it
                 if isinstance(exc, Exception):
                     self._emit(hooks, watch.end(clock.monotonic(), error=exc, info=info))
                 raise
@@ -293,8 +295,10 @@ class AsyncDriver:
                 return result
             except BaseException as exc:
                 info = None if last is None else last.info
-                if info is not None and isinstance(exc, MeganovaError):
-                    attach_info(exc, info)
+                if isinstance(exc, MeganovaError):
+                    if info is not None:
+                        attach_info(exc, info)
+                    info = response_info(exc)  # its own when an attempt raised it
                 if isinstance(exc, Exception):
                     await self._emit(hooks, watch.end(clock.monotonic(), error=exc, info=info))
                 raise

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from .http import Headers
+
+if TYPE_CHECKING:
+    from .response_info import RateLimitInfo
 
 __all__ = [
     "MeganovaError",
@@ -133,6 +136,14 @@ class APIError(MeganovaError):
         """Alias of ``status`` (the OpenAI SDK's name)."""
         return self.status
 
+    @property
+    def rate_limit(self) -> RateLimitInfo:
+        """The reply's rate-limit headers, parsed (``x-ratelimit-*``, ``retry-after``;
+        every field ``None`` when the server sent none)."""
+        from .response_info import RateLimitInfo
+
+        return RateLimitInfo.from_headers(self.headers)
+
     def __str__(self) -> str:
         parts = [self.message]
         if self.status is not None:
@@ -170,7 +181,8 @@ class UnprocessableEntityError(APIError):
 
 
 class RateLimitError(APIError):
-    """429. ``retry_after`` holds the server's requested wait in seconds, if it sent one."""
+    """429. ``retry_after`` holds the server's requested wait in seconds, if it sent one;
+    ``rate_limit`` the parsed ``x-ratelimit-*`` headers."""
 
 
 class InternalServerError(APIError):
