@@ -128,8 +128,9 @@ def map_partitions(
     """Run every request of a Dask bag (or of a DataFrame column) through the API.
 
     Args:
-        collection: A ``dask.bag.Bag`` of request dicts (``meganova.batch.run``'s shapes),
-            or a ``dask.dataframe.DataFrame`` with such dicts in ``column``.
+        collection: A ``dask.bag.Bag`` of request dicts or JSON lines
+            (``meganova.batch.run``'s shapes), or a ``dask.dataframe.DataFrame`` with such
+            requests in ``column`` (as JSON strings: Dask stores object columns as text).
         client: A ``MegaNova`` (or ``AsyncMegaNova``); it is pickled once and rebuilt
             once per worker process.
         column: The DataFrame column holding the requests (DataFrames only).
