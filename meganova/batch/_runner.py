@@ -15,7 +15,7 @@ from typing import Any, Callable, Dict, Iterable, Iterator, Optional, Tuple, Uni
 from ..core.batch.budget import BURST_SECONDS, RateBudget
 from ..core.batch.ids import IdSet
 from ..core.batch.items import BatchItem, InvalidBatchItemError, ItemProblem, parse_item
-from ..core.batch.results import BatchResult, BatchSummary, Tally, result_line
+from ..core.batch.results import BatchResult, BatchSummary, Tally, dump_json, result_line
 from ..core.batch.tokens import estimate_tokens, tokens_used
 from ..core.batch.verdict import after_failure
 from ..core.errors import InvalidArgumentError, InvalidArgumentTypeError
@@ -100,6 +100,16 @@ class _Run:
         clock = client._engine.driver.clock
         self.now: Callable[[], float] = clock.monotonic
         self.sleep: Callable[[float], Any] = getattr(clock, "asleep", None) or asyncio.sleep
+        codec = client._engine.codec
+
+        def encode(record: Any) -> bytes:
+            try:
+                data: bytes = codec.encode(record)
+            except Exception:  # a codec of the user's, or a value it has no form for
+                return dump_json(record)
+            return data
+
+        self.encode = encode
         self.requests = requests
         self.concurrency = concurrency
         self.budget = RateBudget(rpm, tpm, burst=burst)
@@ -169,7 +179,7 @@ class _Run:
     def _emit(self, result: BatchResult) -> None:
         self.tally.add(result)
         if self.writer is not None:
-            self.writer.write(result_line(result))
+            self.writer.write(result_line(result, self.encode))
         if self.on_result is not None:
             self.on_result(result)
         if self.progress is not None:

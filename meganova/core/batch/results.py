@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Callable, Dict, Iterable, List, Optional
 
 from ..errors import APIError, MeganovaError
 from .ids import IdSet
 from .items import InvalidBatchItemError
 
-__all__ = ["BatchResult", "BatchSummary", "Tally", "done_ids", "result_line", "result_record"]
+__all__ = [
+    "BatchResult",
+    "BatchSummary",
+    "Tally",
+    "done_ids",
+    "dump_json",
+    "result_line",
+    "result_record",
+]
 
 MAX_PROBLEMS_KEPT = 100  # bad lines listed in the summary (all are counted and written)
 
@@ -55,10 +63,15 @@ def _error_dict(error: BaseException) -> Dict[str, Any]:
     return out
 
 
-def result_line(result: BatchResult) -> bytes:
-    """The result as one JSONL line (newline included): ``result_record`` as JSON."""
-    record = result_record(result)
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+def dump_json(value: Any) -> bytes:
+    """Compact JSON, non-ASCII kept; anything JSON has no form for becomes its ``str``."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+
+
+def result_line(result: BatchResult, encode: Callable[[Any], bytes] = dump_json) -> bytes:
+    """The result as one JSONL line (newline included): ``result_record`` as JSON, by
+    ``encode`` (the run passes its client's codec: msgspec is ten times faster)."""
+    return encode(result_record(result)) + b"\n"
 
 
 def result_record(result: BatchResult) -> Dict[str, Any]:
