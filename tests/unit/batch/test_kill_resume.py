@@ -42,7 +42,7 @@ def test_a_killed_run_resumes_with_nothing_lost_or_sent_twice(
     src.write_text("".join(json.dumps(r) + "\n" for r in chat_requests(N)))
     out = tmp_path / "out.jsonl"
     env = {k: v for k, v in os.environ.items() if not k.startswith("MEGANOVA_")}
-    with ChatServer(delay=0.02) as server:
+    with ChatServer(delay=0.04) as server:  # the run takes ~1 s: time to kill it mid-way
         proc = subprocess.Popen(
             [sys.executable, "-c", SCRIPT, server.base_url, str(src), str(out)], env=env
         )
