@@ -126,11 +126,11 @@ def test_a_sync_transport_of_the_users_serves_the_run_and_stays_open() -> None:
 
 
 def test_one_429_pauses_every_worker_for_its_retry_after() -> None:
-    """On a real server: after a 429 with Retry-After: 0.4, no worker sends anything for
+    """On a real server: after a 429 with Retry-After: 0.6, no worker sends anything for
     that long, and the refused request is sent once more (not once per worker)."""
 
     def script(n: int, tag: str) -> Any:
-        return (429, {"Retry-After": "0.4"}) if n == 6 else None
+        return (429, {"Retry-After": "0.6"}) if n == 6 else None
 
     with ChatServer(delay=0.01, script=script) as server:
         client = MegaNova(api_key="sk-test", base_url=server.base_url, max_retries=2)
@@ -140,7 +140,9 @@ def test_one_429_pauses_every_worker_for_its_retry_after() -> None:
     assert summary.requests_sent == len(arrivals) == 41
     after = sorted(t for t in arrivals if t > arrivals[6])
     gaps = [b - a for a, b in zip([arrivals[6], *after], after)]
-    assert max(gaps) >= 0.35  # everyone waited (a lone retry would leave no gap)
+    # Everyone waited (a lone retry would leave gaps of ~10 ms). The margin: a request
+    # sent just before the pause began may reach the server's clock late under load.
+    assert max(gaps) >= 0.4
 
 
 def test_a_429_on_the_fake_pauses_on_the_clients_clock() -> None:
