@@ -320,7 +320,8 @@ class Cassette:
             self._path.parent.mkdir(parents=True, exist_ok=True)
             if self._replace:
                 self._replace = False
-                self._path.write_text(line + "\n", encoding="utf-8")
+                with open(self._path, "w", encoding="utf-8", newline="\n") as file:
+                    file.write(line + "\n")
                 return
             with open(self._path, "ab+") as file:
                 file.seek(0, os.SEEK_END)
@@ -463,7 +464,7 @@ class CassetteTransport:
         if exchange is not None:
             if exchange.response is None:
                 raise _rebuild(exchange.error or RecordedError("APIConnectionError", ""))
-            if cassette.pace:
+            if cassette.pace and exchange.response.elapsed:
                 cassette.clock.sleep(exchange.response.elapsed * cassette.pace)
             return _Replay(exchange.response, cassette)
         real = self._transport()
@@ -652,7 +653,7 @@ class AsyncCassetteTransport:
         if exchange is not None:
             if exchange.response is None:
                 raise _rebuild(exchange.error or RecordedError("APIConnectionError", ""))
-            if cassette.pace:
+            if cassette.pace and exchange.response.elapsed:
                 await cassette.clock.asleep(exchange.response.elapsed * cassette.pace)
             return _Replay(exchange.response, cassette)
         real = self._transport()

@@ -522,3 +522,26 @@ def test_closing_the_cassette_writes_a_reply_still_being_read(path: Path) -> Non
     cassette.close()
     assert lines(path)[0]["response"]["end"] == "closed"
     stream.close()
+
+
+def test_the_async_replay_paces_on_the_clock_and_fails_closed(path: Path) -> None:
+    clock = VirtualClock()
+    fake = FakeMeganova(clock=clock)
+    fake.script(Stream(["a", "b"], gap=1.0))
+    with Cassette(path, mode="record", clock=clock) as cassette:
+        stream_pieces(recording_client(cassette, fake))
+    paced = VirtualClock()
+    unused = AsyncFakeTransport()
+
+    async def replay() -> List[str]:
+        with Cassette(path, mode="none", clock=paced, pace=2.0) as cassette:
+            async with cassette.async_client(transport=unused, max_retries=2) as client:
+                stream = await client.chat.stream(messages=USER, model=MODEL)
+                pieces = [item.delta async for item in stream]
+                with pytest.raises(UnmatchedRequestError, match="POST /v1/chat/completions"):
+                    await client.chat.create(messages=USER, model=MODEL)
+        return pieces
+
+    assert "".join(asyncio.run(replay())) == "ab"
+    assert paced.sleeps == [2.0, 2.0, 2.0]  # the gaps between the 4 events, doubled
+    assert unused.requests == []
