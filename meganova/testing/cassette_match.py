@@ -10,6 +10,7 @@ the order they were recorded.
 from __future__ import annotations
 
 import json
+import re
 from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 from urllib.parse import urlsplit
 
@@ -34,12 +35,27 @@ redacted)."""
 MatchOn = Union[Sequence[Union[str, Matcher]], Matcher]
 
 
+def _boundary(request: CassetteRequest) -> bytes:
+    for name, value in request.headers.items():
+        if name.lower() == "content-type" and "multipart/" in value.lower():
+            match = re.search(r'boundary="?([^";]+)', value, re.IGNORECASE)
+            return match.group(1).encode("latin-1", "replace") if match else b""
+    return b""
+
+
 def _body_key(request: CassetteRequest) -> Tuple[str, object]:
     value = json_body(request.body)
     if value is None:
+        boundary = _boundary(request)
+        if boundary:  # chosen at random per request: what it separates is what counts
+            return ("multipart", request.body.replace(boundary, b"<boundary>"))
         return ("bytes", request.body)
     # 1 == 1.0 == True in Python; a canonical text tells them apart.
     return ("json", json.dumps(value, sort_keys=True, separators=(",", ":")))
+
+
+def _headers_key(request: CassetteRequest) -> Dict[str, str]:
+    return {k.lower(): v for k, v in request.headers.items() if k.lower() != "idempotency-key"}
 
 
 def _part(name: str) -> Matcher:
@@ -59,12 +75,11 @@ MATCHERS: Dict[str, Matcher] = {
     "query": lambda recorded, live: recorded.query == live.query,
     "body": lambda recorded, live: _body_key(recorded) == _body_key(live),
     "url": lambda recorded, live: recorded.url == live.url,
-    "headers": lambda recorded, live: (
-        {k.lower(): v for k, v in recorded.headers.items()}
-        == {k.lower(): v for k, v in live.headers.items()}
-    ),
+    "headers": lambda recorded, live: _headers_key(recorded) == _headers_key(live),
 }
-"""The matchers a cassette can be told to use by name."""
+"""The matchers a cassette can be told to use by name. ``"body"`` compares JSON bodies
+parsed, and multipart bodies without their random boundary; ``"headers"`` compares the
+headers as written (redacted), without ``Idempotency-Key`` (random per call)."""
 
 DEFAULT_MATCH_ON = ("method", "path", "query", "body")
 """What requests are matched on unless told otherwise."""

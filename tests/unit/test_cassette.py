@@ -545,3 +545,33 @@ def test_the_async_replay_paces_on_the_clock_and_fails_closed(path: Path) -> Non
     assert "".join(asyncio.run(replay())) == "ab"
     assert paced.sleeps == [2.0, 2.0, 2.0]  # the gaps between the 4 events, doubled
     assert unused.requests == []
+
+
+def test_an_upload_replays_though_its_multipart_boundary_is_new_each_time(
+    path: Path, tmp_path: Path
+) -> None:
+    audio = tmp_path / "hello.mp3"
+    audio.write_bytes(b"ID3\x03\x00fake audio")
+    fake = FakeMeganova()
+    with Cassette(path, mode="record") as cassette:
+        live = recording_client(cassette, fake).audio.transcribe(audio).text
+    with Cassette(path, mode="none") as cassette:
+        assert cassette.client().audio.transcribe(audio).text == live
+    other = tmp_path / "other.mp3"
+    other.write_bytes(b"ID3\x03\x00other audio")
+    with Cassette(path, mode="none") as cassette, pytest.raises(UnmatchedRequestError):
+        cassette.client().audio.transcribe(other)
+
+
+def test_the_headers_matcher_ignores_the_idempotency_key_chosen_per_call(path: Path) -> None:
+    fake = FakeMeganova()
+    options = {"match_on": ("method", "path", "headers"), "allow_headers": ["X-Team"]}
+    with Cassette(path, mode="record", **options) as cassette:
+        text = ask(recording_client(cassette, fake, default_headers={"X-Team": "search"}))
+    with Cassette(path, mode="none", **options) as cassette:
+        assert ask(cassette.client(default_headers={"X-Team": "search"})) == text
+    with (
+        Cassette(path, mode="none", **options) as cassette,
+        pytest.raises(UnmatchedRequestError, match="differs in headers"),
+    ):
+        ask(cassette.client(default_headers={"X-Team": "billing"}))
