@@ -25,6 +25,7 @@ from operator import attrgetter
 from typing import (
     TYPE_CHECKING,
     Any,
+    Callable,
     ClassVar,
     Generator,
     Generic,
@@ -36,12 +37,18 @@ from typing import (
 
 from .core.budget import TimeBudget
 from .core.errors import APIConnectionError, APIResponseValidationError
-from .core.models.chat import ChatCompletionChunk, ChatResponse, ChatStreamChunk
+from .core.models.chat import (
+    ChatCompletionChunk,
+    ChatResponse,
+    ChatStreamChunk,
+    ParsedChatResponse,
+)
 from .core.observe import StreamWatch
 from .core.ports import AsyncResponse, Codec, Response
 from .core.redact import Redactor
 from .core.sse import DEFAULT_MAX_EVENT_SIZE
 from .core.stream_parser import DONE, RECENT_CHUNKS, ChatStreamParser, guideline_items
+from .core.structured import as_parsed
 
 __all__ = [
     "DRAIN_LIMIT",
@@ -49,12 +56,15 @@ __all__ = [
     "RECENT_CHUNKS",
     "ChatCompletionStream",
     "ChatStream",
+    "ParsedChatCompletionStream",
     "Stream",
 ]
 
 T = TypeVar("T")
 S = TypeVar("S", bound="Stream[Any]")
 R = TypeVar("R", Response, AsyncResponse)
+P = TypeVar("P")
+PS = TypeVar("PS", bound="ParsedChatCompletionStream[Any]")
 
 # After [DONE], the rest of the body is read (so the connection can be reused) only if
 # it ends within these bounds; a server that keeps the stream open or keeps pinging
@@ -351,6 +361,35 @@ class ChatCompletionStream(WireStream[Response], Stream[ChatCompletionChunk]):
         items = chain.from_iterable(gen)
         self._use(items, gen)
         return items
+
+
+class ParsedChatCompletionStream(ChatCompletionStream, Generic[P]):
+    """The stream of ``chat.completions.stream``: ``ChatCompletionChunk`` as a
+    ``ChatCompletionStream`` (every guarantee the same), and ``get_final_response()``
+    gives a ``ParsedChatResponse`` whose ``message.parsed`` is the type asked for in
+    ``response_format`` (``None`` without one). A reply that cannot give it raises
+    ``OutputValidationError``, ``RefusalError``, ``LengthFinishReasonError`` or
+    ``ContentFilterFinishReasonError`` there. Built with the arguments of
+    ``ChatCompletionStream``; ``chat.completions.stream`` sets what parses it.
+    """
+
+    # What turns the finished stream's response into the parsed one (set per call).
+    _parse: Callable[[ChatResponse], Any] = staticmethod(as_parsed)  # type: ignore[assignment]
+
+    def get_final_response(self) -> ParsedChatResponse[P]:
+        """Read what is left and return the whole response, parsed (raises the
+        stream's error if it failed, or a structured-output error)."""
+        parsed: ParsedChatResponse[P] = self._parse(super().get_final_response())
+        return parsed
+
+    def get_final_completion(self) -> ParsedChatResponse[P]:
+        """``get_final_response()`` under openai-python's name."""
+        return self.get_final_response()
+
+    def until_done(self: PS) -> PS:
+        """Read the stream to its end (``get_final_response()`` then returns at once)."""
+        self._drain_items()
+        return self
 
 
 class ChatStream(Stream[ChatStreamChunk]):

@@ -21,6 +21,7 @@ from typing import (
     Any,
     AsyncIterator,
     Awaitable,
+    Callable,
     Generic,
     Iterator,
     Optional,
@@ -28,16 +29,29 @@ from typing import (
 )
 
 from .core.errors import APIConnectionError, APIResponseValidationError
-from .core.models.chat import ChatCompletionChunk, ChatResponse, ChatStreamChunk
+from .core.models.chat import (
+    ChatCompletionChunk,
+    ChatResponse,
+    ChatStreamChunk,
+    ParsedChatResponse,
+)
 from .core.observe import StreamWatch
 from .core.ports import AsyncResponse
 from .core.stream_parser import DONE, ChatStreamParser, guideline_items
+from .core.structured import as_parsed
 from .streaming import DRAIN_LIMIT, DRAIN_WAIT, StreamFacts, WireStream
 
-__all__ = ["AsyncChatCompletionStream", "AsyncChatStream", "AsyncStream"]
+__all__ = [
+    "AsyncChatCompletionStream",
+    "AsyncChatStream",
+    "AsyncParsedChatCompletionStream",
+    "AsyncStream",
+]
 
 T = TypeVar("T")
 S = TypeVar("S", bound="AsyncStream[Any]")
+P = TypeVar("P")
+APS = TypeVar("APS", bound="AsyncParsedChatCompletionStream[Any]")
 _NOTHING: Iterator[Any] = iter(())
 
 
@@ -253,6 +267,32 @@ class AsyncChatCompletionStream(WireStream[AsyncResponse], AsyncStream[ChatCompl
         if reading.guideline is None:
             reading.guideline = False
         self._anext = reading.next  # type: ignore[method-assign]
+
+
+class AsyncParsedChatCompletionStream(AsyncChatCompletionStream, Generic[P]):
+    """The async stream of ``chat.completions.stream``: as ``ParsedChatCompletionStream``,
+    with ``async for``, ``async with`` and an awaited ``get_final_response()``.
+
+    Built with the arguments of ``AsyncChatCompletionStream``.
+    """
+
+    _parse: Callable[[ChatResponse], Any] = staticmethod(as_parsed)  # type: ignore[assignment]
+
+    async def get_final_response(self) -> ParsedChatResponse[P]:
+        """Read what is left and return the whole response, parsed (raises the
+        stream's error if it failed, or a structured-output error)."""
+        parsed: ParsedChatResponse[P] = self._parse(await super().get_final_response())
+        return parsed
+
+    async def get_final_completion(self) -> ParsedChatResponse[P]:
+        """``get_final_response()`` under openai-python's name."""
+        return await self.get_final_response()
+
+    async def until_done(self: APS) -> APS:
+        """Read the stream to its end (``get_final_response()`` then returns at once)."""
+        async for _ in self:
+            pass
+        return self
 
 
 class AsyncChatStream(AsyncStream[ChatStreamChunk]):

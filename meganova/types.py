@@ -83,6 +83,9 @@ if TYPE_CHECKING:
         DeltaFunctionCall,
         DeltaToolCall,
         FunctionCall,
+        ParsedChatMessage,
+        ParsedChatResponse,
+        ParsedChoice,
         TokenUsage,
         ToolCall,
     )
@@ -142,6 +145,7 @@ if TYPE_CHECKING:
         ImageURL,
         InputAudio,
         JSONSchema,
+        ParseParams,
         ResponseFormat,
         ResponseFormatJSONObject,
         ResponseFormatJSONSchema,
@@ -165,11 +169,13 @@ if TYPE_CHECKING:
     from .streaming import (
         ChatCompletionStream,
         ChatStream,
+        ParsedChatCompletionStream,
         Stream,
     )
     from .streaming_async import (
         AsyncChatCompletionStream,
         AsyncChatStream,
+        AsyncParsedChatCompletionStream,
         AsyncStream,
     )
 
@@ -284,6 +290,12 @@ _HOME: Dict[str, str] = {
         "core.errors",
     ),
     **dict.fromkeys(["TypeSchema"], "core.schema"),
+    **dict.fromkeys(
+        ["ParsedChatMessage", "ParsedChatResponse", "ParsedChoice"], "core.models.chat"
+    ),
+    **dict.fromkeys(["ParseParams"], "core.params"),
+    **dict.fromkeys(["ParsedChatCompletionStream"], "streaming"),
+    **dict.fromkeys(["AsyncParsedChatCompletionStream"], "streaming_async"),
     **dict.fromkeys(["Headers", "Request", "Timeout", "TimeoutLike"], "core.http"),
     **dict.fromkeys(
         [
@@ -441,6 +453,12 @@ __all__ = [
     "SchemaValidationError",
     "StructuredOutputError",
     "TypeSchema",
+    "ParseParams",
+    "ParsedChatMessage",
+    "ParsedChatResponse",
+    "ParsedChoice",
+    "ParsedChatCompletionStream",
+    "AsyncParsedChatCompletionStream",
 ]
 
 

@@ -407,20 +407,27 @@ async def _asleep(clock: Any, seconds: float) -> None:
 def open_stream(effect: OpenStream, call: Any, watch: Any = None, emit: Any = None) -> Any:
     """The sync stream of an ``OpenStream`` (``call``: the request it answers; with
     ``watch`` and ``emit``, an observed call's stream events reach the hooks)."""
-    from ..streaming import ChatCompletionStream, ChatStream
+    from ..streaming import ChatCompletionStream, ChatStream, ParsedChatCompletionStream
 
-    return _wrap(effect, ChatCompletionStream, ChatStream, call, watch, emit)
+    wire = ChatCompletionStream if effect.parse is None else ParsedChatCompletionStream
+    return _wrap(effect, wire, ChatStream, call, watch, emit)
 
 
 def aopen_stream(effect: OpenStream, call: Any, watch: Any = None, emit: Any = None) -> Any:
     """``open_stream`` for ``AsyncMegaNova`` (``emit`` returns an awaitable)."""
-    from ..streaming_async import AsyncChatCompletionStream, AsyncChatStream
+    from ..streaming_async import (
+        AsyncChatCompletionStream,
+        AsyncChatStream,
+        AsyncParsedChatCompletionStream,
+    )
 
-    return _wrap(effect, AsyncChatCompletionStream, AsyncChatStream, call, watch, emit)
+    wire = AsyncChatCompletionStream if effect.parse is None else AsyncParsedChatCompletionStream
+    return _wrap(effect, wire, AsyncChatStream, call, watch, emit)
 
 
 def _wrap(effect: OpenStream, wire: Any, guideline: Any, call: Any, watch: Any, emit: Any) -> Any:
-    """The flavour's stream over the effect's response (``guideline``: its items)."""
+    """The flavour's stream over the effect's response (``guideline``: its items;
+    ``effect.parse``: a parsed wire stream's final response goes through it)."""
     info = None if call is None else call.info
     started = effect.clock.monotonic() if call is None else call.started
     stream = wire(
@@ -432,6 +439,8 @@ def _wrap(effect: OpenStream, wire: Any, guideline: Any, call: Any, watch: Any, 
         redactor=effect.redactor,
         budget=effect.budget,
     )
+    if effect.parse is not None:
+        stream._parse = effect.parse
     stream._observe(StreamWatch(info, watch, started), emit)
     if info is not None:
         attach_info(stream, info)

@@ -75,12 +75,21 @@ class _ToolCallState:
 
 
 class _ChoiceState:
-    __slots__ = ("content", "finish_reason", "logprobs", "reasoning", "role", "tool_calls")
+    __slots__ = (
+        "content",
+        "finish_reason",
+        "logprobs",
+        "reasoning",
+        "refusal",
+        "role",
+        "tool_calls",
+    )
 
     def __init__(self) -> None:
         self.role: Optional[str] = None
         self.content: Optional[_Text] = None  # None: no content delta at all
         self.reasoning: Optional[_Text] = None
+        self.refusal: Optional[_Text] = None
         self.tool_calls: dict[int, _ToolCallState] = {}
         self.finish_reason: Optional[str] = None
         self.logprobs: Optional[object] = None
@@ -120,6 +129,7 @@ class _ChoiceState:
                 content=None if self.content is None else self.content.value(),
                 tool_calls=[calls[i].build() for i in sorted(calls)] if calls else None,
                 reasoning_content=None if self.reasoning is None else self.reasoning.value(),
+                refusal=None if self.refusal is None else self.refusal.value(),
             ),
             finish_reason=self.finish_reason,
             logprobs=self.logprobs,
@@ -171,6 +181,7 @@ class ChatAccumulator:
                 and delta.tool_calls is None
                 and delta.reasoning_content is None
                 and delta.reasoning is None
+                and delta.refusal is None
                 and (self.system_fingerprint is not None or not chunk.system_fingerprint)
             ):
                 self.count += 1
@@ -228,6 +239,10 @@ class ChatAccumulator:
                 if state.reasoning is None:
                     state.reasoning = _Text()
                 state.reasoning.add(reasoning)
+            if delta.refusal is not None:
+                if state.refusal is None:
+                    state.refusal = _Text()
+                state.refusal.add(delta.refusal)
             if delta.tool_calls:
                 for fragment in delta.tool_calls:
                     state.add_tool_call(fragment)

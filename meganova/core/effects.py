@@ -4,7 +4,7 @@ sync and async drivers in ``meganova.adapters.drivers`` are the only code perfor
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Generator, Optional, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Callable, Generator, Optional, TypeVar, Union
 
 if TYPE_CHECKING:
     from .budget import TimeBudget
@@ -60,13 +60,15 @@ class Sleep:
 
 class OpenStream:
     """Wrap an unread 2xx ``response`` in the driver's stream type (sync or async); the
-    outcome is the stream (``guideline``: the ``ChatStream`` items over it)."""
+    outcome is the stream (``guideline``: the ``ChatStream`` items over it; ``parse``: a
+    parsed stream, whose final response is ``parse(response)``)."""
 
     __slots__ = (
         "budget",
         "clock",
         "codec",
         "guideline",
+        "parse",
         "read_timeout",
         "redactor",
         "request_id",
@@ -84,6 +86,7 @@ class OpenStream:
         redactor: Redactor,
         budget: Optional[TimeBudget],
         guideline: bool = False,
+        parse: Optional[Callable[[Any], Any]] = None,
     ) -> None:
         self.response = response
         self.codec = codec
@@ -93,6 +96,7 @@ class OpenStream:
         self.redactor = redactor
         self.budget = budget
         self.guideline = guideline
+        self.parse = parse  # set: a parsed stream, whose final response goes through it
 
 
 class Emit:

@@ -29,6 +29,7 @@ __all__ = [
     "ChatExtras",
     "ChatParams",
     "HTTPOptions",
+    "ParseParams",
     "NativeVideoExtras",
     "RetryOptions",
     "ChatCompletionAssistantMessageParam",
@@ -307,7 +308,6 @@ class ChatExtras(RetryOptions, total=False):
     tools: Optional[Sequence[ChatCompletionToolParam]]
     tool_choice: Optional[ChatCompletionToolChoiceOptionParam]
     parallel_tool_calls: Optional[bool]
-    response_format: Optional[ResponseFormat]
     stream_options: Optional[ChatCompletionStreamOptionsParam]
     user: Optional[str]
     max_completion_tokens: Optional[int]
@@ -328,7 +328,13 @@ class _ChatMessages(TypedDict):
     messages: "Sequence[Union[ChatCompletionMessageParam, ChatMessage]]"
 
 
-class ChatParams(_ChatMessages, ChatExtras, HTTPOptions, total=False):
+class _ChatBody(_ChatMessages, ChatExtras, HTTPOptions, total=False):
+    model: Optional[str]
+    temperature: Optional[float]
+    max_tokens: Optional[int]
+
+
+class ChatParams(_ChatBody, total=False):
     """A chat call's keyword arguments (``stream`` apart: it picks the return type), for
     ``chat.create``, ``chat.stream`` and ``chat.completions.create`` of both clients. The
     API's fields are sent when not ``None``, as given; ``timeout``, ``max_retries``,
@@ -373,6 +379,10 @@ class ChatParams(_ChatMessages, ChatExtras, HTTPOptions, total=False):
         extra_body: Fields merged into the JSON body, for API fields this signature lacks.
     """
 
-    model: Optional[str]
-    temperature: Optional[float]
-    max_tokens: Optional[int]
+    response_format: Optional[ResponseFormat]
+
+
+class ParseParams(_ChatBody, total=False):
+    """The keyword arguments of ``chat.completions.parse`` and ``stream`` besides
+    ``response_format`` (which there is the type the reply must fit): every key of
+    ``ChatParams`` but that one, with the same meaning."""

@@ -217,6 +217,7 @@ class ChatStreamParser:
                         and delta.tool_calls is None
                         and delta.reasoning_content is None
                         and delta.reasoning is None
+                        and delta.refusal is None
                         and (fingerprint or not chunk.system_fingerprint)
                     ):
                         text.append(content)

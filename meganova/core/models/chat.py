@@ -7,7 +7,7 @@ Roles and finish reasons are open strings: a value added by the server later dec
 """
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Union
+from typing import TYPE_CHECKING, Any, Dict, Generic, List, Optional, TypeVar, Union
 
 from .common import Model
 
@@ -21,6 +21,9 @@ __all__ = [
     "ChatStreamChunk",
     "ChoiceDelta",
     "DeltaFunctionCall",
+    "ParsedChatMessage",
+    "ParsedChatResponse",
+    "ParsedChoice",
     "DeltaToolCall",
     "FunctionCall",
     "TokenUsage",
@@ -79,6 +82,7 @@ class ChatMessage(Model):
     tool_call_id: Optional[str] = None
     reasoning_content: Optional[str] = None
     content_parts: Optional[List[Any]] = None
+    refusal: Optional[str] = None  # the model's refusal of a structured-output request
 
     def __post_init__(self) -> None:
         content: Any = self.content
@@ -135,6 +139,55 @@ class ChatResponse(Model):
             return ""
         content = self.choices[0].message.content
         return content if isinstance(content, str) else ""
+
+
+# -- structured outputs (chat.completions.parse) ---------------------------------------
+
+ParsedT = TypeVar("ParsedT")
+
+
+@dataclass
+class ParsedChatMessage(ChatMessage, Generic[ParsedT]):
+    """A ``ChatMessage`` with ``parsed``: the reply's content as the type asked for
+    (``None`` on a turn that only calls tools)."""
+
+    parsed: Optional[ParsedT] = None
+
+    def to_dict(self, *, exclude_none: bool = True) -> Dict[str, Any]:
+        """The message as the API sends it: ``parsed`` (the SDK's, not the wire's) is
+        left out, so the message can go back in a later call's ``messages``.
+
+        Args:
+            exclude_none: Keep fields that are ``None`` (left out by default).
+        """
+        out = super().to_dict(exclude_none=exclude_none)
+        out.pop("parsed", None)
+        return out
+
+
+def _parsed_assistant() -> "ParsedChatMessage[Any]":
+    return ParsedChatMessage(role="assistant")
+
+
+@dataclass
+class ParsedChoice(ChatChoice, Generic[ParsedT]):
+    """A ``ChatChoice`` whose ``message`` is a ``ParsedChatMessage``."""
+
+    message: ParsedChatMessage[ParsedT] = field(default_factory=_parsed_assistant)
+
+
+@dataclass
+class ParsedChatResponse(ChatResponse, Generic[ParsedT]):
+    """The ``ChatResponse`` of ``chat.completions.parse``: every choice's
+    ``message.parsed`` is the typed value."""
+
+    # A list of the subclass: the parsed view of the same reply.
+    choices: List[ParsedChoice[ParsedT]] = field(default_factory=list)  # type: ignore[assignment]  # pyright: ignore[reportIncompatibleVariableOverride]
+
+    @property
+    def parsed(self) -> Optional[ParsedT]:
+        """The first choice's ``message.parsed`` (``None`` when there is no choice)."""
+        return self.choices[0].message.parsed if self.choices else None
 
 
 # -- streaming (OpenAI attribute paths: chunk.choices[0].delta.content) ----------------

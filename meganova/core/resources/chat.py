@@ -6,12 +6,14 @@ from __future__ import annotations
 from typing import (
     TYPE_CHECKING,
     Any,
+    Callable,
     Dict,
     List,
     Literal,
     Mapping,
     Optional,
     Sequence,
+    TypeVar,
     Union,
     overload,
 )
@@ -26,10 +28,11 @@ from ..errors import (
     parse_error_body,
 )
 from ..limits import BodyLimit
-from ..models.chat import ChatMessage, ChatResponse
+from ..models.chat import ChatMessage, ChatResponse, ParsedChatResponse
 from ..params import (
     ChatCompletionMessageParam,
 )
+from ..structured import as_parsed, parser_for, response_format_of
 from ..validation import (
     check_json_value,
     optional_bool,
@@ -44,14 +47,19 @@ if TYPE_CHECKING:
 
     # The stream shells live outside core (they read the transport's response); core
     # names them for type checkers only.
-    from ...streaming import ChatCompletionStream, ChatStream
-    from ...streaming_async import AsyncChatCompletionStream, AsyncChatStream
+    from ...streaming import ChatCompletionStream, ChatStream, ParsedChatCompletionStream
+    from ...streaming_async import (
+        AsyncChatCompletionStream,
+        AsyncChatStream,
+        AsyncParsedChatCompletionStream,
+    )
     from ..engine import Engine
-    from ..params import ChatParams
+    from ..params import ChatParams, ParseParams
     from ..ports import Response
 
 __all__ = ["ChatCompletions", "ChatResource"]
 
+T = TypeVar("T")
 PATH = "/chat/completions"
 HTTP_OPTIONS = ("timeout", "extra_headers", "extra_query", "extra_body")
 
@@ -148,7 +156,11 @@ def _chat(engine: Engine, *, guideline: bool, stream: object, params: Dict[str, 
 
 
 def _open_stream(
-    engine: Engine, body: Dict[str, Any], options: Optional[RequestOptions], guideline: bool
+    engine: Engine,
+    body: Dict[str, Any],
+    options: Optional[RequestOptions],
+    guideline: bool,
+    parse: Optional[Callable[[ChatResponse], Any]] = None,
 ) -> Flow[Any]:
     budget = engine.budget_for(options)
     response = yield from engine.open("POST", PATH, json=body, options=options, budget=budget)
@@ -170,8 +182,34 @@ def _open_stream(
             redactor=engine.redactor,
             budget=budget,
             guideline=guideline,
+            parse=parse,
         )
     )
+
+
+def _parse(
+    engine: Engine, *, stream: bool, type_: Any, params: Dict[str, Any], method: str
+) -> Flow[Any]:
+    """A structured-output call: the type's schema goes as ``response_format``; the
+    reply (or a stream's final response) comes back parsed. A stream may go without a
+    type (or with a ``response_format`` dict): its final response is then not parsed."""
+    if "stream" in params:
+        raise InvalidArgumentError(f"do not pass stream= to {method}()", argument="stream")
+    parse: Callable[[ChatResponse], Any]
+    if stream and (type_ is None or isinstance(type_, Mapping)):
+        if type_ is not None:
+            params["response_format"] = type_
+        parse = as_parsed
+    else:
+        params["response_format"] = response_format_of(engine.codec, type_).response_format()
+        parse = parser_for(engine.codec, type_)
+    body, options = _prepare(engine, stream, params)
+    if stream:
+        return (yield from _open_stream(engine, body, options, False, parse))
+    response = yield from engine.fetch(
+        "POST", PATH, cast_to=ChatResponse, json=body, options=options
+    )
+    return parse(_raise_if_error(engine, response))
 
 
 def _json_instead_of_stream(engine: Engine, response: Response, raw: bytes) -> Exception:
@@ -269,6 +307,77 @@ class ChatCompletions(Resource):
         )
         return result
 
+    @runs
+    def parse(
+        self, *, response_format: type[T], **params: Unpack[ParseParams]
+    ) -> Flow[ParsedChatResponse[T]]:
+        """Create a chat completion whose reply is JSON fitting a type, and read it into
+        that type (structured outputs): ``choices[i].message.parsed``.
+
+        The type's JSON Schema (``meganova.schema.json_schema``) is sent as
+        ``response_format={"type": "json_schema", "json_schema": {...}}``, in strict
+        form when strict mode can express the type.
+
+        Args:
+            response_format: The type the reply must fit: a dataclass, ``TypedDict``,
+                ``msgspec.Struct`` or pydantic model (pydantic installed).
+            **params: The call's other parameters, ``messages`` required: as ``create``'s
+                (``ParseParams``).
+
+        Returns:
+            A ``ParsedChatResponse``: the ``ChatResponse`` whose every choice's
+            ``message.parsed`` is a ``response_format`` instance (``None`` on a turn that
+            only calls tools); ``resp.parsed`` is the first one.
+
+        Raises:
+            InvalidArgumentError: An argument is invalid, or the type cannot be described
+                as JSON Schema (raised before anything is sent).
+            OutputValidationError: The reply is not JSON fitting the type (it carries the
+                raw ``content`` and the ``validation_message``).
+            RefusalError: The model refused (``refusal`` is its text).
+            LengthFinishReasonError: The reply hit the token limit (``finish_reason="length"``).
+            ContentFilterFinishReasonError: The content filter stopped the reply.
+            APIError: The API answered with an error status (after the retries).
+            APIConnectionError: The network failed (``APITimeoutError`` for timeouts).
+        """
+        result: ParsedChatResponse[T] = yield from _parse(
+            self._engine, stream=False, type_=response_format, params=dict(params), method="parse"
+        )
+        return result
+
+    @overload
+    def stream(
+        self, *, response_format: type[T], **params: Unpack[ParseParams]
+    ) -> ParsedChatCompletionStream[T]: ...
+
+    @overload
+    def stream(self, **params: Unpack[ChatParams]) -> ParsedChatCompletionStream[None]: ...
+
+    @runs
+    def stream(self, *, response_format: Any = None, **params: Any) -> Flow[Any]:
+        """Stream a chat completion (``ChatCompletionChunk`` items, as ``create(stream=True)``)
+        whose final response is parsed into ``response_format`` when it is a type.
+
+        Args:
+            response_format: The type the reply must fit (as ``parse``'s), or a
+                ``response_format`` dict sent as it is (nothing parsed), or nothing.
+            **params: The call's other parameters, ``messages`` required: as ``create``'s.
+
+        Returns:
+            A ``ParsedChatCompletionStream``: iterate it (in a ``with`` block to release
+            the connection when you stop early); ``get_final_response()`` gives the
+            ``ParsedChatResponse`` and raises the errors ``parse`` raises.
+
+        Raises:
+            InvalidArgumentError: An argument is invalid (raised before anything is sent).
+            APIError: The API answered with an error status (after the retries).
+            APIConnectionError: The network failed (``APITimeoutError`` for timeouts).
+        """
+        result: Any = yield from _parse(
+            self._engine, stream=True, type_=response_format, params=dict(params), method="stream"
+        )
+        return result
+
 
 class ChatResource(Resource):
     """``client.chat``: ``create`` (the whole reply, or with ``stream=True`` a stream),
@@ -357,6 +466,32 @@ class ChatResource(Resource):
         )
         return result
 
+    @runs
+    def parse(
+        self, *, response_format: type[T], **params: Unpack[ParseParams]
+    ) -> Flow[ParsedChatResponse[T]]:
+        """``chat.completions.parse``: a reply read into a type (structured outputs).
+
+        Args:
+            response_format: The type the reply must fit: a dataclass, ``TypedDict``,
+                ``msgspec.Struct`` or pydantic model (pydantic installed).
+            **params: The call's other parameters, ``messages`` required (``ParseParams``).
+
+        Returns:
+            A ``ParsedChatResponse`` (``resp.parsed``: the first choice's value).
+
+        Raises:
+            InvalidArgumentError: An argument is invalid (raised before anything is sent).
+            StructuredOutputError: The reply cannot give the typed value (see
+                ``chat.completions.parse``).
+            APIError: The API answered with an error status (after the retries).
+            APIConnectionError: The network failed (``APITimeoutError`` for timeouts).
+        """
+        result: ParsedChatResponse[T] = yield from _parse(
+            self._engine, stream=False, type_=response_format, params=dict(params), method="parse"
+        )
+        return result
+
 
 class AsyncChatCompletions(Resource):
     """``client.chat.completions`` of ``AsyncMegaNova``: as ``ChatCompletions``, awaited;
@@ -383,8 +518,30 @@ class AsyncChatCompletions(Resource):
         ) -> Union[ChatResponse, AsyncChatCompletionStream]:
             """As ``ChatCompletions.create``, awaited."""
             raise NotImplementedError  # for type checkers; the sync method serves at run time
+
+        async def parse(
+            self, *, response_format: type[T], **params: Unpack[ParseParams]
+        ) -> ParsedChatResponse[T]:
+            """As ``ChatCompletions.parse``, awaited."""
+            raise NotImplementedError
+
+        @overload
+        async def stream(
+            self, *, response_format: type[T], **params: Unpack[ParseParams]
+        ) -> AsyncParsedChatCompletionStream[T]: ...
+        @overload
+        async def stream(
+            self, **params: Unpack[ChatParams]
+        ) -> AsyncParsedChatCompletionStream[None]: ...
+        async def stream(
+            self, *, response_format: Any = None, **params: Any
+        ) -> AsyncParsedChatCompletionStream[Any]:
+            """As ``ChatCompletions.stream``, awaited; iterate it with ``async for``."""
+            raise NotImplementedError
     else:
         create = ChatCompletions.create
+        parse = ChatCompletions.parse
+        stream = ChatCompletions.stream
 
 
 class AsyncChatResource(Resource):
@@ -420,6 +577,13 @@ class AsyncChatResource(Resource):
         async def stream(self, **params: Unpack[ChatParams]) -> AsyncChatStream:
             """As ``ChatResource.stream``, awaited; iterate it with ``async for``."""
             raise NotImplementedError
+
+        async def parse(
+            self, *, response_format: type[T], **params: Unpack[ParseParams]
+        ) -> ParsedChatResponse[T]:
+            """As ``ChatResource.parse``, awaited."""
+            raise NotImplementedError
     else:
         create = ChatResource.create
         stream = ChatResource.stream
+        parse = ChatResource.parse
