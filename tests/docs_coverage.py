@@ -43,6 +43,7 @@ CONSTRUCTED_BY_USERS = frozenset(
                 "Text",
                 "Stream",
                 "ToolCall",
+                "Refusal",
                 "Error",
                 "Drop",
                 "EndEarly",

@@ -28,7 +28,19 @@ if TYPE_CHECKING:
     from .demo import DEMO_CHARACTER, DEMO_MODEL, luna_answer
     from .fake import FakeMeganova
     from .recording import RecordedRequest
-    from .script import Corrupt, Delay, Drop, EndEarly, Error, Json, Step, Stream, Text, ToolCall
+    from .script import (
+        Corrupt,
+        Delay,
+        Drop,
+        EndEarly,
+        Error,
+        Json,
+        Refusal,
+        Step,
+        Stream,
+        Text,
+        ToolCall,
+    )
     from .serve import FakeServer
 
 # public name -> submodule that defines it
@@ -59,6 +71,7 @@ _LAZY = {
             "EndEarly",
             "Error",
             "Json",
+            "Refusal",
             "Step",
             "Stream",
             "Text",
@@ -88,6 +101,7 @@ __all__ = [
     "Json",
     "RecordedError",
     "RecordedRequest",
+    "Refusal",
     "Step",
     "Stream",
     "Text",

@@ -15,6 +15,7 @@ from . import endpoints
 from .clock import VirtualClock
 from .demo import catalogue, luna_answer
 from .recording import RecordedRequest, record
+from .schema_example import example_for
 from .script import (
     Corrupt,
     Delay,
@@ -22,6 +23,7 @@ from .script import (
     EndEarly,
     Error,
     Json,
+    Refusal,
     Step,
     Stream,
     Text,
@@ -347,9 +349,22 @@ class FakeMeganova:
             events.append(DONE)
             return reply.stream(events)
 
+        if isinstance(step, Refusal):
+            if not streaming:
+                refused = {"role": "assistant", "content": None, "refusal": step.refusal}
+                return reply.json(shape.completion(refused, "stop", _usage(prompt_tokens, 0)))
+            return reply.stream(
+                [
+                    sse(shape.chunk({"role": "assistant", "refusal": step.refusal})),
+                    sse(shape.chunk({}, "stop")),
+                    DONE,
+                ]
+            )
+
         finish = "stop"
         gap = self.stream_gap
         reasoning = None
+        structured = _structured_answer(body.get("response_format"), prompt)
         if isinstance(step, Stream):
             pieces = list(step.pieces)
             finish, gap = step.finish_reason, step.gap
@@ -361,7 +376,8 @@ class FakeMeganova:
         ):
             pieces = list(step.pieces or ())
         else:
-            pieces = split_words(luna_answer(prompt))
+            # JSON fitting the schema asked for, or Luna's answer; cut at max_tokens
+            pieces = split_words(luna_answer(prompt) if structured is None else structured)
             if max_tokens is not None and len(pieces) > max_tokens:
                 pieces, finish = pieces[: max(max_tokens, 0)], "length"
         content = "".join(pieces)
@@ -581,6 +597,21 @@ def _with_gaps(chunks: Sequence[Piece], gap: float) -> list[Piece]:
             out.append(Pause(gap))
         out.append(chunk)
     return out
+
+
+def _structured_answer(response_format: Any, prompt: str) -> str | None:
+    """The unscripted answer to a ``response_format``: JSON fitting its schema (or an
+    object for ``json_object``); ``None`` for text."""
+    if not isinstance(response_format, dict):
+        return None
+    kind = response_format.get("type")
+    if kind == "json_schema":
+        spec = response_format.get("json_schema")
+        schema = spec.get("schema") if isinstance(spec, dict) else None
+        return json.dumps(example_for(schema if isinstance(schema, dict) else {}))
+    if kind == "json_object":
+        return json.dumps({"answer": luna_answer(prompt)})
+    return None
 
 
 def _text_of(message: dict[str, Any]) -> str:

@@ -81,6 +81,24 @@ class ToolCall:
 
 
 @dataclass(frozen=True)
+class Refusal:
+    """The model refuses: the reply's ``message.refusal`` (streamed as ``delta.refusal``)
+    and no content, what ``chat.completions.parse`` raises ``RefusalError`` for.
+
+    Args:
+        refusal: The refusal text.
+        delay: Seconds the fake waits on its clock before answering (longer than the
+            request's read timeout means a timeout).
+        path: The API path this step answers, relative to the API root
+            (the chat path by default).
+    """
+
+    refusal: str = "I'm sorry, I can't help with that."
+    delay: float = 0.0
+    path: Optional[str] = CHAT_PATH
+
+
+@dataclass(frozen=True)
 class Error:
     """An error status with the API's ``{"error": {...}}`` body (or ``body`` as given).
 
@@ -200,9 +218,20 @@ class Json:
     path: Optional[str] = None
 
 
-Step = Union[Text, Stream, ToolCall, Error, Drop, EndEarly, Corrupt, Delay, Json]
+Step = Union[Text, Stream, ToolCall, Refusal, Error, Drop, EndEarly, Corrupt, Delay, Json]
 """Any script step: what ``FakeMeganova.script`` takes."""
-STEP_TYPES: Tuple[type, ...] = (Text, Stream, ToolCall, Error, Drop, EndEarly, Corrupt, Delay, Json)
+STEP_TYPES: Tuple[type, ...] = (
+    Text,
+    Stream,
+    ToolCall,
+    Refusal,
+    Error,
+    Drop,
+    EndEarly,
+    Corrupt,
+    Delay,
+    Json,
+)
 
 
 def coerce_step(step: object) -> Step:
