@@ -16,6 +16,7 @@ import os
 import re
 import subprocess
 import sys
+import types
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -63,7 +64,11 @@ def readme_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, A
     os.chdir(workdir)
     outcomes: dict[str, Any] = {}
     called: list[str] = []
-    namespace: dict[str, Any] = {"__name__": "readme"}
+    # A real module, as a user's script is: dataclasses and msgspec resolve the blocks'
+    # annotations (strings here: compile inherits this file's __future__ import) in it.
+    module = types.ModuleType("readme")
+    sys.modules["readme"] = module
+    namespace: dict[str, Any] = module.__dict__
     try:
         for block_id, code in BLOCKS:
             try:
@@ -79,6 +84,7 @@ def readme_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, A
         outcomes["tests called"] = called
         yield outcomes
     finally:
+        sys.modules.pop("readme", None)
         httpserver.stop()
         os.chdir(saved_cwd)
         for key, value in saved_env.items():
