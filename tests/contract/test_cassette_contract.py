@@ -210,7 +210,7 @@ def test_a_stream_replays_with_the_chunk_boundaries_it_was_read_with(
 # -- an echoing server (pytest-httpserver) -------------------------------------------------
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def echo_server() -> Iterator[HTTPServer]:
     server = HTTPServer(host="127.0.0.1", port=0)
     server.start()

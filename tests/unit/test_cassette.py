@@ -575,3 +575,28 @@ def test_the_headers_matcher_ignores_the_idempotency_key_chosen_per_call(path: P
         pytest.raises(UnmatchedRequestError, match="differs in headers"),
     ):
         ask(cassette.client(default_headers={"X-Team": "billing"}))
+
+
+def test_new_episodes_on_the_async_client(path: Path) -> None:
+    fake = FakeMeganova()
+    fake.script(Text("first"), Text("second"))
+
+    async def ask_async(mode: str, *texts: str) -> List[str]:
+        with Cassette(path, mode=mode) as cassette:
+            client = cassette.async_client(
+                transport=AsyncFakeTransport(fake.handle), api_key=KEY, max_retries=0
+            )
+            async with client:
+                return [
+                    (
+                        await client.chat.create(
+                            messages=[{"role": "user", "content": t}], model=MODEL
+                        )
+                    ).text
+                    for t in texts
+                ]
+
+    assert asyncio.run(ask_async("record", "one")) == ["first"]
+    assert asyncio.run(ask_async("new_episodes", "one", "two")) == ["first", "second"]
+    assert len(fake.requests) == 2
+    assert asyncio.run(ask_async("none", "one", "two")) == ["first", "second"]

@@ -71,8 +71,11 @@ if os.environ.get("CHANGED"):  # the code under test now asks something else
 
 def run_pytest(folder: Path, *args: str, env: Optional[dict[str, str]] = None) -> str:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("MEGANOVA_", "FAKE_"))}
+    # Plugins these tests do not use stay out: each costs the fresh run seconds.
+    unused = ("cacheprovider", "hypothesispytest", "xdist", "anyio", "pytest_httpserver")
+    plugins = [item for name in unused for item in ("-p", f"no:{name}")]
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args, str(folder)],
+        [sys.executable, "-m", "pytest", "-q", *plugins, *args, str(folder)],
         capture_output=True,
         text=True,
         cwd=folder,
