@@ -600,3 +600,19 @@ def test_new_episodes_on_the_async_client(path: Path) -> None:
     assert asyncio.run(ask_async("new_episodes", "one", "two")) == ["first", "second"]
     assert len(fake.requests) == 2
     assert asyncio.run(ask_async("none", "one", "two")) == ["first", "second"]
+
+
+def test_response_metadata_reads_the_same_on_replay(path: Path) -> None:
+    import meganova
+    from meganova.testing import Json
+
+    fake = FakeMeganova()
+    limits = {"x-ratelimit-remaining-requests": "7", "x-ratelimit-limit-requests": "60"}
+    fake.script(Json({"object": "list", "data": []}, headers=limits))
+    with Cassette(path, mode="record") as cassette:
+        live = meganova.response_info(recording_client(cassette, fake).models.list())
+    with Cassette(path, mode="none") as cassette:
+        replayed = meganova.response_info(cassette.client().models.list())
+    assert (replayed.status, replayed.request_id) == (live.status, live.request_id)
+    assert replayed.rate_limit == live.rate_limit
+    assert replayed.rate_limit is not None and replayed.rate_limit.remaining_requests == 7
