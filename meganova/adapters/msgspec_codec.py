@@ -23,6 +23,7 @@ class MsgspecCodec:
         self._encoder = msgspec.json.Encoder()
         self._decoders: dict[Any, msgspec.json.Decoder[Any]] = {}
         self._strict_decoders: dict[Any, msgspec.json.Decoder[Any]] = {}
+        self._schemas: dict[Any, Dict[str, Any]] = {}
         self._lock = threading.Lock()
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -74,7 +75,17 @@ class MsgspecCodec:
     # -- SchemaCodec: structured outputs and tool parameters --------------------------
 
     def json_schema(self, type: Any) -> Dict[str, Any]:
-        """msgspec's JSON Schema of ``type`` (pydantic's own for a pydantic model)."""
+        """msgspec's JSON Schema of ``type`` (pydantic's own for a pydantic model),
+        built once per type: the caller must not change it (core copies it)."""
+        try:
+            cached = self._schemas.get(type)
+        except TypeError:  # an unhashable type (e.g. Annotated with a dict): not cached
+            return self._describe(type)
+        if cached is None:
+            cached = self._schemas[type] = self._describe(type)
+        return cached
+
+    def _describe(self, type: Any) -> Dict[str, Any]:
         model = _pydantic_model(type)
         if model is not None:
             schema: Dict[str, Any] = model.model_json_schema()

@@ -25,7 +25,6 @@ Pure: the codec is passed in (core imports no JSON library).
 
 from __future__ import annotations
 
-import copy
 import re
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Tuple
@@ -216,17 +215,29 @@ def _type_label(type_: Any) -> str:
     return name if isinstance(name, str) else repr(type_)
 
 
+def _copy(value: Any) -> Any:
+    """A copy of JSON data (dicts, lists, scalars): ``copy.deepcopy`` costs ten times
+    more and schemas are copied on every typed call."""
+    if isinstance(value, dict):
+        return {key: _copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copy(item) for item in value]
+    return value
+
+
 def _resolve_root(schema: Mapping[str, Any]) -> Dict[str, Any]:
-    """A deep copy whose root is the object itself, not a ``$ref`` to it."""
-    root = copy.deepcopy(dict(schema))
+    """A deep copy whose root is the object itself, not a ``$ref`` to it, with only
+    the definitions it uses."""
+    root: Dict[str, Any] = _copy(dict(schema))
     ref = root.get("$ref")
-    defs = root.get("$defs") or {}
+    defs = root.pop("$defs", None) or {}
     if isinstance(ref, str) and ref.startswith(_DEFS) and ref[len(_DEFS) :] in defs:
-        target = copy.deepcopy(defs[ref[len(_DEFS) :]])
-        siblings = {k: v for k, v in root.items() if k not in ("$ref", "$defs")}
-        root = {**target, **siblings, "$defs": defs}
-    if not root.get("$defs"):
-        root.pop("$defs", None)
+        target = _copy(defs[ref[len(_DEFS) :]])
+        siblings = {k: v for k, v in root.items() if k != "$ref"}
+        root = {**target, **siblings}
+    used = _reachable(root, defs) if isinstance(defs, dict) else set()
+    if used:
+        root["$defs"] = {key: defs[key] for key in defs if key in used}
     return root
 
 
@@ -264,7 +275,7 @@ def _strict_node(node: Any, path: str, defs: Dict[str, Any], problems: List[str]
         elif len(node) > 1:
             # Strict mode takes nothing beside a $ref: inline the definition, keeping
             # the siblings (a description, constraints) over it.
-            target = copy.deepcopy(defs[ref[len(_DEFS) :]])
+            target = _copy(defs[ref[len(_DEFS) :]])
             siblings = {k: v for k, v in node.items() if k != "$ref"}
             node.clear()
             node.update({**target, **siblings})

@@ -66,6 +66,24 @@ def test_nested_user_types_get_a_strict_schema_that_accepts_their_instances() ->
     assert not validator(spec.schema).is_valid(bad)
 
 
+def test_each_schema_is_the_callers_own() -> None:
+    # The codec builds a type's schema once; what a caller gets must still be its own.
+    for strict in (True, False):
+        first = json_schema(Person, strict=strict)
+        first.schema["properties"].clear()
+        first.schema.setdefault("$defs", {}).clear()
+        again = json_schema(Person, strict=strict)
+        assert list(again.schema["properties"]) == [
+            "name",
+            "age",
+            "address",
+            "pets",
+            "favourite",
+            "score",
+        ]
+        assert set(again.schema["$defs"]) == {"Address", "Pet", "Color"}
+
+
 def test_convert_and_decode_build_the_type() -> None:
     data = {
         "name": "Ada",

@@ -412,3 +412,32 @@ def test_a_refusal_sent_with_text_in_one_chunk_is_kept() -> None:
         chunk(refusal="."),
     ]
     assert accumulate(chunks).choices[0].message.refusal == "No."
+
+
+@pytest.mark.parametrize("method", ["completions.create", "create", "stream"])
+def test_a_type_given_to_create_points_to_parse(flavour: str, method: str) -> None:
+    fake = FakeMeganova()
+
+    def target(client: Any) -> Any:
+        owner = client.chat.completions if method.startswith("completions.") else client.chat
+        return getattr(owner, method.rsplit(".", 1)[-1])
+
+    kwargs = {"messages": USER, "model": MODEL, "response_format": Pet}
+    with pytest.raises(InvalidArgumentTypeError, match=r"chat\.completions\.parse") as info:
+        if flavour == "sync":
+            target(fake.client())(**kwargs)
+        else:
+            asyncio.run(target(fake.async_client())(**kwargs))
+    assert info.value.argument == "response_format"
+    assert fake.requests == []
+
+
+def test_a_parsed_reply_and_its_errors_carry_the_replys_metadata(flavour: str) -> None:
+    fake = FakeMeganova()
+    fake.script(Text('{"name": "Rex", "legs": 4}'), Text('{"name": 1}'))
+    info = meganova.response_info(parse(fake, flavour, response_format=Pet))
+    assert info is not None and info.status == 200
+    with pytest.raises(OutputValidationError) as caught:
+        parse(fake, flavour, response_format=Pet)
+    error_info = meganova.response_info(caught.value)
+    assert error_info is not None and error_info.status == 200

@@ -133,6 +133,13 @@ def _prepare(
     max_tokens = params.pop("max_tokens", None)
     if max_tokens is not None:
         body["max_tokens"] = optional_int("max_tokens", max_tokens, minimum=1)
+    if isinstance(params.get("response_format"), type):
+        raise InvalidArgumentTypeError(
+            "response_format: a type goes to chat.completions.parse (or "
+            "chat.completions.stream), which sends its JSON Schema and reads the reply "
+            "into it; this method sends a response_format dict as it is",
+            argument="response_format",
+        )
     http = {name: params.pop(name, None) for name in HTTP_OPTIONS}
     sdk_options = pop_call_options(params)
     for key, value in params.items():
