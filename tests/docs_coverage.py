@@ -37,6 +37,10 @@ CONSTRUCTED_BY_USERS = frozenset(
         "meganova.testing.cassette.Cassette",
         "meganova.testing.cassette.CassetteTransport",
         "meganova.testing.cassette.AsyncCassetteTransport",
+        "meganova.agents.runner.Agent",
+        "meganova.agents.toolbox.Tool",
+        "meganova.agents.history.Memory",
+        "meganova.agents.policy.Hooks",
         *(
             f"meganova.testing.script.{step}"
             for step in (
@@ -44,6 +48,7 @@ CONSTRUCTED_BY_USERS = frozenset(
                 "Stream",
                 "ToolCall",
                 "Refusal",
+                "ToolCalls",
                 "Error",
                 "Drop",
                 "EndEarly",
@@ -96,6 +101,14 @@ def public_paths() -> Dict[str, str]:
         paths[f"meganova.testing.contract.{name}"] = (
             f"meganova.testing.contract.{contract._LAZY[name]}.{name}"
         )
+    import meganova.agents
+
+    for name in meganova.agents.__all__:
+        value = getattr(meganova.agents, name)
+        home = value.__module__ if isinstance(value, type) or callable(value) else ""
+        if not home.startswith("meganova."):  # a type alias (AgentEvent, StopReason)
+            home = "meganova.agents.events"
+        paths[f"meganova.agents.{name}"] = f"{home}.{name}"
     for fixture in ("meganova_fake", "meganova_client", "meganova_cassette"):
         paths[f"fixture {fixture}"] = f"meganova.testing.pytest_plugin._{fixture}"
     batch_homes = {

@@ -1,49 +1,62 @@
-"""0.4.0's ``meganova.agents`` (the agent runner, tools, hooks, memory, sandboxes): not in
-this release yet.
+"""The tool runner: a model that calls your Python functions until it can answer.
 
-Its names, and those of its submodules (``meganova.agents.tools.knowledge``, ...),
-import, so an application that mentions them still starts; using one (calling it,
-decorating with it, subclassing it) raises ``UnavailableFeatureError`` saying what to
-do (see MIGRATING.md, "What's not in 0.5.0").
+>>> from meganova.agents import Agent, tool                       # doctest: +SKIP
+>>> agent = Agent(client, model="...", tools=[get_weather])       # doctest: +SKIP
+>>> agent.run("Weather in Hanoi?").content                        # doctest: +SKIP
+
+Any callable is a tool; its JSON schema comes from its signature and docstring.
+``Hooks`` run around model and tool calls (approval of dangerous tools is a
+``before_tool`` hook); ``Memory`` keeps the conversation across runs within a budget.
+meganova 0.4.0's other names here (``ToolRegistry``, ``HookManager``, ``AgentTeam``,
+the built-in tools and sandboxes, ...) import and fail on use saying what replaces
+them (see MIGRATING.md).
 """
 
 from __future__ import annotations
 
-from .._compat.removed import install_finder, stand_ins, warn_on_import
+from typing import Any
 
-FEATURE = "the agent runner"
-INSTEAD = (
-    "The agent runner returns in a later release; until then keep it on meganova 0.4.0 "
-    "in a separate environment, or run your tool loop over client.chat.completions.create "
-    "with tools=[...]."
+from ._legacy import install_legacy_modules, legacy_name
+from .events import (
+    AgentEvent,
+    AgentResult,
+    DoneEvent,
+    StopReason,
+    TextEvent,
+    ToolCallEvent,
+    ToolResultEvent,
+    TurnEndEvent,
 )
+from .history import Memory
+from .policy import Deny, Failure, Hooks, ModelCall, ModelReply, Stop, ToolOutcome, ToolUse
+from .runner import Agent
+from .toolbox import Tool, tool
 
-warn_on_import(__name__, FEATURE, INSTEAD)
-install_finder(__name__ + ".", FEATURE, INSTEAD)
+install_legacy_modules()
 
 __all__ = [
     "Agent",
+    "AgentEvent",
     "AgentResult",
-    "AgentTurnEvent",
-    "tool",
-    "ToolDefinition",
-    "ToolRegistry",
-    "Hook",
-    "HookContext",
-    "HookManager",
-    "HookResult",
-    "HookType",
-    "pre_tool_use",
-    "post_tool_use",
-    "pre_model_call",
-    "post_model_call",
-    "on_error",
+    "Deny",
+    "DoneEvent",
+    "Failure",
+    "Hooks",
     "Memory",
-    "MessageMemory",
-    "SlidingWindowMemory",
-    "TokenBudgetMemory",
-    "AgentTeam",
-    "TeamResult",
+    "ModelCall",
+    "ModelReply",
+    "Stop",
+    "StopReason",
+    "TextEvent",
+    "Tool",
+    "ToolCallEvent",
+    "ToolOutcome",
+    "ToolResultEvent",
+    "ToolUse",
+    "TurnEndEvent",
+    "tool",
 ]
 
-__getattr__ = stand_ins(__name__, FEATURE, INSTEAD)
+
+def __getattr__(name: str) -> Any:
+    return legacy_name(__name__, name)

@@ -60,9 +60,13 @@ class MeganovaError(Exception):
     ``False`` marks a failure no retry can fix (a redirect loop, a reply over a size
     cap, an invalid URL): it is never retried, whatever the status or hints say. A
     subclass or an instance may set it.
+
+    ``agent_messages``: when the error ended an agent run (``meganova.agents.Agent``),
+    the conversation so far (the messages as sent, wire form); ``None`` otherwise.
     """
 
     retryable: bool | None = None
+    agent_messages: list[dict[str, Any]] | None = None
 
     def __init__(
         self,

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
         Stream,
         Text,
         ToolCall,
+        ToolCalls,
     )
     from .serve import FakeServer
 
@@ -76,6 +77,7 @@ _LAZY = {
             "Stream",
             "Text",
             "ToolCall",
+            "ToolCalls",
         )
     },
 }
@@ -106,6 +108,7 @@ __all__ = [
     "Stream",
     "Text",
     "ToolCall",
+    "ToolCalls",
     "UnmatchedRequestError",
     "VirtualClock",
     "luna_answer",

@@ -28,6 +28,7 @@ from .script import (
     Stream,
     Text,
     ToolCall,
+    ToolCalls,
     coerce_step,
     step_delay,
 )
@@ -98,8 +99,9 @@ class FakeMeganova:
         """Queue replies, consumed in order.
 
         Args:
-            *steps: ``Text``, ``Stream``, ``ToolCall``, ``Error``, ``Drop``, ``EndEarly``,
-                ``Corrupt``, ``Delay`` or ``Json`` steps; a bare string is a ``Text`` answer.
+            *steps: ``Text``, ``Stream``, ``ToolCall``, ``ToolCalls``, ``Error``, ``Drop``,
+                ``EndEarly``, ``Corrupt``, ``Delay`` or ``Json`` steps; a bare string is a
+                ``Text`` answer.
 
         Returns:
             The fake itself, so calls chain.
@@ -299,6 +301,43 @@ class FakeMeganova:
 
     # -- chat -------------------------------------------------------------------------
 
+    def _tool_calls(
+        self,
+        step: ToolCall | ToolCalls,
+        shape: ChatShape,
+        reply: _Reply,
+        prompt_tokens: int,
+        streaming: bool,
+        include_usage: bool,
+    ) -> FakeResponse:
+        calls = step.calls if isinstance(step, ToolCalls) else (step,)
+        wire_calls: list[dict[str, Any]] = [
+            {
+                "id": call.id or f"call_fake{self._counter:06d}_{index}",
+                "type": "function",
+                "function": {
+                    "name": call.name,
+                    "arguments": call.arguments
+                    if isinstance(call.arguments, str)
+                    else json.dumps(call.arguments),
+                },
+            }
+            for index, call in enumerate(calls)
+        ]
+        if isinstance(step, ToolCall) and step.id is None:
+            wire_calls[0]["id"] = f"call_fake{self._counter:06d}"
+        sent = "".join(c["function"]["arguments"] for c in wire_calls)
+        usage = _usage(prompt_tokens, token_count(sent))
+        if not streaming:
+            message = {"role": "assistant", "content": step.content, "tool_calls": wire_calls}
+            return reply.json(shape.completion(message, "tool_calls", usage))
+        events: list[Piece] = [sse(c) for c in shape.tool_call_chunks(wire_calls, step.content)]
+        events.append(sse(shape.chunk({}, "tool_calls")))
+        if include_usage:
+            events.append(sse(shape.usage_chunk(usage)))
+        events.append(DONE)
+        return reply.stream(events)
+
     def _chat(
         self, seen: RecordedRequest, body: dict[str, Any], reply: _Reply, step: Step | None
     ) -> FakeResponse:
@@ -321,33 +360,8 @@ class FakeMeganova:
         )
         max_tokens = body.get("max_tokens") if isinstance(body.get("max_tokens"), int) else None
 
-        if isinstance(step, ToolCall):
-            arguments = (
-                step.arguments if isinstance(step.arguments, str) else json.dumps(step.arguments)
-            )
-            call_id = step.id or f"call_fake{self._counter:06d}"
-            usage = _usage(prompt_tokens, token_count(arguments))
-            if not streaming:
-                message = {
-                    "role": "assistant",
-                    "content": step.content,
-                    "tool_calls": [
-                        {
-                            "id": call_id,
-                            "type": "function",
-                            "function": {"name": step.name, "arguments": arguments},
-                        }
-                    ],
-                }
-                return reply.json(shape.completion(message, "tool_calls", usage))
-            events: list[Piece] = [
-                sse(c) for c in shape.tool_call_chunks(call_id, step.name, arguments, step.content)
-            ]
-            events.append(sse(shape.chunk({}, "tool_calls")))
-            if include_usage:
-                events.append(sse(shape.usage_chunk(usage)))
-            events.append(DONE)
-            return reply.stream(events)
+        if isinstance(step, (ToolCall, ToolCalls)):
+            return self._tool_calls(step, shape, reply, prompt_tokens, streaming, include_usage)
 
         if isinstance(step, Refusal):
             if not streaming:

@@ -81,6 +81,27 @@ class ToolCall:
 
 
 @dataclass(frozen=True)
+class ToolCalls:
+    """The assistant calls several tools in one turn (streamed as OpenAI-style fragments,
+    one ``index`` per call).
+
+    Args:
+        calls: The calls, as ``ToolCall`` steps (their ``content``, ``delay`` and
+            ``path`` are not used).
+        content: Text the assistant sends along with the calls.
+        delay: Seconds the fake waits on its clock before answering (longer than the
+            request's read timeout means a timeout).
+        path: The API path this step answers, relative to the API root
+            (the chat path by default).
+    """
+
+    calls: Sequence[ToolCall]
+    content: Optional[str] = None
+    delay: float = 0.0
+    path: Optional[str] = CHAT_PATH
+
+
+@dataclass(frozen=True)
 class Refusal:
     """The model refuses: the reply's ``message.refusal`` (streamed as ``delta.refusal``)
     and no content, what ``chat.completions.parse`` raises ``RefusalError`` for.
@@ -218,12 +239,15 @@ class Json:
     path: Optional[str] = None
 
 
-Step = Union[Text, Stream, ToolCall, Refusal, Error, Drop, EndEarly, Corrupt, Delay, Json]
+Step = Union[
+    Text, Stream, ToolCall, ToolCalls, Refusal, Error, Drop, EndEarly, Corrupt, Delay, Json
+]
 """Any script step: what ``FakeMeganova.script`` takes."""
 STEP_TYPES: Tuple[type, ...] = (
     Text,
     Stream,
     ToolCall,
+    ToolCalls,
     Refusal,
     Error,
     Drop,

@@ -162,29 +162,23 @@ class ChatShape:
         return chunks
 
     def tool_call_chunks(
-        self, call_id: str, name: str, arguments: str, content: str | None
+        self, calls: list[dict[str, Any]], content: str | None
     ) -> list[dict[str, Any]]:
+        """Each call opened (id, name) then its arguments in two halves, by ``index``."""
         chunks = [self.chunk({"role": "assistant", "content": content})]
-        chunks.append(
-            self.chunk(
-                {
-                    "tool_calls": [
-                        {
-                            "index": 0,
-                            "id": call_id,
-                            "type": "function",
-                            "function": {"name": name, "arguments": ""},
-                        }
-                    ]
-                }
-            )
-        )
-        half = len(arguments) // 2
-        for part in (arguments[:half], arguments[half:]):
-            if part:
-                chunks.append(
-                    self.chunk({"tool_calls": [{"index": 0, "function": {"arguments": part}}]})
-                )
+        for index, call in enumerate(calls):
+            function = call["function"]
+            opened = {**call, "index": index, "function": {**function, "arguments": ""}}
+            chunks.append(self.chunk({"tool_calls": [opened]}))
+            arguments = function["arguments"]
+            half = len(arguments) // 2
+            for part in (arguments[:half], arguments[half:]):
+                if part:
+                    chunks.append(
+                        self.chunk(
+                            {"tool_calls": [{"index": index, "function": {"arguments": part}}]}
+                        )
+                    )
         return chunks
 
 

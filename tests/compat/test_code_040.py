@@ -39,6 +39,7 @@ RUNS = {
     "spending_report.py": ["Last 7 days: ", "Instances billed, total: "],
     "make_video.py": ["queued vid_", "finished with status completed"],
     "probe_context_window.py": [" advertises ", "Largest prompt accepted: "],
+    "tool_agent.py": ["turns=1 tools=0 tokens="],
     "async_hello.py": [
         "".join(
             __import__("meganova.testing", fromlist=["x"]).luna_answer("Spell 'async'.").split()
@@ -47,10 +48,9 @@ RUNS = {
 }
 # script -> the 0.4.0 feature it stops at (not in 0.5.0: see MIGRATING.md)
 REFUSED = {
-    "support_agent.py": "agent runner",
-    "sandbox_agent.py": "agent runner",
-    "agent_pipeline.py": "agent runner",
-    "tool_agent.py": "agent runner",
+    "support_agent.py": "agent runner's built-in tools",
+    "sandbox_agent.py": "agent runner's built-in tools and sandboxes",
+    "agent_pipeline.py": "agent runner's teams",
     "cloud_agent_chat.py": "Cloud agent",
     "cloud_agent_stream.py": "Cloud agent",
     "cloud_agent_confirm.py": "Cloud agent",

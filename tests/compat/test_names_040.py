@@ -53,8 +53,10 @@ REFUSED = [
     ("meganova.cloud", "CloudAgent"),
     ("meganova.cloud.agent", "Conversation"),
     ("meganova.cloud.models", "AgentChatResponse"),
-    ("meganova.agents", "Agent"),
-    ("meganova.agents", "tool"),
+    ("meganova.agents", "AgentTeam"),
+    ("meganova.agents", "ToolRegistry"),
+    ("meganova.agents", "TokenBudgetMemory"),
+    ("meganova.agents.hooks", "HookType"),
     ("meganova.agents.tools.knowledge", "KnowledgeBase"),
     ("meganova.agents.sandbox.docker_provider", "DockerSandbox"),
     ("meganova.transport", "SyncTransport"),
@@ -103,18 +105,33 @@ def test_refused_names_import_and_fail_on_use_saying_what_to_do(module: str, nam
 
 
 def test_a_refused_class_fails_when_subclassed_or_read_but_stays_introspectable() -> None:
-    agent = _import("meganova.agents", "Agent")
-    with pytest.raises(NotImplementedError, match="agent runner"):
-        type("MyAgent", (agent,), {})
-    with pytest.raises(NotImplementedError, match="agent runner"):
-        agent.run  # type: ignore[attr-defined]  # noqa: B018
-    assert not hasattr(agent, "__wrapped__")  # tools that probe dunders see a plain class
-    decorator = _import("meganova.agents", "tool")
-    with pytest.raises(NotImplementedError):
+    team = _import("meganova.agents", "AgentTeam")
+    with pytest.raises(NotImplementedError, match="agent runner's teams"):
+        type("MyTeam", (team,), {})
+    with pytest.raises(NotImplementedError, match=r"asyncio\.gather over agent\.arun"):
+        team.run_sequential  # type: ignore[attr-defined]  # noqa: B018
+    assert not hasattr(team, "__wrapped__")  # tools that probe dunders see a plain class
+    decorator = _import("meganova.agents", "pre_tool_use")
+    with pytest.raises(NotImplementedError, match=r"Hooks\(before_model"):
 
-        @decorator("greet", "Greet someone")  # type: ignore[misc]
-        def greet(name: str) -> str:
-            return name
+        @decorator(priority=1)  # type: ignore[misc]
+        def check(ctx: object) -> None:
+            return None
+
+
+def test_the_agent_runners_kept_and_renamed_names() -> None:
+    from meganova.agents import Agent, Memory, Tool, tool
+
+    assert _import("meganova.agents.agent", "Agent") is Agent
+    assert _import("meganova.agents.tools.base", "tool") is tool
+    with pytest.warns(DeprecationWarning, match=r"ToolDefinition .*0\.4\.0.*Tool"):
+        assert _import("meganova.agents", "ToolDefinition") is Tool
+    with pytest.warns(DeprecationWarning, match=r"MessageMemory .*0\.4\.0.*Memory"):
+        assert _import("meganova.agents.memory", "MessageMemory") is Memory
+    with pytest.raises(AttributeError):
+        _import("meganova.agents", "NoSuchName")
+    with pytest.raises(ImportError):
+        __import__("meganova.agents.no_such_module")
 
 
 def test_importing_a_stand_in_package_warns_at_the_importing_line() -> None:
