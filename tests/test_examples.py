@@ -19,7 +19,7 @@ from typing import Callable, Dict, Iterator, List, Sequence
 
 import pytest
 
-from meganova.testing import EndEarly, Error, FakeMeganova, Text, ToolCall
+from meganova.testing import EndEarly, Error, FakeMeganova, Text, ToolCall, ToolCalls
 from tests.helpers import ROOT, serve_fake
 
 EXAMPLES = Path(ROOT) / "examples"
@@ -128,7 +128,71 @@ def check_batch_dask(fake: FakeMeganova, out: str) -> None:
     assert len(fake.requests) == 200
 
 
+def tool_results(fake: FakeMeganova) -> List[str]:
+    return [m["content"] for m in fake.requests[-1].json["messages"] if m["role"] == "tool"]
+
+
+def check_agent_tools(fake: FakeMeganova, out: str) -> None:
+    assert "Response: Tokyo is 22C; 15 * 7 + 23 = 128." in out
+    assert "Turns: 2\nTool calls: 2\nTokens: " in out and "Stop reason: complete" in out
+    tools = [t["function"]["name"] for t in fake.requests[0].json["tools"]]
+    assert tools == ["get_weather", "calculate"]
+    assert tool_results(fake) == ["Weather in Tokyo: 22C, partly cloudy", "128.0"]
+
+
+def check_agent_support(fake: FakeMeganova, out: str) -> None:
+    assert out.count("[AUDIT] search_support_kb(") == 2
+    assert "[TICKET CREATED] Double charge (priority: high)" in out
+    assert "Agent: Professional is $149/month. (1 tool calls)" in out
+    assert "Agent: I filed a ticket for you. (2 tool calls)" in out
+    assert "Messages remembered: 10" in out
+    last = fake.requests[-1].json["messages"]
+    assert last[1]["content"] == "How much does the professional plan cost?"  # remembered
+    assert "Professional $149/month" in tool_results(fake)[0]
+
+
+def check_agent_team(fake: FakeMeganova, out: str) -> None:
+    for heading in ("--- RESEARCHER ---", "--- WRITER ---", "--- CRITIC ---"):
+        assert heading in out
+    assert "**optimist**: " in out and "**realist**: " in out
+    assert len(fake.requests) == 5
+    writer = fake.requests[1].json["messages"]
+    assert "The previous step wrote:" in writer[-1]["content"]
+
+
+def check_agent_sandbox(fake: FakeMeganova, out: str) -> None:
+    assert tool_results(fake) == [
+        "Denied: 'import os' is not allowed; compute it in plain Python",
+        "45\n",
+    ]
+    assert "Agent: Done: 45." in out and "Turns: 3, tool calls: 2" in out
+
+
 SCRIPTED: Dict[str, Callable[[FakeMeganova], object]] = {
+    "agent_tools.py": lambda f: f.script(
+        ToolCalls(
+            [
+                ToolCall("get_weather", {"city": "Tokyo"}),
+                ToolCall("calculate", {"expression": "15 * 7 + 23"}),
+            ]
+        ),
+        Text("Tokyo is 22C; 15 * 7 + 23 = 128."),
+    ),
+    "agent_support.py": lambda f: f.script(
+        ToolCall("search_support_kb", {"query": "professional plan price"}),
+        Text("Professional is $149/month."),
+        ToolCall("search_support_kb", {"query": "charged twice"}),
+        ToolCall(
+            "create_ticket",
+            {"subject": "Double charge", "description": "Charged twice", "priority": "high"},
+        ),
+        Text("I filed a ticket for you."),
+    ),
+    "agent_sandbox.py": lambda f: f.script(
+        ToolCall("execute_python", {"code": "import os\nprint(os.getcwd())"}),
+        ToolCall("execute_python", {"code": "print(sum(range(10)))"}),
+        Text("Done: 45."),
+    ),
     "streaming.py": lambda f: f.script(Text("Neon Harbor glows."), EndEarly(["Hola "])),
     "tools.py": lambda f: f.script(
         ToolCall("get_weather", {"city": "Hanoi"}), Text("31 degrees and stormy in Hanoi.")
@@ -147,6 +211,10 @@ CHECKS: Dict[str, Callable[[FakeMeganova, str], None]] = {
     "custom_transport.py": check_custom_transport,
     "batch.py": check_batch,
     "batch_dask.py": check_batch_dask,
+    "agent_tools.py": check_agent_tools,
+    "agent_support.py": check_agent_support,
+    "agent_team.py": check_agent_team,
+    "agent_sandbox.py": check_agent_sandbox,
 }
 
 
