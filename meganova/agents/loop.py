@@ -199,6 +199,7 @@ def _turns(run: _Run) -> Flow:
         if run.error is not None:
             return run.result("error", run.error)
         if not calls:
+            run.content = text if isinstance(text, str) else ""
             return run.result("complete")
     return run.result("max_turns")
 

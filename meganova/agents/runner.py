@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Agent"]
 
+# chat parameters the loop sets on every call
+_OWN_PARAMS = frozenset({"messages", "model", "tools", "stream", "stream_options"})
+
 
 class Agent:
     """A model that calls your Python functions until it can answer.
@@ -102,6 +105,11 @@ class Agent:
             raise InvalidArgumentError("memory must be a Memory(...)", argument="memory")
         if params is not None and not isinstance(params, Mapping):
             raise InvalidArgumentError("params must be a dict", argument="params")
+        taken = sorted(set(params or ()) & _OWN_PARAMS)
+        if taken:
+            raise InvalidArgumentError(
+                f"params: the agent sets {', '.join(taken)} itself", argument="params"
+            )
         self.client = client
         self.model = model
         self.system_prompt = system_prompt
@@ -162,9 +170,12 @@ class Agent:
         events = _SyncDriver(self).drive(flow)
         if stream:
             return events
-        for event in events:
-            if isinstance(event, DoneEvent):
-                return event.result
+        try:
+            for event in events:
+                if isinstance(event, DoneEvent):
+                    return event.result
+        finally:
+            events.close()
         raise AssertionError("the agent loop ended without a result")  # pragma: no cover
 
     # -- async ---------------------------------------------------------------------------

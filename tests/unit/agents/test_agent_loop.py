@@ -50,7 +50,9 @@ def sent(harness: Harness, index: int = -1) -> List[Dict[str, Any]]:
 @pytest.mark.parametrize("stream", [False, True])
 def test_an_answer_without_tools_completes_in_one_turn(harness: Harness, stream: bool) -> None:
     harness.fake.script(Text("Neon Harbor glows tonight."))
-    agent = harness.agent(system_prompt="Be brief.", temperature=0.2, max_tokens=50)
+    agent = harness.agent(
+        system_prompt="Be brief.", temperature=0.2, max_tokens=50, params={"top_p": 0.5}
+    )
     result, _ = harness.run_both_ways(agent, "Hi", stream)
     assert (result.content, result.turns, result.stop_reason) == (
         "Neon Harbor glows tonight.",
@@ -60,7 +62,7 @@ def test_an_answer_without_tools_completes_in_one_turn(harness: Harness, stream:
     assert result.tool_calls_made == 0
     body = harness.fake.requests[0].json
     assert "tools" not in body  # no tools given, none sent
-    assert (body["temperature"], body["max_tokens"]) == (0.2, 50)
+    assert (body["temperature"], body["max_tokens"], body["top_p"]) == (0.2, 50, 0.5)
     assert [m["role"] for m in result.messages] == ["system", "user", "assistant"]
     assert result.usage.total_tokens > 0 and result.total_tokens == result.usage.total_tokens
 
@@ -189,6 +191,14 @@ def test_max_turns_ends_the_run_with_the_last_text_the_model_sent(harness: Harne
         "tool_call_id": result.messages[-2]["tool_calls"][0]["id"],
         "content": "4.0",
     }
+
+
+def test_the_content_of_a_complete_run_is_the_final_answer_even_when_empty(
+    harness: Harness,
+) -> None:
+    harness.fake.script(ToolCall("add", {"a": 1, "b": 1}, content="Let me add."), Text(""))
+    result = harness.run(harness.agent(tools=[add]), "1 + 1")
+    assert (result.stop_reason, result.content) == ("complete", "")
 
 
 @pytest.mark.parametrize("stream", [False, True])

@@ -277,6 +277,7 @@ def test_results_reach_the_model_as_text_or_json(value: Any, text: str) -> None:
         ("system_prompt", 3),
         ("hooks", "nope"),
         ("params", ["x"]),
+        ("params", {"stream": True}),
     ],
 )
 def test_agent_options_are_checked(option: str, value: Any) -> None:
