@@ -21,7 +21,6 @@ from typing import (
     List,
     Mapping,
     Optional,
-    Sequence,
     Tuple,
     TypeVar,
     Union,
@@ -350,20 +349,18 @@ def _field(where: str, param: inspect.Parameter, annotation: Any) -> Any:
 
 
 def _schema(args: type) -> Dict[str, Any]:
-    """The JSON schema of a tool's arguments: the struct's object schema at the top, the
-    types it refers to under ``$defs``."""
-    whole = msgspec.json.schema(args)
-    defs: Dict[str, Any] = dict(whole.get("$defs", {}))
-    ref: str = whole["$ref"]
-    top = dict(defs.pop(ref.rsplit("/", 1)[-1]))
+    """The JSON schema of a tool's arguments (``meganova.schema``, loose form: optional
+    parameters keep their defaults): the struct's object schema at the top, the types it
+    refers to under ``$defs``."""
+    from ..schema import json_schema
+
+    top = json_schema(args, strict=False).schema
     top.pop("title", None)
+    defs = top.get("$defs", {})
+    defs.pop(args.__name__, None)  # the root itself, inlined above
+    if not defs:
+        top.pop("$defs", None)
     top.setdefault("properties", {})
     if not top.get("required", True):
         del top["required"]  # an empty list is invalid in older JSON Schema drafts
-    if defs:
-        top["$defs"] = defs
     return top
-
-
-def tools_of(items: Optional[Sequence[Any]]) -> Toolbox:
-    return Toolbox(items or ())
