@@ -10,7 +10,7 @@ import random
 import sys
 import threading
 from dataclasses import replace
-from typing import Any, Callable, Dict, Iterable, Iterator, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, Optional, Tuple, Union, cast
 
 from ..core.batch.budget import BURST_SECONDS, RateBudget
 from ..core.batch.ids import IdSet
@@ -45,6 +45,12 @@ def _check_options(
             "requests must be a path to a JSONL file or an iterable of request dicts",
             argument="requests",
         )
+    if is_path(requests) and not os.path.isfile(cast(PathLike, requests)):
+        raise InvalidArgumentError(f"requests: no such file {requests!r}", argument="requests")
+    if is_path(output):
+        folder = os.path.dirname(os.path.abspath(cast(PathLike, output)))
+        if not os.path.isdir(folder):
+            raise InvalidArgumentError(f"output: no such folder {folder!r}", argument="output")
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
         raise InvalidArgumentError(
             f"concurrency must be a positive int, got {concurrency!r}", argument="concurrency"

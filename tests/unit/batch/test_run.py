@@ -263,6 +263,16 @@ def test_bad_options_are_named_before_anything_is_sent(options: Any, argument: s
     assert caught.value.argument == argument and fake.requests == []
 
 
+def test_missing_files_and_folders_are_named_before_anything_is_sent(tmp_path: Path) -> None:
+    fake = FakeMeganova()
+    with pytest.raises(InvalidArgumentError) as caught:
+        meganova.batch.run(fake.client(), tmp_path / "missing.jsonl")
+    assert caught.value.argument == "requests" and "missing.jsonl" in str(caught.value)
+    with pytest.raises(InvalidArgumentError) as caught:
+        meganova.batch.run(fake.client(), chat_requests(2), output=tmp_path / "no" / "out.jsonl")
+    assert caught.value.argument == "output" and fake.requests == []
+
+
 def test_requests_must_be_a_path_or_an_iterable() -> None:
     with pytest.raises(InvalidArgumentError) as caught:
         meganova.batch.run(FakeMeganova().client(), {"custom_id": "a"})  # type: ignore[arg-type]
