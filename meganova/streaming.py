@@ -20,6 +20,7 @@ when the garbage collector runs it in the middle of a pool operation.
 from __future__ import annotations
 
 import contextlib
+import weakref
 from itertools import chain
 from operator import attrgetter
 from typing import (
@@ -79,7 +80,7 @@ class _Reading:
     the parser. It references neither shell: the generator and the shells reference
     it, so no cycle keeps a dropped stream (and its socket) alive until a collection."""
 
-    __slots__ = ("clock", "emit", "parser", "response", "response_closed", "watch")
+    __slots__ = ("__weakref__", "clock", "emit", "parser", "response", "response_closed", "watch")
 
     def __init__(self, response: Response, parser: ChatStreamParser, clock: Any) -> None:
         self.response = response
@@ -325,10 +326,15 @@ class WireStream(Generic[R]):
         self._reading = type(self)._new_reading(response, parser, clock)
 
     def _observe(self, watch: StreamWatch, emit: Any) -> None:
-        """Time the stream with ``watch``; ``emit`` (when set) delivers its events."""
+        """Time the stream with ``watch``; ``emit`` (when set) delivers its events, and
+        a stream dropped before its end still ends its call when it is freed."""
         reading = self._reading
         reading.watch = watch
         reading.emit = emit
+        if emit is not None:
+            # The finalizer holds what it needs, never the reading (or it would not be
+            # freed); it runs when the last reference goes (streams hold no cycle).
+            weakref.finalize(reading, _dropped, watch, reading.parser, reading.clock, emit)
 
     def __repr__(self) -> str:
         parser: ChatStreamParser = self._reading.parser
@@ -336,6 +342,26 @@ class WireStream(Generic[R]):
             f"{type(self).__name__}(state={parser.state}, chunks={parser.acc.count}, "
             f"request_id={parser.request_id!r})"
         )
+
+
+def _dropped(watch: StreamWatch, parser: ChatStreamParser, clock: Any, emit: Any) -> None:
+    """A stream was freed unfinished: it ended, closed by the reader. Its events reach
+    the hooks now; an async hook that would wait for something is closed instead."""
+    if watch.ended:
+        return
+    parser.close()
+    for event in watch.end(clock.monotonic(), parser):
+        if event is None:
+            continue
+        outcome = emit(event)
+        if hasattr(outcome, "send"):  # the async client's hooks, run to their first wait
+            try:
+                outcome.send(None)
+            except StopIteration:
+                continue
+            except Exception:
+                continue
+            outcome.close()
 
 
 class ChatCompletionStream(WireStream[Response], Stream[ChatCompletionChunk]):

@@ -64,6 +64,7 @@ class _AsyncReading:
     and the piece being handed out. It references neither shell (no cycle)."""
 
     __slots__ = (
+        "__weakref__",
         "body",
         "clock",
         "emit",

@@ -10,6 +10,7 @@ import logging
 from typing import Any, Awaitable, List
 
 from ..core.hooks import Hooks
+from ..core.log import log_path
 
 logger = logging.getLogger("meganova")
 
@@ -18,12 +19,21 @@ __all__ = ["acall_hooks", "call_hooks", "close_awaitable", "finish_hook", "start
 
 def _failed(hook: Any, event: Any, exc: BaseException) -> None:
     name = getattr(hook, "__qualname__", None) or type(hook).__name__
+    context = event.call
     logger.warning(
         "The %s hook %s raised %s; the call goes on",
         event.hook,
         name,
         type(exc).__name__,
         exc_info=(type(exc), exc, exc.__traceback__),
+        extra={  # the facts for structured handlers, as core's log lines give them
+            "meganova_event": "hook_failed",
+            "meganova_hook": event.hook,
+            "meganova_error": type(exc).__name__,
+            "meganova_method": context.method,
+            "meganova_path": log_path(context.url),
+            "meganova_elapsed": getattr(event, "elapsed", None),
+        },
     )
 
 

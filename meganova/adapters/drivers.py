@@ -4,6 +4,7 @@ Every decision stays in the flows, so ``MegaNova`` and ``AsyncMegaNova`` share t
 
 from __future__ import annotations
 
+import contextlib
 from functools import partial
 from typing import Any, Awaitable, Callable, TypeVar
 
@@ -141,7 +142,8 @@ class SyncDriver:
                     if info is not None:
                         attach_info(exc, info)
                     info = response_info(exc)  # its own when an attempt raised it
-                if isinstance(exc, Exception):
+                # Interrupted (KeyboardInterrupt) too: a call that started always ends.
+                with contextlib.suppress(Exception):
                     self._emit(hooks, watch.end(clock.monotonic(), error=exc, info=info))
                 raise
             error = value = None
@@ -299,7 +301,9 @@ class AsyncDriver:
                     if info is not None:
                         attach_info(exc, info)
                     info = response_info(exc)  # its own when an attempt raised it
-                if isinstance(exc, Exception):
+                # Cancelled too: a call that started always ends (the hooks are called
+                # while the cancellation goes on; the CancelledError is raised after).
+                with contextlib.suppress(Exception):
                     await self._emit(hooks, watch.end(clock.monotonic(), error=exc, info=info))
                 raise
             error = value = None
@@ -441,7 +445,7 @@ def _wrap(effect: OpenStream, wire: Any, guideline: Any, call: Any, watch: Any, 
     )
     if effect.parse is not None:
         stream._parse = effect.parse
-    stream._observe(StreamWatch(info, watch, started), emit)
+    stream._observe(StreamWatch(info, watch, started, call), emit)
     if info is not None:
         attach_info(stream, info)
     if effect.guideline:

@@ -117,6 +117,9 @@ class CallContext:
         stream: Whether the reply is a stream.
         params: The request body's scalar fields (``model``, ``temperature``...), never
             message content.
+        body: The request's JSON body as sent, content (messages, inputs) included;
+            ``None`` for other bodies. Read it only when you mean to record content; do
+            not change it.
         started: When the call started, on the client's clock (``monotonic``).
         attempts: Attempts made so far (across the call's requests).
         state: A dict of your own, e.g. for a span to end in ``on_call_end``.
@@ -124,6 +127,7 @@ class CallContext:
 
     __slots__ = (
         "attempts",
+        "body",
         "call_id",
         "method",
         "model",
@@ -146,6 +150,7 @@ class CallContext:
         model: Optional[str] = None,
         stream: bool = False,
         params: Optional[Dict[str, Any]] = None,
+        body: Any = None,
         started: float = 0.0,
     ) -> None:
         self.call_id = f"{_pid:x}-{next(_ids):x}"
@@ -156,6 +161,7 @@ class CallContext:
         self.model = model
         self.stream = stream
         self.params: Dict[str, Any] = {} if params is None else params
+        self.body = body
         self.started = started
         self.attempts = 0
         self.state: Dict[str, Any] = {}
@@ -275,6 +281,7 @@ class StreamEndEvent(HookEvent):
         response_model: The model the chunks name.
         request_id: The server's request id.
         error: The stream's error (``None`` unless ``state`` is ``"failed"``).
+        response_id: The id the chunks carry (``chatcmpl-...``; ``None``: none came).
     """
 
     hook = "on_stream_end"
@@ -288,6 +295,14 @@ class StreamEndEvent(HookEvent):
     response_model: Optional[str] = None
     request_id: Optional[str] = None
     error: Optional[BaseException] = None
+    response_id: Optional[str] = None
+    _answer: Optional[Callable[[], Any]] = field(default=None, repr=False)
+
+    def answer(self) -> Any:
+        """The answer as it arrived (a ``ChatResponse``: text joined, tool calls,
+        usage), whole when ``state`` is ``"done"``; built only when asked."""
+        build = self._answer
+        return None if build is None else build()
 
 
 @dataclass(eq=False)
@@ -297,7 +312,8 @@ class CallEndEvent(HookEvent):
 
     Attributes:
         result: What the call returned (the stream, for a streamed call; ``None`` on error).
-        error: What it raised (``None`` on success).
+        error: What it raised (``None`` on success): a ``MeganovaError``, or the
+            ``KeyboardInterrupt`` / ``CancelledError`` that interrupted the call.
         response_model: The model the reply names.
         usage: The reply's token usage (``None`` if it had none).
         finish_reasons: Each choice's finish reason (chat).

@@ -4,6 +4,7 @@ Nothing here runs unless the client has hooks."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any, Optional, Tuple
 from urllib.parse import urlsplit
 
@@ -15,6 +16,7 @@ from .hooks import (
     StreamEndEvent,
     request_params,
 )
+from .log import WARNING, enabled, event, log_path
 
 if TYPE_CHECKING:
     from .call import Call
@@ -97,6 +99,7 @@ class CallWatch:
             model=model if isinstance(model, str) else None,
             stream=request.stream,
             params=request_params(json),
+            body=json,
             started=call.started,
         )
         call.context = context
@@ -131,15 +134,20 @@ class StreamWatch:
     """A stream's timing for its ``ResponseInfo`` (always) and, when the call is
     observed, its events: the first chunk, and the end (then the call's end)."""
 
-    __slots__ = ("context", "ended", "info", "started", "watch")
+    __slots__ = ("call", "context", "ended", "info", "started", "watch")
 
     def __init__(
-        self, info: Optional[ResponseInfo], watch: Optional[CallWatch], started: float
+        self,
+        info: Optional[ResponseInfo],
+        watch: Optional[CallWatch],
+        started: float,
+        call: Optional[Call] = None,
     ) -> None:
         self.info = info
         self.watch = watch
         self.context = None if watch is None else watch.context
         self.started = started
+        self.call = call  # the request the stream answers, for the log line of a failure
         self.ended = False
 
     def first_chunk(self, now: float, request_id: Optional[str]) -> Optional[FirstTokenEvent]:
@@ -166,10 +174,12 @@ class StreamWatch:
         if info is not None:
             info.time_to_last_chunk = now - self.started
             info.chunks = acc.count
+        state = parser.state
+        if state == "failed" and enabled(WARNING):
+            self._log_failure(now, parser)
         context = self.context
         if context is None:
             return None, None
-        state = parser.state
         if state == "open":
             state = "closed"
         error = parser.failure if state == "failed" else None
@@ -184,6 +194,8 @@ class StreamWatch:
             response_model=acc.model,
             request_id=parser.request_id,
             error=error,
+            response_id=acc.id or None,
+            _answer=partial(acc.response, request_id=parser.request_id),
         )
         call_end = CallEndEvent(
             context,
@@ -197,3 +209,32 @@ class StreamWatch:
             info=info,
         )
         return stream_end, call_end
+
+    def _log_failure(self, now: float, parser: ChatStreamParser) -> None:
+        """One WARNING line: the stream ended abnormally (``stream_failed``)."""
+        error = parser.failure
+        call = self.call
+        method, path, redactor = "", "", None
+        if call is not None:
+            redactor = call.engine.redactor
+            method, path = call.request.method, log_path(call.request.url, redactor)
+        request_id = parser.request_id
+        if request_id is not None and redactor is not None:
+            request_id = redactor.text(request_id)
+        elapsed = now - self.started
+        chunks = parser.acc.count
+        name = type(error).__name__
+        event(
+            WARNING,
+            "stream_failed",
+            f"{method} {path} stream ended abnormally: {name} after {chunks} chunks "
+            f"elapsed={elapsed:.3f}s request_id={request_id}",
+            {
+                "method": method,
+                "path": path,
+                "error": name,
+                "chunks": chunks,
+                "elapsed": elapsed,
+                "request_id": request_id,
+            },
+        )

@@ -12,7 +12,8 @@ import pytest
 from meganova import MeganovaError
 from meganova.core.log import log_path
 from meganova.core.redact import Redactor
-from meganova.testing import Error, FakeMeganova, Text
+from meganova.errors import IncompleteStreamError, StreamConnectionError
+from meganova.testing import Drop, EndEarly, Error, FakeMeganova, Stream, Text
 
 KEY = "sk-log-secret-0123456789"
 USER = [{"role": "user", "content": "hi"}]
@@ -169,3 +170,67 @@ def test_a_structured_handler_gets_the_facts_as_fields(debug: Any) -> None:
     }
     assert retry["meganova_status"] == 429 and retry["meganova_delay"] == 1
     assert response["meganova_event"] == "response"
+
+
+def test_a_stream_that_ended_abnormally_is_one_warning(debug: pytest.LogCaptureFixture) -> None:
+    fake = FakeMeganova()
+    fake.script(EndEarly(("Once ", "upon ")))
+    with fake.client(api_key=KEY) as client, pytest.raises(IncompleteStreamError):
+        for _ in client.chat.stream(messages=USER, model="m"):
+            pass
+    assert events(debug) == ["response", "stream_failed"]
+    record = ours(debug)[-1]
+    assert record.levelno == logging.WARNING
+    assert record.meganova_error == "IncompleteStreamError"  # type: ignore[attr-defined]
+    assert record.meganova_chunks == 2  # type: ignore[attr-defined]
+    assert record.meganova_path == "/v1/chat/completions"  # type: ignore[attr-defined]
+    assert record.meganova_request_id.startswith("req_fake_")  # type: ignore[attr-defined]
+    assert record.meganova_elapsed >= 0  # type: ignore[attr-defined]
+    assert "stream ended abnormally" in record.getMessage()
+    no_key([record])
+
+
+def test_a_finished_or_closed_stream_logs_no_failure(debug: pytest.LogCaptureFixture) -> None:
+    fake = FakeMeganova()
+    fake.script(Stream(["a ", "b ", "c"]), Stream(["a ", "b ", "c"]))
+    with fake.client(api_key=KEY) as client:
+        assert "".join(c.delta for c in client.chat.stream(messages=USER, model="m")) == "a b c"
+        with client.chat.stream(messages=USER, model="m") as stream:
+            next(stream)
+    assert events(debug) == ["response", "response"]
+
+
+def test_the_async_client_logs_a_broken_stream_once(debug: pytest.LogCaptureFixture) -> None:
+    fake = FakeMeganova()
+    fake.script(Drop(after=2))
+
+    async def main() -> None:
+        async with fake.async_client(api_key=KEY) as client:
+            with pytest.raises(StreamConnectionError):
+                async for _ in await client.chat.stream(messages=USER, model="m"):
+                    pass
+
+    asyncio.run(main())
+    assert events(debug) == ["response", "stream_failed"]
+    assert ours(debug)[-1].meganova_error == "StreamConnectionError"  # type: ignore[attr-defined]
+
+
+def test_a_hook_that_raises_is_one_warning_with_its_fields(
+    debug: pytest.LogCaptureFixture,
+) -> None:
+    from meganova import Hooks
+
+    def broken(event: Any) -> None:
+        raise RuntimeError(f"hook bug near {KEY}")
+
+    fake = FakeMeganova()
+    with fake.client(api_key=KEY, hooks=Hooks(on_response=broken)) as client:
+        client.chat.create(messages=USER, model="m")
+    assert events(debug) == ["hook_failed", "response"]
+    record = ours(debug)[0]
+    assert record.levelno == logging.WARNING
+    assert record.meganova_hook == "on_response"  # type: ignore[attr-defined]
+    assert record.meganova_error == "RuntimeError"  # type: ignore[attr-defined]
+    assert record.meganova_path == "/v1/chat/completions"  # type: ignore[attr-defined]
+    assert record.meganova_elapsed >= 0  # type: ignore[attr-defined]
+    assert KEY not in record.getMessage()
