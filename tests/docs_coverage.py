@@ -109,6 +109,11 @@ def public_paths() -> Dict[str, str]:
         if not home.startswith("meganova."):  # a type alias (AgentEvent, StopReason)
             home = "meganova.agents.events"
         paths[f"meganova.agents.{name}"] = f"{home}.{name}"
+
+    import meganova.otel
+
+    for name in meganova.otel.__all__:
+        paths[f"meganova.otel.{name}"] = f"meganova.otel.{name}"
     for fixture in ("meganova_fake", "meganova_client", "meganova_cassette"):
         paths[f"fixture {fixture}"] = f"meganova.testing.pytest_plugin._{fixture}"
     batch_homes = {
