@@ -19,7 +19,16 @@ from typing import Callable, Dict, Iterator, List, Sequence
 
 import pytest
 
-from meganova.testing import EndEarly, Error, FakeMeganova, Text, ToolCall, ToolCalls
+from meganova.testing import (
+    Delay,
+    EndEarly,
+    Error,
+    FakeMeganova,
+    Refusal,
+    Text,
+    ToolCall,
+    ToolCalls,
+)
 from tests.helpers import ROOT, serve_fake
 
 EXAMPLES = Path(ROOT) / "examples"
@@ -168,6 +177,18 @@ def check_agent_sandbox(fake: FakeMeganova, out: str) -> None:
     assert "Agent: Done: 45." in out and "Turns: 3, tool calls: 2" in out
 
 
+def check_structured_outputs(fake: FakeMeganova, out: str) -> None:
+    lines = out.splitlines()
+    assert lines[0] == "example: busy, 1 stall(s)"  # the fake's answer fitting the schema
+    assert lines[1] == "  example sells example"
+    assert re.fullmatch(r"streamed in \d+ chunk\(s\); same report: True", lines[2])
+    assert lines[3] == "max_tokens=4: the JSON was cut; allow more tokens"
+    assert lines[4] == "refused: Not about the market."
+    sent = fake.requests[0].json["response_format"]
+    assert sent["type"] == "json_schema" and sent["json_schema"]["strict"] is True
+    assert sent["json_schema"]["name"] == "MarketReport"
+
+
 SCRIPTED: Dict[str, Callable[[FakeMeganova], object]] = {
     "agent_tools.py": lambda f: f.script(
         ToolCalls(
@@ -200,6 +221,11 @@ SCRIPTED: Dict[str, Callable[[FakeMeganova], object]] = {
     "errors_and_retries.py": lambda f: f.script(
         Error(503), Text("Ahoy!"), Error(429, "slow down", retry_after=1)
     ),
+    # three default answers (JSON fitting the schema; the third cut at max_tokens), then
+    # a refusal
+    "structured_outputs.py": lambda f: f.script(
+        Delay(0), Delay(0), Delay(0), Refusal("Not about the market.")
+    ),
 }
 CHECKS: Dict[str, Callable[[FakeMeganova, str], None]] = {
     "chat.py": check_chat,
@@ -215,6 +241,7 @@ CHECKS: Dict[str, Callable[[FakeMeganova, str], None]] = {
     "agent_support.py": check_agent_support,
     "agent_team.py": check_agent_team,
     "agent_sandbox.py": check_agent_sandbox,
+    "structured_outputs.py": check_structured_outputs,
 }
 
 
