@@ -98,7 +98,11 @@ class Headers(Mapping[str, str]):
 
     def __init__(self, items: Mapping[str, str] | Iterable[tuple[str, str]] | None = None) -> None:
         store: dict[str, tuple[str, str]] = {}
-        pairs = items.items() if isinstance(items, Mapping) else (items or ())
+        # A list first: what transports pass; typing's Mapping check is slow per reply.
+        if isinstance(items, list):
+            pairs: Iterable[tuple[str, str]] = items
+        else:
+            pairs = items.items() if isinstance(items, Mapping) else (items or ())
         for name, value in pairs:
             key = name.lower()
             if key in store:

@@ -119,6 +119,8 @@ class SSEDecoder:
         return bool(self._tail or self._data is not None or self._event is not None)
 
     def feed(self, chunk: bytes) -> List[ServerSentEvent]:
+        if not self._started:
+            chunk = self._strip_bom(chunk)
         fast = self._fast(chunk)
         if fast is None:
             return self._feed_general(chunk)
@@ -129,6 +131,9 @@ class SSEDecoder:
         """Like ``feed``, for hot loops: a plain ``message`` event may come as its data
         bytes alone (no event object built; its ``id`` is ``last_event_id`` as it
         stands when this call returns)."""
+        if not self._started:
+            # The BOM first, so the first piece (often a large burst) takes the fast path.
+            chunk = self._strip_bom(chunk)
         fast = self._fast(chunk)
         return self._feed_general(chunk) if fast is None else fast[0]
 

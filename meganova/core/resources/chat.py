@@ -85,7 +85,7 @@ def _check_messages(messages: object) -> List[Any]:
             parts = message.pop("content_parts", None)
             if parts is not None:  # the parts are the content as the API takes it
                 message["content"] = parts
-        elif isinstance(message, Mapping):
+        elif type(message) is dict or isinstance(message, Mapping):  # dict: the fast check
             role = message.get("role")
             if not isinstance(message, dict):
                 message = dict(message)
