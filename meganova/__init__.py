@@ -14,8 +14,9 @@ TYPE_CHECKING = False  # typing itself costs more to import than this whole modu
 if TYPE_CHECKING:
     from typing import Any
 
-    from ._compat.names import CloudAgent, ModelTags
+    from ._compat.names import ModelTags
     from .client import AsyncMegaNova, MegaNova
+    from .cloud import CloudAgent
     from .core.errors import (
         ContentFilterFinishReasonError,
         LengthFinishReasonError,
@@ -83,11 +84,11 @@ _LAZY = {
     "ServerlessModel": "meganova.core.models.serverless",
     "Embedding": "meganova.core.models.embeddings",
     "VideoGeneration": "meganova.core.models.videos",
+    "CloudAgent": "meganova.cloud",
 }
 # 0.4.0's top-level names that were renamed or are not in this release
 _COMPAT = frozenset(
     {
-        "CloudAgent",
         "EmbeddingData",
         "GeneratedImage",
         "ImageGenerationResponse",

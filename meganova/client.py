@@ -229,7 +229,11 @@ class _Client:
     options, pickling. The flavour picks the transports, the driver and the resources."""
 
     _driver_type: Callable[[Any, Any, Any, Any], Any] = SyncDriver
+    _engine_type: Callable[[Any, Any, Any], Engine] = Engine
     _resource_prefix = ""
+
+    def _resolve_config(self, **settings: Any) -> ClientConfig:
+        return resolve_config(**settings)
 
     def _make_transport(self, spec: Any, **options: Any) -> Any:
         return make_transport(spec, **options)
@@ -315,7 +319,7 @@ class _Client:
     ) -> None:
         _configure_logging(os.environ)
         checked_hooks = coerce_hooks(hooks)
-        config = resolve_config(
+        config = self._resolve_config(
             api_key=api_key,
             base_url=base_url,
             timeout=timeout,
@@ -359,7 +363,7 @@ class _Client:
         hooks: Hooks | None = None,
     ) -> None:
         driver = self._driver_type(transport, retry_policy, clock, hooks)
-        self._engine = BoundEngine(Engine(config, codec, clock), driver)
+        self._engine = BoundEngine(self._engine_type(config, codec, clock), driver)
         self._resources: dict[str, Any] = {}
         self._lock = threading.Lock()
 

@@ -8,11 +8,6 @@ from typing import Any
 from .aliases import Renames, resolve
 from .removed import unavailable
 
-CLOUD_LATER = (
-    "Cloud agents return in a later release; until then keep them on meganova 0.4.0 in a "
-    "separate environment, or call the agent's HTTP API through a MegaNova client."
-)
-
 RENAMES: Renames = {
     "EmbeddingData": ("meganova.core.models.embeddings", "Embedding"),
     "GeneratedImage": ("meganova.core.models.images", "ImageData"),
@@ -22,14 +17,13 @@ RENAMES: Renames = {
     "VideoGenerationResponse": ("meganova.core.models.videos", "NativeVideoGeneration"),
 }
 
-CloudAgent = unavailable("meganova", "CloudAgent", "the Cloud agent client", CLOUD_LATER)
 ModelTags = unavailable(
     "meganova",
     "ModelTags",
     "a response model",
     "ServerlessModel.tags is a dict now: model.tags['modality'].",
 )
-STAND_INS = {"CloudAgent": CloudAgent, "ModelTags": ModelTags}
+STAND_INS = {"ModelTags": ModelTags}
 
 
 def top_level(name: str) -> Any:

@@ -222,7 +222,7 @@ class FakeTransport:
             reply = self._handler(request)
         if reply is None:
             raise APIConnectionError(
-                f"FakeTransport has no reply for {request.method} {request.url}",
+                f"FakeTransport has no reply for {request!r}",
                 request_sent=False,
             )
         if isinstance(reply, BaseException):
@@ -268,7 +268,7 @@ class AsyncFakeTransport:
                 reply = await reply
         if reply is None:
             raise APIConnectionError(
-                f"AsyncFakeTransport has no reply for {request.method} {request.url}",
+                f"AsyncFakeTransport has no reply for {request!r}",
                 request_sent=False,
             )
         if isinstance(reply, BaseException):

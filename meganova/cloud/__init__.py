@@ -1,34 +1,31 @@
-"""0.4.0's ``meganova.cloud`` (Cloud agents): not in this release yet.
+"""Meganova Cloud agents: chat with an agent deployed on Meganova Studio.
 
-Its names import, so an application that mentions them still starts; using one raises
-``UnavailableFeatureError`` saying what to do (see MIGRATING.md, "What's not in 0.5.0").
+>>> from meganova.cloud import CloudAgent
+>>> agent = CloudAgent(api_key="agent_...")     # or MEGANOVA_AGENT_KEY    # doctest: +SKIP
+>>> agent.chat("Hello!").response                                          # doctest: +SKIP
+
+``AsyncCloudAgent`` is the asyncio twin. The names of meganova 0.4.0's ``meganova.cloud``
+resolve here too (``ChatCompletionResponse`` is today's ``ChatResponse``).
 """
 
 from __future__ import annotations
 
-from .._compat.names import CLOUD_LATER
-from .._compat.removed import unavailable, warn_on_import
+from ..core.models.agents import AgentChatResponse, AgentInfo, PendingToolCall
+from ..core.models.chat import ChatCompletionChunk, ChatResponse
+from ..core.resources.agents import ConversationState
+from .agent import AsyncCloudAgent, AsyncConversation, CloudAgent, Conversation
 
-warn_on_import(__name__, "the Cloud agent client", CLOUD_LATER)
-
-CloudAgent = unavailable(__name__, "CloudAgent", "the Cloud agent client", CLOUD_LATER)
-Conversation = unavailable(__name__, "Conversation", "the Cloud agent client", CLOUD_LATER)
-AgentChatResponse = unavailable(__name__, "AgentChatResponse", "a Cloud agent model", CLOUD_LATER)
-AgentInfo = unavailable(__name__, "AgentInfo", "a Cloud agent model", CLOUD_LATER)
-ChatCompletionChunk = unavailable(
-    __name__, "ChatCompletionChunk", "a Cloud agent model", CLOUD_LATER
-)
-ChatCompletionResponse = unavailable(
-    __name__, "ChatCompletionResponse", "a Cloud agent model", CLOUD_LATER
-)
-PendingToolCall = unavailable(__name__, "PendingToolCall", "a Cloud agent model", CLOUD_LATER)
+ChatCompletionResponse = ChatResponse  # 0.4.0's name of the agent's completion reply
 
 __all__ = [
     "AgentChatResponse",
     "AgentInfo",
+    "AsyncCloudAgent",
+    "AsyncConversation",
     "ChatCompletionChunk",
     "ChatCompletionResponse",
     "CloudAgent",
     "Conversation",
+    "ConversationState",
     "PendingToolCall",
 ]

@@ -1,8 +1,16 @@
-"""0.4.0's ``meganova.cloud.models``: not in this release yet (see ``meganova.cloud``)."""
+"""0.4.0's ``meganova.cloud.models``: the Cloud agent reply models (see ``meganova.cloud``)."""
 
 from __future__ import annotations
 
-from .._compat.names import CLOUD_LATER
-from .._compat.removed import stand_ins
+from ..core.models.agents import AgentChatResponse, AgentInfo, PendingToolCall
+from ..core.models.chat import ChatCompletionChunk, ChatResponse
 
-__getattr__ = stand_ins(__name__, "a Cloud agent model", CLOUD_LATER)
+ChatCompletionResponse = ChatResponse
+
+__all__ = [
+    "AgentChatResponse",
+    "AgentInfo",
+    "ChatCompletionChunk",
+    "ChatCompletionResponse",
+    "PendingToolCall",
+]

@@ -163,5 +163,7 @@ class Request:
     budget: Optional[TimeBudget] = None
 
     def __repr__(self) -> str:
+        from .redact import mask_agent_keys  # redact imports this module
+
         size = "none" if self.body is None else f"{len(self.body)} bytes"
-        return f"Request({self.method} {self.url}, body={size})"
+        return f"Request({self.method} {mask_agent_keys(self.url)}, body={size})"

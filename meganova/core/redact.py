@@ -11,7 +11,7 @@ from typing import Any, Iterable, Mapping, Pattern, TypeVar
 
 from .http import Headers
 
-__all__ = ["REDACTED", "Redactor", "Sensitive", "redact_text"]
+__all__ = ["REDACTED", "Redactor", "Sensitive", "mask_agent_keys", "redact_text"]
 
 REDACTED = "<redacted>"
 _MIN_SECRET = 4  # shorter "secrets" (test keys such as "k") would mangle every message
@@ -19,6 +19,9 @@ _MAX_DEPTH = 32  # parsed JSON bodies: deeper nesting is left as it is
 # Attributes of an error that hold partial results (models), never server-echoed text.
 _SKIP_ATTRIBUTES = frozenset({"chunks", "partial", "partial_text", "job", "attempts"})
 E = TypeVar("E", bound=BaseException)
+# A Cloud agent key travels as a path segment (``/agents/v1/agent_.../chat``): any
+# ``agent_...`` segment of a URL or path (plain or percent-encoded) is a credential.
+_AGENT_SEGMENT = re.compile(r"(?<=/)agent(?:_|%5f)[^/?#\s\"'<>]+", re.IGNORECASE)
 
 
 class Sensitive(str):
@@ -187,7 +190,17 @@ class Redactor:
         return error
 
 
+def mask_agent_keys(text: str) -> str:
+    """``text`` (a URL, a path, or a message quoting one) with every ``agent_...`` path
+    segment replaced by ``<redacted>``: a Cloud agent's key lives in its URL path."""
+    lowered = text.lower()
+    if "agent_" not in lowered and "agent%5f" not in lowered:
+        return text  # the usual case: no regex
+    return _AGENT_SEGMENT.sub(REDACTED, text)
+
+
 def redact_text(text: str, headers: Mapping[str, Any], names: Iterable[str] = ()) -> str:
     """``text`` without any secret the request ``headers`` carry (see
-    ``Redactor.for_headers``): for messages built from a library's exception."""
-    return Redactor.for_headers(headers, names).text(text)
+    ``Redactor.for_headers``) nor an agent key from a URL path: for messages built from a
+    library's exception."""
+    return mask_agent_keys(Redactor.for_headers(headers, names).text(text))

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
         Step,
         Stream,
         Text,
+        ToolApproval,
         ToolCall,
         ToolCalls,
     )
@@ -76,6 +77,7 @@ _LAZY = {
             "Step",
             "Stream",
             "Text",
+            "ToolApproval",
             "ToolCall",
             "ToolCalls",
         )
@@ -107,6 +109,7 @@ __all__ = [
     "Step",
     "Stream",
     "Text",
+    "ToolApproval",
     "ToolCall",
     "ToolCalls",
     "UnmatchedRequestError",

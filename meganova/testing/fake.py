@@ -27,6 +27,7 @@ from .script import (
     Step,
     Stream,
     Text,
+    ToolApproval,
     ToolCall,
     ToolCalls,
     coerce_step,
@@ -47,9 +48,13 @@ from .wire import (
 
 if TYPE_CHECKING:
     from ..client import AsyncMegaNova, MegaNova
+    from ..cloud import AsyncCloudAgent, CloudAgent
     from .serve import FakeServer
 
 VIDEO_STAGES = ("queued", "processing", "completed")
+CHAT_PATHS = ("/chat/completions", "/agent/chat/completions")
+CONFIRM_PATHS = ("/agent/chat/confirm", "/agent/confirm-tool")
+AGENT_MODEL = "agent-model"
 
 
 class FakeMeganova:
@@ -64,6 +69,14 @@ class FakeMeganova:
     The fake keeps a models catalogue (``models``) and video jobs that move from
     ``queued`` to ``processing`` to ``completed`` as its clock advances or as they are
     polled. Every request is kept in ``requests``.
+
+    It serves a Cloud agent too (``agent()`` / ``async_agent()`` give a ``CloudAgent``
+    wired to it): ``info`` (``agent_info``), ``chat`` with conversation state
+    (``conversations``), tool approvals scripted with ``ToolApproval``, confirmation on
+    ``/chat/confirm`` and ``/confirm-tool`` (``agent_confirm_paths`` picks which exist; the
+    other answers 404), and ``completions``, whole and streamed (script them with steps
+    whose ``path`` is ``"/agent/chat/completions"``). Any key starting with ``agent_``
+    works; another one is answered 401.
 
     Args:
         clock: The clock the fake and its clients share (default: a new
@@ -92,6 +105,21 @@ class FakeMeganova:
         self._counter = 0
         self._lock = threading.Lock()
         self.transport = FakeTransport(self.handle)
+        self.agent_info: dict[str, Any] = {
+            "id": "agt_luna",
+            "name": "Luna",
+            "description": "A guide to Neon Harbor (the fake's demo agent)",
+            "avatar_url": None,
+            "welcome_message": "Welcome to Neon Harbor! Ask me anything.",
+            "is_available": True,
+        }
+        """What the agent's ``/info`` answers (change it freely)."""
+        self.agent_confirm_paths: set[str] = {"/chat/confirm", "/confirm-tool"}
+        """The tool-confirmation paths the fake's agent serves, relative to the agent
+        (``{"/confirm-tool"}`` plays a server with only the older path)."""
+        self.conversations: dict[str, list[dict[str, str]]] = {}
+        """Each agent conversation's messages, by ``conversation_id``."""
+        self._approvals: dict[str, tuple[ToolApproval, str]] = {}
 
     # -- scripting ------------------------------------------------------------------
 
@@ -182,6 +210,41 @@ class FakeMeganova:
 
         return FakeServer(self)
 
+    def agent(self, **options: Any) -> CloudAgent:
+        """A ``CloudAgent`` wired to this fake and its clock.
+
+        Args:
+            **options: Options for ``CloudAgent`` (``max_retries=0``, ``timeout=...``); the
+                key (``agent_fake_key``), base URL and clock default to the fake's.
+
+        Returns:
+            The agent client (close it, or use ``with``, when done).
+        """
+        from ..cloud import CloudAgent
+
+        options.setdefault("api_key", "agent_fake_key")
+        options.setdefault("base_url", "https://studio-api.meganova.ai")
+        options.setdefault("clock", self.clock)
+        return CloudAgent(transport=self.transport, **options)
+
+    def async_agent(self, **options: Any) -> AsyncCloudAgent:
+        """An ``AsyncCloudAgent`` wired to this fake and its clock (as ``agent``).
+
+        Args:
+            **options: Options for ``AsyncCloudAgent``; the key, base URL and clock
+                default to the fake's.
+
+        Returns:
+            The agent client (``await agent.close()``, or ``async with``, when done).
+        """
+        from ..adapters.fake_transport import AsyncFakeTransport
+        from ..cloud import AsyncCloudAgent
+
+        options.setdefault("api_key", "agent_fake_key")
+        options.setdefault("base_url", "https://studio-api.meganova.ai")
+        options.setdefault("clock", self.clock)
+        return AsyncCloudAgent(transport=AsyncFakeTransport(self.handle), **options)
+
     # -- what was seen ----------------------------------------------------------------
 
     @property
@@ -208,11 +271,14 @@ class FakeMeganova:
         ]
 
     def reset(self) -> None:
-        """Forget requests, script and video jobs (the catalogue stays)."""
+        """Forget requests, script, video jobs and agent conversations (the catalogue and
+        the agent's settings stay)."""
         with self._lock:
             self.requests.clear()
             self._script.clear()
             self._videos.clear()
+            self.conversations.clear()
+            self._approvals.clear()
 
     # -- the handler ----------------------------------------------------------------
 
@@ -256,15 +322,19 @@ class FakeMeganova:
             raise APIConnectionError(
                 "Connection reset by peer (scripted by FakeMeganova)", request_sent=True
             )
-        if isinstance(step, Drop) and seen.path != "/chat/completions":
+        if isinstance(step, Drop) and seen.path not in CHAT_PATHS:
             return reply.broken_body()
         body = seen.json if isinstance(seen.json, dict) else {}
+        if seen.path.startswith("/agent"):
+            return self._agent(seen, body, reply, step)
         return self._chat(seen, body, reply, step)
 
     def _default(self, seen: RecordedRequest, reply: _Reply) -> FakeResponse:
         body = seen.json if isinstance(seen.json, dict) else {}
         route = (seen.method, seen.path)
         try:
+            if seen.path.startswith("/agent"):
+                return self._agent(seen, body, reply, None)
             if route == ("POST", "/chat/completions"):
                 return self._chat(seen, body, reply, None)
             if route == ("GET", "/models"):
@@ -428,6 +498,101 @@ class FakeMeganova:
             chunks.insert(min(step.after, len(chunks)), sse(step.data))
         chunks.append(DONE)
         return reply.stream(_with_gaps(chunks, gap))
+
+    # -- the Cloud agent --------------------------------------------------------------
+
+    def _agent(
+        self, seen: RecordedRequest, body: dict[str, Any], reply: _Reply, step: Step | None
+    ) -> FakeResponse:
+        if not _agent_key_in(seen):
+            return reply.json({"detail": "Invalid agent key"}, 401)
+        path = seen.path
+        if path == "/agent/info":
+            if seen.method != "GET":
+                return reply.json({"detail": "Method Not Allowed"}, 405)
+            return reply.json(self.agent_info)
+        if seen.method != "POST":
+            return reply.json({"detail": "Method Not Allowed"}, 405)
+        if path == "/agent/chat/completions":
+            with_model = {**body, "model": body.get("model") or AGENT_MODEL}
+            return self._chat(seen, with_model, reply, step)
+        if path == "/agent/chat":
+            return self._agent_chat(body, reply, step)
+        if path in CONFIRM_PATHS:
+            if path[len("/agent") :] not in self.agent_confirm_paths:
+                return reply.json({"detail": "Not Found"}, 404)
+            return self._agent_confirm(body, reply)
+        return reply.json({"detail": "Not Found"}, 404)
+
+    def _agent_reply(self, conversation_id: str, text: str, **more: Any) -> dict[str, Any]:
+        with self._lock:
+            self._counter += 1
+            message_id = f"msg_fake{self._counter:06d}"
+        return {
+            "response": text,
+            "conversation_id": conversation_id,
+            "message_id": message_id,
+            "agent_id": self.agent_info.get("id"),
+            "agent_name": self.agent_info.get("name"),
+            "tokens_used": token_count(text),
+            "memories_used": 0,
+            **more,
+        }
+
+    def _agent_chat(self, body: dict[str, Any], reply: _Reply, step: Step | None) -> FakeResponse:
+        message = body.get("message")
+        if not isinstance(message, str) or not message.strip():
+            return reply.json({"detail": "message is required"}, 422)
+        if isinstance(step, (Drop, EndEarly, Corrupt)):
+            return reply.broken_body()
+        conversation_id = body.get("conversation_id")
+        with self._lock:
+            if not isinstance(conversation_id, str) or not conversation_id:
+                conversation_id = f"conv_fake{len(self.conversations) + 1:04d}"
+            history = self.conversations.setdefault(conversation_id, [])
+            history.append({"role": "user", "content": message})
+        more: dict[str, Any] = {}
+        if isinstance(step, ToolApproval):
+            with self._lock:
+                approval_id = step.approval_id or f"appr_fake{len(self._approvals) + 1:04d}"
+                self._approvals[approval_id] = (step, conversation_id)
+            text = step.response
+            more["pending_tool_call"] = {
+                "approval_id": approval_id,
+                "tool_name": step.tool_name,
+                "tool_arguments": dict(step.arguments),
+                "description": step.description or f"Run {step.tool_name}",
+            }
+            more["status"] = "pending_approval"
+        elif isinstance(step, (Text, Stream)):
+            text = step.content if isinstance(step, Text) else "".join(step.pieces)
+        else:
+            text = luna_answer(message)
+        with self._lock:
+            history.append({"role": "assistant", "content": text})
+        return reply.json(self._agent_reply(conversation_id, text, **more))
+
+    def _agent_confirm(self, body: dict[str, Any], reply: _Reply) -> FakeResponse:
+        action = body.get("action")
+        if action not in ("approve", "reject"):
+            return reply.json({"detail": "action must be 'approve' or 'reject'"}, 422)
+        with self._lock:
+            found = self._approvals.pop(str(body.get("approval_id")), None)
+        if found is None:
+            return reply.json({"detail": "Approval not found or already answered"}, 404)
+        step, conversation_id = found
+        if action == "approve":
+            text = step.result or f"Done: {step.tool_name} ran."
+            answer = self._agent_reply(conversation_id, text, status="completed")
+        else:
+            text = f"Understood, I did not run {step.tool_name}."
+            # a rejection acknowledgement: fewer fields than a chat reply
+            answer = {"response": text, "conversation_id": conversation_id, "status": "rejected"}
+        with self._lock:
+            self.conversations.setdefault(conversation_id, []).append(
+                {"role": "assistant", "content": text}
+            )
+        return reply.json(answer)
 
     # -- models, catalogue, videos ------------------------------------------------------
 
@@ -600,6 +765,12 @@ class _Reply:
             read_timeout=self.read_timeout,
             budget=self.budget,
         )
+
+
+def _agent_key_in(seen: RecordedRequest) -> bool:
+    """Whether the path carried a key of the agent form: the recorded URL has it
+    masked (``mask_agent_keys`` masks exactly the ``agent_...`` segments)."""
+    return "/agents/v1/<redacted>/" in seen.url
 
 
 def _with_gaps(chunks: Sequence[Piece], gap: float) -> list[Piece]:

@@ -8,6 +8,7 @@ from typing import Any, Dict, Optional
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from ..core.http import SENSITIVE_HEADERS, Request
+from ..core.redact import mask_agent_keys
 
 
 @dataclass(frozen=True)
@@ -15,7 +16,8 @@ class RecordedRequest:
     """One request as the fake received it.
 
     ``path`` is relative to the API root (``/chat/completions``, also for
-    ``/api/v1/...`` routes); ``headers`` never hold ``Authorization`` or other
+    ``/api/v1/...`` routes; ``/agent/...`` for a Cloud agent's, whose key is left out
+    of ``path`` and masked in ``url``); ``headers`` never hold ``Authorization`` or other
     credentials (``authorized`` says whether a bearer key was sent); ``json`` is the
     decoded body, or ``None`` when the body is empty or not JSON.
     """
@@ -50,8 +52,16 @@ class RecordedRequest:
         return default
 
 
+AGENT_ROOT = "/agents/v1/"
+
+
 def api_path(url_path: str) -> str:
-    """``/v1/models/org%2Fx`` -> ``/models/org/x``; ``/api/v1/x/y`` -> ``/x/y``."""
+    """``/v1/models/org%2Fx`` -> ``/models/org/x``; ``/api/v1/x/y`` -> ``/x/y``; a Cloud
+    agent's ``/agents/v1/{key}/chat`` -> ``/agent/chat`` (the key left out)."""
+    agent = url_path.find(AGENT_ROOT)
+    if agent >= 0:
+        _, _, rest = url_path[agent + len(AGENT_ROOT) :].partition("/")
+        return "/agent/" + unquote(rest) if rest else "/agent"
     index = url_path.find("/v1/")
     rest = url_path[index + 3 :] if index >= 0 else url_path
     if url_path.endswith("/v1"):
@@ -73,7 +83,7 @@ def record(request: Request) -> RecordedRequest:
             decoded = None
     return RecordedRequest(
         method=request.method.upper(),
-        url=request.url,
+        url=mask_agent_keys(request.url),
         path=api_path(parts.path),
         query=dict(parse_qsl(parts.query, keep_blank_values=True)),
         headers=headers,

@@ -1,8 +1,10 @@
 """Scripted replies for the fake Meganova, as plain data.
 
 Steps are consumed in order. A step with a ``path`` answers only requests to that
-path (relative to the API root, e.g. ``"/chat/completions"``); chat steps default to
-the chat path, the others (``Error``, ``Drop``, ``Delay``, ``Json``) answer whatever
+path (relative to the API root, e.g. ``"/chat/completions"``; a Cloud agent's paths
+are ``/agent/info``, ``/agent/chat``, ``/agent/chat/confirm``, ``/agent/confirm-tool``
+and ``/agent/chat/completions``); chat steps default to the chat path, the others
+(``Error``, ``Drop``, ``Delay``, ``Json``) answer whatever
 request comes next. Every step takes ``delay``: seconds the fake waits on its clock
 before answering (longer than the request's read timeout means a timeout).
 """
@@ -239,8 +241,52 @@ class Json:
     path: Optional[str] = None
 
 
+AGENT_CHAT_PATH = "/agent/chat"
+
+
+@dataclass(frozen=True)
+class ToolApproval:
+    """A Cloud agent's chat reply that waits on a person's approval before running a
+    tool (its ``pending_tool_call``). Confirming it (``/agent/chat/confirm`` or
+    ``/agent/confirm-tool``) answers ``result``; rejecting it answers an acknowledgement
+    without ``message_id``, ``agent_id`` and ``agent_name`` (as a live one may).
+
+    Args:
+        tool_name: The tool the agent wants to run.
+        arguments: The tool's arguments (``tool_arguments``).
+        description: What the tool would do, for the person asked.
+        response: The agent's text sent with the request for approval.
+        result: The agent's answer once the tool is approved.
+        approval_id: The approval's id (default: one is made up).
+        delay: Seconds the fake waits on its clock before answering (longer than the
+            request's read timeout means a timeout).
+        path: The API path this step answers, relative to the API root
+            (the agent's chat, ``/agent/chat``, by default).
+    """
+
+    tool_name: str
+    arguments: Mapping[str, Any] = field(default_factory=dict)
+    description: str = ""
+    response: str = "I can do that for you. Shall I go ahead?"
+    result: Optional[str] = None
+    approval_id: Optional[str] = None
+    delay: float = 0.0
+    path: Optional[str] = AGENT_CHAT_PATH
+
+
 Step = Union[
-    Text, Stream, ToolCall, ToolCalls, Refusal, Error, Drop, EndEarly, Corrupt, Delay, Json
+    Text,
+    Stream,
+    ToolCall,
+    ToolCalls,
+    Refusal,
+    Error,
+    Drop,
+    EndEarly,
+    Corrupt,
+    Delay,
+    Json,
+    ToolApproval,
 ]
 """Any script step: what ``FakeMeganova.script`` takes."""
 STEP_TYPES: Tuple[type, ...] = (
@@ -255,6 +301,7 @@ STEP_TYPES: Tuple[type, ...] = (
     Corrupt,
     Delay,
     Json,
+    ToolApproval,
 )
 
 

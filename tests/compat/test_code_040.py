@@ -18,7 +18,7 @@ from typing import Any, Iterator
 import pytest
 
 from meganova.errors import MeganovaError
-from meganova.testing import FakeMeganova
+from meganova.testing import FakeMeganova, ToolApproval
 from tests.helpers import serve_fake
 
 SCRIPTS = Path(__file__).resolve().parent / "code_040"
@@ -40,6 +40,17 @@ RUNS = {
     "make_video.py": ["queued vid_", "finished with status completed"],
     "probe_context_window.py": [" advertises ", "Largest prompt accepted: "],
     "tool_agent.py": ["turns=1 tools=0 tokens="],
+    "cloud_agent_chat.py": [
+        "Luna (available: True) says: Welcome to Neon Harbor!",
+        "conversation conv_fake0002: 4 messages",
+    ],
+    "cloud_agent_stream.py": ["agent-model -> ", " tokens)"],
+    "cloud_agent_confirm.py": [
+        "The agent asks to run send_invoice (Email the last invoice)",
+        "with {'to': 'me@example.com'}",
+        "Done: send_invoice ran.",
+        "conv_fake0001: 3 messages",
+    ],
     "async_hello.py": [
         "".join(
             __import__("meganova.testing", fromlist=["x"]).luna_answer("Spell 'async'.").split()
@@ -51,9 +62,6 @@ REFUSED = {
     "support_agent.py": "agent runner's built-in tools",
     "sandbox_agent.py": "agent runner's built-in tools and sandboxes",
     "agent_pipeline.py": "agent runner's teams",
-    "cloud_agent_chat.py": "Cloud agent",
-    "cloud_agent_stream.py": "Cloud agent",
-    "cloud_agent_confirm.py": "Cloud agent",
 }
 # script -> the DeprecationWarnings its 0.4.0 forms raise (every other form is current)
 DEPRECATED = {
@@ -78,6 +86,8 @@ def fake_api(
     monkeypatch.setenv("MEGANOVA_API_KEY", "sk-example")
     monkeypatch.setenv("MEGANOVA_BASE_URL", httpserver.url_for("/v1"))
     monkeypatch.setenv("STUDIO_AGENT_KEY", "agent_example")
+    monkeypatch.setenv("MEGANOVA_AGENT_BASE_URL", httpserver.url_for(""))
+    monkeypatch.setattr("builtins.input", lambda prompt="": "y")  # the person approves
     for name in ("MEGANOVA_MODEL", "MEGANOVA_REGION", "MEGANOVA_LOG"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
@@ -101,12 +111,18 @@ def run_script(name: str) -> list[str]:
 def test_script_runs(
     name: str, fake_api: FakeMeganova, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
+    if name == "cloud_agent_confirm.py":
+        fake_api.script(
+            ToolApproval("send_invoice", {"to": "me@example.com"}, "Email the last invoice")
+        )
     deprecations = run_script(name)
     out = capsys.readouterr().out
     assert not ERROR_LINE.search(out), out
     for expected in RUNS[name]:
         assert expected in out, out
     assert fake_api.requests, "the script sent nothing"
+    if name == "cloud_agent_confirm.py":
+        fake_api.assert_script_consumed()
     assert set(deprecations) == DEPRECATED.get(name, set())
     if name == "draw_picture.py":
         assert (tmp_path / "lighthouse_1.png").read_bytes().startswith(b"\x89PNG")

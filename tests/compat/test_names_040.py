@@ -11,6 +11,8 @@ import warnings
 import pytest
 
 import meganova
+from meganova.cloud import CloudAgent, Conversation
+from meganova.core.models.agents import AgentChatResponse
 from meganova.core.models.audio import Transcription
 from meganova.core.models.billing import InstanceBillings
 from meganova.core.models.chat import ChatChunkChoice, ChatCompletionChunk, ChatResponse
@@ -32,6 +34,12 @@ KEPT = [
     ("meganova.models.serverless", "ServerlessModel", ServerlessModel),
     ("meganova.errors", "RateLimitError", meganova.errors.RateLimitError),
     ("meganova.version", "__version__", "0.5.0"),
+    ("meganova", "CloudAgent", CloudAgent),
+    ("meganova.cloud", "CloudAgent", CloudAgent),
+    ("meganova.cloud.agent", "Conversation", Conversation),
+    ("meganova.cloud.models", "AgentChatResponse", AgentChatResponse),
+    ("meganova.cloud.models", "ChatCompletionResponse", ChatResponse),
+    ("meganova.cloud", "ChatCompletionChunk", ChatCompletionChunk),
 ]
 
 RENAMED = [
@@ -48,11 +56,8 @@ RENAMED = [
 ]
 
 REFUSED = [
-    ("meganova", "CloudAgent"),
     ("meganova", "ModelTags"),
-    ("meganova.cloud", "CloudAgent"),
-    ("meganova.cloud.agent", "Conversation"),
-    ("meganova.cloud.models", "AgentChatResponse"),
+    ("meganova.cloud.transport", "CloudTransport"),
     ("meganova.agents", "AgentTeam"),
     ("meganova.agents", "ToolRegistry"),
     ("meganova.agents", "TokenBudgetMemory"),
@@ -135,13 +140,11 @@ def test_the_agent_runners_kept_and_renamed_names() -> None:
 
 
 def test_importing_a_stand_in_package_warns_at_the_importing_line() -> None:
-    code = (
-        "import warnings; warnings.simplefilter('always')\nfrom meganova.cloud import CloudAgent\n"
-    )
+    code = "import warnings; warnings.simplefilter('always')\nfrom meganova.agents import Agent\n"
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
-    assert "<string>:2: UserWarning: meganova.cloud (the Cloud agent client" in result.stderr
+    assert "<string>:2: UserWarning: meganova.agents (the agent runner" in result.stderr
 
 
 def test_unknown_names_are_still_attribute_errors() -> None:

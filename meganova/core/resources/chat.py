@@ -168,9 +168,11 @@ def _open_stream(
     options: Optional[RequestOptions],
     guideline: bool,
     parse: Optional[Callable[[ChatResponse], Any]] = None,
+    path: str = PATH,
 ) -> Flow[Any]:
+    """The stream of a chat call to ``path`` (a Cloud agent's completions use it too)."""
     budget = engine.budget_for(options)
-    response = yield from engine.open("POST", PATH, json=body, options=options, budget=budget)
+    response = yield from engine.open("POST", path, json=body, options=options, budget=budget)
     request_id = request_id_from(response.headers)
     if response.headers.get("content-type", "").startswith("application/json"):
         limit = BodyLimit(engine.body_limit(options), request_id=request_id)
