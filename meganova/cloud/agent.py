@@ -18,6 +18,7 @@ from ..core.errors import ConfigurationError
 from ..core.http import TimeoutLike
 from ..core.ports import Codec, RetryPolicy
 from ..core.proxy import PROXY_FROM_ENVIRONMENT, ProxyFromEnvironment
+from ..core.redact import Sensitive
 from ..core.resources.agents import (
     AgentEngine,
     AgentMethods,
@@ -67,6 +68,8 @@ class _AgentClient(_Client):
         max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
         user_agent_extra: str | None = None,
     ) -> None:
+        if isinstance(api_key, str):
+            api_key = Sensitive(api_key)  # an error report's locals show it redacted
         guard_url_loggers()
         _Client.__init__(
             self,
