@@ -1,6 +1,6 @@
 # PYTHON_ARGCOMPLETE_OK
 """The ``meganova`` command: chat (one prompt or interactive), models, the serverless
-catalogue, balance and usage from a terminal.
+catalogue, balance, usage and Cloud agents from a terminal.
 
 Runs against the real API with a key (``MEGANOVA_API_KEY`` or ``--api-key``), and
 against the in-process fake with the demo character Luna only when asked (``--offline``).
@@ -14,6 +14,7 @@ import sys
 from typing import TYPE_CHECKING, Any, Sequence
 
 from ..core.errors import MeganovaError
+from .agent import NoAgentKey, agent_key
 from .errors import NoKey, UsageProblem, report, usage_line
 from .parser import build_parser, given_arguments, parse
 
@@ -62,18 +63,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     out, err, stdin = sys.stdout, sys.stderr, sys.stdin
     args = parse(argv)
     given = given_arguments(args)
-    client: MegaNova | None = None
+    client: Any = None
 
     def say(error: MeganovaError) -> str:
         key = args.api_key or os.environ.get("MEGANOVA_API_KEY")
+        if args.command == "agent":
+            key = agent_key(args)
         return report(error, client, as_json=args.json, given=given, key=key)
 
     try:
-        client = make_client(args)
+        client = getattr(args, "make", make_client)(args)
         args.report = say  # an interactive chat reports a failed turn and goes on
         code: int = args.handler(client, args, out, err, stdin)
         return code
-    except NoKey as problem:
+    except (NoKey, NoAgentKey) as problem:
         err.write(usage_line(str(problem), as_json=args.json, kind="ConfigurationError") + "\n")
         return EXIT_ERROR
     except UsageProblem as problem:

@@ -47,6 +47,7 @@ FLAG_OF = {
     "base_url": "--base-url",
     "api_key": "--api-key",
     "proxy": "--proxy",
+    "agent_key": "--agent-key",
 }
 # SDK argument -> the environment variable it may come from.
 ENV_OF = {
@@ -54,6 +55,7 @@ ENV_OF = {
     "api_key": "MEGANOVA_API_KEY",
     "default_model": "MEGANOVA_MODEL",
     "region": "MEGANOVA_REGION",
+    "agent_key": "MEGANOVA_AGENT_KEY",
 }
 
 

@@ -10,6 +10,7 @@ from typing import Any, Callable, Dict, NoReturn, Sequence
 
 from .._version import __version__
 from .account import cmd_balance, cmd_usage
+from .agent import cmd_agent, make_agent
 from .batch import add_batch_command, cmd_batch
 from .catalog import cmd_models, cmd_serverless
 from .chat import FALLBACK_MODEL, cmd_chat
@@ -140,6 +141,37 @@ def build_parser() -> argparse.ArgumentParser:
 
     _command(commands, "balance", cmd_balance, "show the account balance")
 
+    agent = commands.add_parser(
+        "agent",
+        help="a Cloud agent: its info, or chat (one message, or a session on a terminal)",
+        description="Talk to an agent deployed on Meganova Cloud (key: MEGANOVA_AGENT_KEY "
+        "or --agent-key; --base-url is the Studio root, default MEGANOVA_AGENT_BASE_URL or "
+        "https://studio-api.meganova.ai).",
+    )
+    add_global_options(agent)
+    actions = agent.add_subparsers(dest="action", metavar="ACTION")
+    agent_info = _command(actions, "info", cmd_agent, "show the agent's name and welcome")
+    agent_chat = _command(
+        actions,
+        "chat",
+        cmd_agent,
+        "send a message; without one on a terminal, chat in one conversation",
+    )
+    agent_chat.add_argument(
+        "message", nargs="?", help="the message (read from stdin when piped, or given as -)"
+    )
+    agent_chat.add_argument("--conversation", metavar="ID", help="continue this conversation")
+    agent_chat.add_argument("--user", metavar="ID", help="who is talking (the agent's memory)")
+    for sub in (agent, agent_info, agent_chat):
+        sub.set_defaults(make=make_agent)
+        sub.add_argument(
+            "--agent-key",
+            metavar="KEY",
+            default=argparse.SUPPRESS,
+            help="the agent key (default: MEGANOVA_AGENT_KEY; prefer it, a command line is "
+            "visible to others)",
+        )
+
     usage = _command(commands, "usage", cmd_usage, "show usage over a date range")
     usage.add_argument("--from", dest="from_", help="first day, YYYY-MM-DD (default: 6 days ago)")
     usage.add_argument("--to", help="last day, YYYY-MM-DD (default: today)")
@@ -170,9 +202,13 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
     for dest, default in GLOBAL_DEFAULTS.items():
         if not hasattr(args, dest):
             setattr(args, dest, default)
+    if args.command == "agent" and getattr(args, "action", None) is None:
+        parser.error("agent needs an action: info or chat")
     if getattr(args, "handler", None) is None:
         if Parser.json_errors:
-            parser.error("a command is required: chat, models, serverless, balance, usage or batch")
+            parser.error(
+                "a command is required: chat, models, serverless, balance, usage, batch or agent"
+            )
         parser.print_help(sys.stderr)
         parser.exit(2)
     return args
@@ -180,4 +216,5 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def given_arguments(args: argparse.Namespace) -> set[str]:
     """The SDK arguments the user set on the command line (to name the right source)."""
-    return {name for name in ("api_key", "base_url", "proxy") if getattr(args, name) is not None}
+    names = ("api_key", "base_url", "proxy", "agent_key")
+    return {name for name in names if getattr(args, name, None) is not None}
