@@ -5,11 +5,12 @@
 The surface is what users reach: ``MegaNova`` and every resource behind its properties
 (``client.chat.completions`` included), everything ``meganova.types``,
 ``meganova.errors``, ``meganova.testing`` and ``meganova.testing.contract`` export
-(models, streams, errors, the fake and its steps, the transport contract), and the
-pytest fixtures. Each must appear in a ``::: name`` directive of
-docs/ (what mkdocs renders), have a docstring, and so must its public methods and
-properties; every parameter a caller can pass (every overload's, the signatures only
-type checkers see included) must be described in the ``Args:`` section (Google style).
+(models, streams, errors, the fake and its steps, the transport contract), the Cloud
+agent clients and their replies (``meganova.cloud``), and the pytest fixtures. Each
+must appear in a ``::: name`` directive of docs/ (what mkdocs renders), have a
+docstring, and so must its public methods and properties; every parameter a caller
+can pass (every overload's, the signatures only type checkers see included) must be
+described in the ``Args:`` section (Google style).
 For the classes users build themselves (the client, the fake, its steps, ``Timeout``)
 that holds for the constructor's parameters too. The package is read statically with
 griffe, as mkdocstrings reads it.
@@ -41,6 +42,7 @@ CONSTRUCTED_BY_USERS = frozenset(
         "meganova.agents.toolbox.Tool",
         "meganova.agents.history.Memory",
         "meganova.agents.policy.Hooks",
+        "meganova.cloud.agent.CloudAgent",
         *(
             f"meganova.testing.script.{step}"
             for step in (
@@ -55,6 +57,7 @@ CONSTRUCTED_BY_USERS = frozenset(
                 "Corrupt",
                 "Delay",
                 "Json",
+                "ToolApproval",
             )
         ),
     }
@@ -109,6 +112,20 @@ def public_paths() -> Dict[str, str]:
         if not home.startswith("meganova."):  # a type alias (AgentEvent, StopReason)
             home = "meganova.agents.events"
         paths[f"meganova.agents.{name}"] = f"{home}.{name}"
+    cloud = {
+        "CloudAgent": "meganova.cloud.agent.CloudAgent",
+        "AsyncCloudAgent": "meganova.cloud.agent.AsyncCloudAgent",
+        "CloudAgent methods": "meganova.core.resources.agents.AgentMethods",
+        "AsyncCloudAgent methods": "meganova.core.resources.agents.AsyncAgentMethods",
+        "Conversation": "meganova.core.resources.agents.Conversation",
+        "AsyncConversation": "meganova.core.resources.agents.AsyncConversation",
+        "ConversationState": "meganova.core.resources.agents.ConversationState",
+        "AgentInfo": "meganova.core.models.agents.AgentInfo",
+        "AgentChatResponse": "meganova.core.models.agents.AgentChatResponse",
+        "PendingToolCall": "meganova.core.models.agents.PendingToolCall",
+    }
+    for name, home in cloud.items():
+        paths[f"meganova.cloud.{name}"] = home
 
     import meganova.otel
 

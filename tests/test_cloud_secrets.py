@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import json
 import logging
 import os
 import pickle
@@ -24,6 +25,7 @@ from meganova.core.errors import ConfigurationError, MeganovaError
 from meganova.testing import Drop, Error, FakeMeganova, VirtualClock
 from tests.contract.conftest import frames_holding
 from tests.contract.rawserver import (
+    SSE_CHUNKED,
     RawConnection,
     RawRequest,
     RawServer,
@@ -67,8 +69,9 @@ async def failure(call: Callable[[], Any]) -> MeganovaError:
 
 
 def cut_stream(conn: RawConnection, request: RawRequest) -> bool:
-    data = b'data: {"id":"c","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"Hi"}}]}\n\n'
-    conn.send(head(200, {"Content-Type": "text/event-stream", "Transfer-Encoding": "chunked"}) + chunk(data))
+    choice = {"index": 0, "delta": {"content": "Hi"}}
+    data = {"id": "c", "created": 1, "model": "m", "choices": [choice]}
+    conn.send(head(200, SSE_CHUNKED) + chunk(b"data: " + json.dumps(data).encode() + b"\n\n"))
     conn.reset()
     return False
 

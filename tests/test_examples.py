@@ -1,10 +1,11 @@
 """examples/ cannot drift from the code: every script runs, offline, as a user runs it.
 
 Each script runs in a fresh interpreter (``python examples/NAME.py``) in a temporary
-directory holding a small ``hello.mp3``, with ``MEGANOVA_API_KEY`` set and
-``MEGANOVA_BASE_URL`` pointing at a local HTTP server answered by a fresh
-``FakeMeganova`` (the helper tests/test_readme.py uses), scripted where the example
-shows a branch the default answers never take. ``offline_testing.py`` runs under pytest.
+directory holding a small ``hello.mp3``, with ``MEGANOVA_API_KEY`` (and
+``MEGANOVA_AGENT_KEY``) set and ``MEGANOVA_BASE_URL`` (and ``MEGANOVA_AGENT_BASE_URL``)
+pointing at a local HTTP server answered by a fresh ``FakeMeganova`` (the helper
+tests/test_readme.py uses), scripted where the example shows a branch the default
+answers never take. ``offline_testing.py`` runs under pytest.
 The same scripts pass the user-code type check (tests/test_user_code_types.py).
 """
 
@@ -25,7 +26,9 @@ from meganova.testing import (
     Error,
     FakeMeganova,
     Refusal,
+    Stream,
     Text,
+    ToolApproval,
     ToolCall,
     ToolCalls,
 )
@@ -49,6 +52,8 @@ def run_against(fake: FakeMeganova, workdir: Path, command: Sequence[str]) -> st
         env.update(
             MEGANOVA_API_KEY="sk-examples",
             MEGANOVA_BASE_URL=server.url_for("/v1"),
+            MEGANOVA_AGENT_KEY="agent_examples-k3y",
+            MEGANOVA_AGENT_BASE_URL=server.url_for(""),
             PYTHONPATH=ROOT + os.pathsep + env.get("PYTHONPATH", ""),
         )
         result = subprocess.run(
@@ -58,6 +63,7 @@ def run_against(fake: FakeMeganova, workdir: Path, command: Sequence[str]) -> st
         server.stop()
     assert result.returncode == 0, f"{command} failed:\n{result.stdout}\n{result.stderr}"
     assert "sk-examples" not in result.stdout + result.stderr
+    assert "agent_examples-k3y" not in result.stdout + result.stderr
     return result.stdout
 
 
@@ -189,6 +195,32 @@ def check_structured_outputs(fake: FakeMeganova, out: str) -> None:
     assert sent["json_schema"]["name"] == "MarketReport"
 
 
+def check_cloud_agent_chat(fake: FakeMeganova, out: str) -> None:
+    assert "Agent: Luna (available: True)" in out
+    assert "Welcome: Welcome to Neon Harbor!" in out
+    assert re.search(r"\[tokens: \d+, memories: 0\]", out)
+    assert "Conversation conv_fake0002: 4 messages" in out
+    chats = [r.json for r in fake.requests_to("/agent/chat")]
+    assert [c.get("conversation_id") for c in chats] == [None, None, "conv_fake0002"]
+
+
+def check_cloud_agent_streaming(fake: FakeMeganova, out: str) -> None:
+    assert "Model: agent-model" in out and "Response: Happy to help." in out
+    assert "Streamed: Lines of code" in out
+    assert "stream broke" not in out
+    assert [r.json["stream"] for r in fake.requests] == [False, True]
+
+
+def check_cloud_agent_tools(fake: FakeMeganova, out: str) -> None:
+    assert "--- the agent asks to run create_ticket: Open a support ticket" in out
+    assert "approved -> Agent: Ticket #4471 is open." in out
+    assert "--- the agent asks to run send_email: Email your manager" in out
+    assert "refused -> Agent: Understood, I did not run send_email." in out
+    assert "Conversation conv_fake0001: 6 messages" in out
+    actions = [r.json["action"] for r in fake.requests_to("/agent/chat/confirm")]
+    assert actions == ["approve", "reject"]
+
+
 SCRIPTED: Dict[str, Callable[[FakeMeganova], object]] = {
     "agent_tools.py": lambda f: f.script(
         ToolCalls(
@@ -213,6 +245,19 @@ SCRIPTED: Dict[str, Callable[[FakeMeganova], object]] = {
         ToolCall("execute_python", {"code": "import os\nprint(os.getcwd())"}),
         ToolCall("execute_python", {"code": "print(sum(range(10)))"}),
         Text("Done: 45."),
+    ),
+    "cloud_agent_streaming.py": lambda f: f.script(
+        Text("Happy to help.", path="/agent/chat/completions"),
+        Stream(["Lines of code ", "flow like rain"], path="/agent/chat/completions"),
+    ),
+    "cloud_agent_tools.py": lambda f: f.script(
+        ToolApproval(
+            "create_ticket",
+            {"subject": "Login issue"},
+            "Open a support ticket",
+            result="Ticket #4471 is open.",
+        ),
+        ToolApproval("send_email", {"to": "manager"}, "Email your manager"),
     ),
     "streaming.py": lambda f: f.script(Text("Neon Harbor glows."), EndEarly(["Hola "])),
     "tools.py": lambda f: f.script(
@@ -242,6 +287,9 @@ CHECKS: Dict[str, Callable[[FakeMeganova, str], None]] = {
     "agent_team.py": check_agent_team,
     "agent_sandbox.py": check_agent_sandbox,
     "structured_outputs.py": check_structured_outputs,
+    "cloud_agent_chat.py": check_cloud_agent_chat,
+    "cloud_agent_streaming.py": check_cloud_agent_streaming,
+    "cloud_agent_tools.py": check_cloud_agent_tools,
 }
 
 

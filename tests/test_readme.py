@@ -1,12 +1,13 @@
 """README.md cannot drift from the code: every ```python block runs, offline.
 
 Convention: the blocks run in order in one namespace (like a notebook), in a temporary
-directory holding a small ``hello.mp3``, with ``MEGANOVA_API_KEY`` set and
-``MEGANOVA_BASE_URL`` pointing at a local HTTP server whose answers come from
-``FakeMeganova``, so ``MegaNova()`` in a block uses the real default transport against
-that server. Functions named ``test_*`` that a block defines are then called, with a
-fresh fake for a ``meganova_fake`` parameter, as pytest would. The shell commands a
-newcomer runs (the offline demo, the test command) are checked too.
+directory holding a small ``hello.mp3``, with ``MEGANOVA_API_KEY`` (and
+``MEGANOVA_AGENT_KEY``) set and ``MEGANOVA_BASE_URL`` (and ``MEGANOVA_AGENT_BASE_URL``)
+pointing at a local HTTP server whose answers come from ``FakeMeganova``, so
+``MegaNova()`` in a block uses the real default transport against that server.
+Functions named ``test_*`` that a block defines are then called, with a fresh fake
+for a ``meganova_fake`` parameter, as pytest would. The shell commands a newcomer runs
+(the offline demo, the test command) are checked too.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from meganova.testing import Cassette, FakeMeganova, luna_answer
+from meganova.testing import Cassette, FakeMeganova, ToolApproval, luna_answer
 from tests.helpers import serve_fake
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -52,15 +53,25 @@ def readme_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, A
     from pytest_httpserver import HTTPServer
 
     fake = FakeMeganova(video_seconds=0)
+    # The Cloud agents block's agent asks before running a tool, so its approval runs too.
+    fake.script(ToolApproval("create_ticket", {"subject": "Login"}, "Open a ticket"))
     httpserver = HTTPServer(host="127.0.0.1", port=0, threaded=True)  # bulk runs: many at once
     httpserver.start()
     httpserver.expect_request(re.compile(".*")).respond_with_handler(serve_fake(fake))
     workdir = tmp_path_factory.mktemp("readme")
     (workdir / "hello.mp3").write_bytes(b"ID3\x03\x00\x00\x00\x00\x00\x00fake audio")
-    saved_env = {k: os.environ.get(k) for k in ("MEGANOVA_API_KEY", "MEGANOVA_BASE_URL")}
+    names = (
+        "MEGANOVA_API_KEY",
+        "MEGANOVA_BASE_URL",
+        "MEGANOVA_AGENT_KEY",
+        "MEGANOVA_AGENT_BASE_URL",
+    )
+    saved_env = {k: os.environ.get(k) for k in names}
     saved_cwd = os.getcwd()
     os.environ["MEGANOVA_API_KEY"] = "sk-readme"
     os.environ["MEGANOVA_BASE_URL"] = httpserver.url_for("/v1")
+    os.environ["MEGANOVA_AGENT_KEY"] = "agent_readme"
+    os.environ["MEGANOVA_AGENT_BASE_URL"] = httpserver.url_for("")
     os.chdir(workdir)
     outcomes: dict[str, Any] = {}
     called: list[str] = []

@@ -28,6 +28,7 @@ from meganova.errors import (
 )
 from meganova.testing import VirtualClock
 from tests.contract.rawserver import (
+    SSE_CHUNKED,
     RawConnection,
     RawRequest,
     RawServer,
@@ -147,15 +148,15 @@ def test_every_method_round_trips_on_one_pooled_connection(
     raw.on(f"{ROOT}/info", json_reply(INFO))
     raw.on(f"{ROOT}/chat", json_reply(reply_for))
     raw.on(f"{ROOT}/chat/confirm", json_reply({"response": "done"}))
-    raw.on(
-        f"{ROOT}/chat/completions",
-        lambda conn, request: (
-            sse_events([event("Hel"), event("lo"), event(None, "stop"), b"data: [DONE]\n\n"],
-                       lambda c: True, whole=True)(conn, request)
-            if json.loads(request.body)["stream"]
-            else send_json(conn, COMPLETION)
-        ),  # fmt: skip
-    )
+    events = [event("Hel"), event("lo"), event(None, "stop"), b"data: [DONE]\n\n"]
+    streamed = sse_events(events, lambda c: True, whole=True)
+
+    def completions(conn: RawConnection, request: RawRequest) -> bool:
+        if json.loads(request.body)["stream"]:
+            return streamed(conn, request)
+        return send_json(conn, COMPLETION)
+
+    raw.on(f"{ROOT}/chat/completions", completions)
 
     async def case(agent: Any) -> None:
         assert (await aw(agent.info())).name == "Nova"
@@ -259,7 +260,7 @@ def test_a_reply_over_the_size_cap_is_refused(run: Callable[..., None], raw: Raw
 def test_a_cut_stream_raises_with_the_text_so_far(run: Callable[..., None], raw: RawServer) -> None:
     def cut(conn: RawConnection, request: RawRequest) -> bool:
         body = chunk(event("Hel")) + chunk(event("lo"))
-        conn.send(head(200, {"Content-Type": "text/event-stream", "Transfer-Encoding": "chunked"}) + body)
+        conn.send(head(200, SSE_CHUNKED) + body)
         conn.reset()
         return False
 
@@ -332,9 +333,7 @@ def test_neither_confirmation_path_raises_the_preferred_paths_error(
     assert len(raw.requests) == 4
 
 
-def test_cancelling_an_async_call_leaves_the_agent_usable(
-    transport: str, raw: RawServer
-) -> None:
+def test_cancelling_an_async_call_leaves_the_agent_usable(transport: str, raw: RawServer) -> None:
     if transport not in ASYNC:
         pytest.skip("cancellation is an asyncio matter")
     raw.scripts.clear()

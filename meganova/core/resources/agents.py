@@ -589,7 +589,27 @@ class AsyncAgentMethods:
             extra_body: Mapping[str, Any] | None = None,
             **sdk_options: Unpack[RetryOptions],
         ) -> Union[ChatResponse, AsyncChatCompletionStream]:
-            """As ``CloudAgent.completions``, awaited."""
+            """As ``CloudAgent.completions``, awaited; a stream is an
+            ``AsyncChatCompletionStream`` (``async for``).
+
+            Args:
+                messages: The conversation, e.g. ``[{"role": "user", "content": "Hi"}]``.
+                stream: ``True`` returns a stream of ``ChatCompletionChunk`` instead of the
+                    whole reply.
+                temperature: Overrides the agent's temperature (0 to 2).
+                max_tokens: Overrides the agent's longest answer.
+                user: Who is talking (the agent's ``user_identifier``, for its memory).
+                timeout: This call's timeout: seconds (both phases), a ``(connect, read)``
+                    pair, a ``Timeout``, or ``None`` for the agent's.
+                extra_headers: Headers added to this request (a ``None`` value removes one).
+                extra_query: Query parameters added to the URL.
+                extra_body: More fields for the JSON body.
+                **sdk_options: This call's ``max_retries``, ``deadline``,
+                    ``idempotency_key`` and ``max_response_bytes`` (see ``CallOptions``).
+
+            Returns:
+                The ``ChatResponse``; with ``stream=True`` an ``AsyncChatCompletionStream``.
+            """
             raise NotImplementedError  # for type checkers; the sync method serves at run time
     else:
         completions = AgentMethods.completions
