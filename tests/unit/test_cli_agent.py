@@ -7,17 +7,47 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
+import subprocess
 import sys
-from typing import Any, Iterator, List
+from typing import Any, Dict, Iterator, List
 
 import pytest
 
 from meganova.cli.agent import AgentSession
 from meganova.testing import FakeMeganova, ToolApproval, luna_answer
 from tests.contract.rawserver import RawServer, json_reply
-from tests.unit.test_cli import env, run
 
 KEY = "agent_cli-5ecret-K3y-0123456789abcdef"
+
+
+@pytest.fixture(autouse=True)
+def state_home(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+
+def env(**extra: str) -> Dict[str, str]:
+    """The environment of a run: ours without MEGANOVA_* settings or proxies."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("MEGANOVA_")}
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        base.pop(name, None)
+        base.pop(name.lower(), None)
+    base.update({"MEGANOVA_DEMO_DELAY": "0", "PYTHONUNBUFFERED": "1", **extra})
+    return base
+
+
+def run(*args: str, stdin: str = "", **extra_env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "meganova", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env(**extra_env),
+        timeout=60,
+    )
+
+
 GREETING = "Hi Luna, how are you?"
 
 
@@ -168,7 +198,8 @@ def test_a_failed_turn_is_reported_and_the_session_goes_on(typed: List[str]) -> 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX terminal")
 def test_a_terminal_session_runs_offline(tmp_path: Any) -> None:
-    from tests.unit.test_cli_interactive import CTRL_D, Terminal
+    pytest.importorskip("pty")
+    from tests.unit.terminal import CTRL_D, Terminal
 
     session = Terminal(["agent", "chat", "--offline"], {**env(), "HOME": str(tmp_path)})
     try:
