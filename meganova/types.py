@@ -63,6 +63,11 @@ if TYPE_CHECKING:
         Timeout,
         TimeoutLike,
     )
+    from .core.models.agents import (
+        AgentChatResponse,
+        AgentInfo,
+        PendingToolCall,
+    )
     from .core.models.audio import (
         Transcription,
     )
@@ -209,6 +214,7 @@ _HOME: Dict[str, str] = {
     **dict.fromkeys(["RerankResponse", "RerankResult"], "core.models.rerank"),
     **dict.fromkeys(["ImageData", "ImageGeneration"], "core.models.images"),
     **dict.fromkeys(["Transcription"], "core.models.audio"),
+    **dict.fromkeys(["AgentChatResponse", "AgentInfo", "PendingToolCall"], "core.models.agents"),
     **dict.fromkeys(
         ["NativeVideoGeneration", "SupportedVideoModels", "VideoGeneration"], "core.models.videos"
     ),
@@ -329,6 +335,9 @@ _HOME: Dict[str, str] = {
 }
 
 __all__ = [
+    "AgentChatResponse",
+    "AgentInfo",
+    "PendingToolCall",
     "CallContext",
     "CallEndEvent",
     "CallStartEvent",
