@@ -16,6 +16,7 @@ import pickle
 import subprocess
 import sys
 import threading
+import traceback
 from typing import Any, Callable, List
 
 import pytest
@@ -66,6 +67,19 @@ async def failure(call: Callable[[], Any]) -> MeganovaError:
     except MeganovaError as exc:
         return exc
     raise AssertionError("expected an error")
+
+
+def chain_of(error: BaseException) -> List[BaseException]:
+    """Every exception chained to ``error``, however deep."""
+    found: List[BaseException] = []
+    todo = [error]
+    while todo:
+        item = todo.pop()
+        for linked in (item.__cause__, item.__context__):
+            if linked is not None and linked not in found:
+                found.append(linked)
+                todo.append(linked)
+    return found
 
 
 def cut_stream(conn: RawConnection, request: RawRequest) -> bool:
@@ -146,6 +160,12 @@ def test_the_agent_key_never_leaks_from_errors_logs_or_frames(
         assert kinds[2] == "APITimeoutError" and "Stream" in kinds[3], kinds
         assert "<redacted>" in str(errors[0])  # the echoed key was there, and is masked
     for error in errors:
+        # what logger.exception or a crash report prints: the whole chain
+        no_key("".join(traceback.format_exception(type(error), error, error.__traceback__)))
+        for chained in chain_of(error):  # what tblib pickles, Sentry records
+            assert isinstance(chained, MeganovaError), repr(chained)  # no library object
+            no_key(repr(chained.args) + repr(vars(chained)))
+            assert KEY.encode() not in pickle.dumps(chained)
         no_key(str(error))
         no_key(repr(error))
         no_key(repr(error.args))

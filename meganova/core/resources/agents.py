@@ -39,7 +39,7 @@ from ..http import Timeout, TimeoutLike
 from ..models.agents import AgentChatResponse, AgentInfo, PendingToolCall
 from ..models.chat import ChatResponse
 from ..ports import Codec, CodecError
-from ..redact import Sensitive
+from ..redact import Redactor, Sensitive
 from ..validation import (
     check_json_value,
     optional_bool,
@@ -61,6 +61,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AgentEngine",
+    "AgentRedactor",
     "AgentMethods",
     "AgentRoute",
     "AsyncAgentMethods",
@@ -70,6 +71,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+E = TypeVar("E", bound=BaseException)
 AGENT_ROOT = "/agents/v1/"
 CONFIRM_PATHS = ("/chat/confirm", "/confirm-tool")
 ACTIONS = ("approve", "reject")
@@ -89,9 +91,47 @@ class AgentEngine(Engine):
         super().__init__(config, codec, clock, rand)
         del self._base_headers["Authorization"]
         self.agent_path = Sensitive(AGENT_ROOT + quote_segment(config.api_key.reveal()))
+        self.redactor = AgentRedactor(config.secrets())
 
     def __repr__(self) -> str:
         return f"AgentEngine(base_url={self.config.base_url!r})"
+
+
+class AgentRedactor(Redactor):
+    """The redactor of an agent's errors: the key scrubbed as usual, and the library
+    exceptions chained to an error unlinked, since their text and objects quote the URL
+    (urllib3's ``MaxRetryError``, httpx's and requests' requests) and
+    ``logger.exception``, crash reports and traceback pickles show the whole chain. Every
+    error path (a call's attempts, a stream's failure) goes through ``error``; the
+    message already describes the library's failure."""
+
+    __slots__ = ()
+
+    def error(self, error: E) -> E:
+        super().error(error)
+        unlink_library_causes(error)
+        return error
+
+
+def unlink_library_causes(error: BaseException) -> None:
+    """Drop every non-SDK exception from ``error``'s cause/context chain (our own
+    errors in the chain are kept, and looked through)."""
+    seen: set[int] = set()
+    todo = [error]
+    while todo and len(seen) < 64:
+        item = todo.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        for name in ("__cause__", "__context__"):
+            linked = getattr(item, name)
+            if linked is None:
+                continue
+            if isinstance(linked, MeganovaError):
+                todo.append(linked)
+            else:
+                setattr(item, name, None)
+                item.__suppress_context__ = True
 
 
 class AgentRoute:
@@ -108,12 +148,14 @@ class AgentRoute:
 
 
 def forget_frames(error: BaseException) -> None:
-    """Clear the locals of the finished frames along ``error``'s traceback and chain:
-    they held URLs and paths with the agent key, and error reporters record locals.
-    Frames still running (the caller's) are left alone."""
+    """Clear the locals of the finished frames along ``error``'s traceback and chain
+    (they held URLs and paths with the agent key, and error reporters record locals),
+    and unlink the library exceptions from its chain (see ``AgentRedactor``). Frames
+    still running (the caller's) are left alone."""
+    unlink_library_causes(error)
     seen: set[int] = set()
     todo = [error]
-    while todo and len(seen) < 32:
+    while todo and len(seen) < 64:
         item = todo.pop()
         if id(item) in seen:
             continue
