@@ -4,7 +4,6 @@ application that only mentions them still starts), using them raises
 
 from __future__ import annotations
 
-import warnings
 from typing import Any, NoReturn
 
 from ..core.errors import MeganovaError
@@ -58,15 +57,6 @@ def unavailable(module: str, name: str, feature: str, instead: str) -> type:
         {"_mn_message": message, "__module__": module, "__doc__": message},
     )
     return stand_in
-
-
-def warn_on_import(module: str, feature: str, instead: str) -> None:
-    """Said once, when 0.4.0 code imports a package this release only stands in for."""
-    warnings.warn(
-        message_for(module, feature, instead) + " (Its names import; using them raises.)",
-        UserWarning,
-        stacklevel=3,  # the importing line (the import system's frames are skipped)
-    )
 
 
 class _StandInFinder:

@@ -139,12 +139,16 @@ def test_the_agent_runners_kept_and_renamed_names() -> None:
         __import__("meganova.agents.no_such_module")
 
 
-def test_importing_a_stand_in_package_warns_at_the_importing_line() -> None:
-    code = "import warnings; warnings.simplefilter('always')\nfrom meganova.agents import Agent\n"
+def test_importing_the_cloud_and_agents_packages_is_silent() -> None:
+    # Both are real again (no stand-in package warns at start-up any more).
+    code = (
+        "import warnings; warnings.simplefilter('error')\n"
+        "from meganova.cloud import CloudAgent\nfrom meganova.agents import Agent\n"
+    )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
-    assert "<string>:2: UserWarning: meganova.agents (the agent runner" in result.stderr
+    assert result.stderr == ""
 
 
 def test_unknown_names_are_still_attribute_errors() -> None:
