@@ -334,7 +334,10 @@ class WireStream(Generic[R]):
         if emit is not None:
             # The finalizer holds what it needs, never the reading (or it would not be
             # freed); it runs when the last reference goes (streams hold no cycle).
-            weakref.finalize(reading, _dropped, watch, reading.parser, reading.clock, emit)
+            dropped = weakref.finalize(
+                reading, _dropped, watch, reading.parser, reading.clock, emit
+            )
+            dropped.atexit = False  # type: ignore[misc]  # not at exit: hooks may be gone
 
     def __repr__(self) -> str:
         parser: ChatStreamParser = self._reading.parser

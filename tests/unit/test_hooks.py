@@ -360,3 +360,27 @@ async def test_an_async_call_that_fails_ends_with_its_error(fake: FakeMeganova) 
         await client.videos.get("job-1")
     assert seen.of("on_call_end")[0].error is caught.value
     assert seen.of("on_call_start")[0].call.operation == "videos.get"
+
+
+AT_EXIT = """
+from meganova import Hooks
+from meganova.testing import FakeMeganova, Stream
+
+def ended(event):
+    print("ended", event.state, flush=True)
+
+fake = FakeMeganova()
+fake.script(Stream(["a ", "b ", "c"]))
+client = fake.client(hooks=Hooks(on_stream_end=ended))
+kept = client.chat.stream(messages=[{"role": "user", "content": "hi"}], model="m")
+next(kept)
+print("exiting", flush=True)
+"""
+
+
+def test_a_stream_alive_at_interpreter_exit_calls_no_hook_then() -> None:
+    from tests.helpers import run_python
+
+    result = run_python(AT_EXIT)
+    assert result.stdout.split() == ["exiting"]
+    assert result.stderr == ""
