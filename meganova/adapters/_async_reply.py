@@ -80,6 +80,11 @@ class AsyncReply:
         """Whether the library itself raises on a body shorter than announced."""
         return False
 
+    def _ended(self) -> bool:
+        """Whether the library already holds the body's end after a read returned data
+        (then no further read is needed). Only where ``_length_enforced``."""
+        return False
+
     async def _recycle(self) -> None:
         """The body was read to its end: hand the connection back."""
 
@@ -103,8 +108,10 @@ class AsyncReply:
 
     async def aread(self) -> bytes:
         parts: list[bytes] = []
+        # Without a decoder, straight to the wire: one coroutine less per read.
+        read = self._read_wire if self._decoder is None else self._read_some
         while True:
-            chunk = await self._read_some()
+            chunk = await read()
             if not chunk:
                 return b"".join(parts)
             parts.append(chunk)
@@ -161,6 +168,10 @@ class AsyncReply:
             raise
         if chunk:
             self._received += len(chunk)
+            if self._ended():
+                # The whole body is in: the connection goes back now, not a read later.
+                self._complete = True
+                await self._recycle()
             return chunk
         if self._closed:
             raise closed_while_reading(request)

@@ -159,6 +159,9 @@ class AiohttpResponse(AsyncReply):
     def _length_enforced(self) -> bool:
         return True  # aiohttp raises ClientPayloadError on a short sized or chunked body
 
+    def _ended(self) -> bool:
+        return self._raw.content.at_eof()  # its parser saw the body's end
+
     async def _read_raw(self) -> bytes:
         return await self._raw.content.readany()
 
