@@ -64,6 +64,7 @@ class Memory:
         self._entries: List[_Entry] = []
         self._runs = 0
         self._system_tokens: Optional[int] = None
+        self._busy = False  # a run is using it (runs of one conversation cannot interleave)
 
     @property
     def messages(self) -> List[Message]:

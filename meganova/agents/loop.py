@@ -142,6 +142,13 @@ def agent_flow(spec: RunSpec, prompt: str) -> Flow:
     """One ``run``: returns its ``AgentResult`` (and emits it as a ``DoneEvent``). A
     failure leaves the memory as it was before the run."""
     memory = spec.memory
+    if memory._busy:
+        raise MeganovaError(
+            "this agent (or its memory) is already running a prompt; one agent holds one "
+            "conversation: make an Agent per conversation to run prompts side by side",
+            code="agent_busy",
+        )
+    memory._busy = True
     mark = memory._mark()
     try:
         memory._begin({"role": "user", "content": prompt})
@@ -150,6 +157,8 @@ def agent_flow(spec: RunSpec, prompt: str) -> Flow:
     except BaseException:
         memory._rollback(mark)
         raise
+    finally:
+        memory._busy = False
     yield Emit(DoneEvent(result))
     return result
 

@@ -44,7 +44,9 @@ class Agent:
     tools, they run (several at once when it asks for several), their results go back,
     and the model is called again, up to ``max_turns`` times. The conversation is kept
     in ``memory`` across runs. Use a ``MegaNova`` client with ``run``, an
-    ``AsyncMegaNova`` with ``arun``/``astream``. One agent runs one prompt at a time.
+    ``AsyncMegaNova`` with ``arun``/``astream``. One agent holds one conversation and runs
+    one prompt at a time: starting another while one is under way raises
+    ``MeganovaError`` (code ``agent_busy``); make an agent per conversation.
 
     Args:
         client: A ``MegaNova`` or ``AsyncMegaNova``.

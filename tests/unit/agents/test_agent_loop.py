@@ -16,7 +16,7 @@ from meganova.agents import (
     ToolResultEvent,
     TurnEndEvent,
 )
-from meganova.errors import BadRequestError, InvalidArgumentError
+from meganova.errors import BadRequestError, InvalidArgumentError, MeganovaError
 from meganova.testing import Error, Stream, Text, ToolCall, ToolCalls
 
 from .conftest import Harness
@@ -249,3 +249,31 @@ def test_bad_input_is_refused_before_anything_is_sent(harness: Harness) -> None:
         harness.run(agent, "")
     assert caught.value.argument == "prompt"
     assert harness.fake.requests == []
+
+
+def test_one_agent_runs_one_prompt_at_a_time_and_says_so(harness: Harness) -> None:
+    harness.fake.script(ToolCall("add", {"a": 1, "b": 2}), Text("3."), Text("Again."))
+    agent = harness.agent(tools=[add])
+    if harness.loop is None:
+        events = agent.run("first", stream=True)
+        next(events)  # the first run is under way
+        with pytest.raises(MeganovaError, match="already running a prompt") as caught:
+            agent.run("second")
+        error: Any = caught.value
+        assert list(events)[-1].result.content == "3."  # type: ignore[union-attr]
+    else:
+
+        async def both() -> Any:
+            import asyncio
+
+            return await asyncio.gather(
+                agent.arun("first"), agent.arun("second"), return_exceptions=True
+            )
+
+        first, second = harness.loop.run_until_complete(both())
+        assert first.content == "3."
+        assert isinstance(second, MeganovaError)
+        error = second
+    assert error.code == "agent_busy"
+    assert [m["content"] for m in agent.memory.messages if m["role"] == "user"] == ["first"]
+    assert harness.run(agent, "later").content == "Again."  # free again once it ended
