@@ -12,6 +12,7 @@ from meganova.agents import (
     DoneEvent,
     Hooks,
     TextEvent,
+    Tool,
     ToolCallEvent,
     ToolResultEvent,
     TurnEndEvent,
@@ -277,3 +278,36 @@ def test_one_agent_runs_one_prompt_at_a_time_and_says_so(harness: Harness) -> No
     assert error.code == "agent_busy"
     assert [m["content"] for m in agent.memory.messages if m["role"] == "user"] == ["first"]
     assert harness.run(agent, "later").content == "Again."  # free again once it ended
+
+
+def test_a_cancelled_or_abandoned_run_leaves_the_agent_as_it_was(harness: Harness) -> None:
+    import asyncio
+
+    harness.fake.script(ToolCall("add", {"a": 1, "b": 2}), Text("3."))
+    if harness.loop is None:
+        agent = harness.agent(tools=[add])
+        events = agent.run("first", stream=True)
+        assert next(events).type == "tool_call"
+        events.close()  # the caller stopped reading mid-run
+    else:
+        started = asyncio.Event()
+
+        async def slow_add(a: float, b: float) -> float:
+            """Adds, slowly."""
+            started.set()
+            await asyncio.sleep(30)
+            return a + b
+
+        agent = harness.agent(tools=[Tool(name="add", func=slow_add)])
+
+        async def cancel_mid_tool() -> None:
+            task = asyncio.ensure_future(agent.arun("first"))
+            await asyncio.wait_for(started.wait(), 5)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+
+        harness.loop.run_until_complete(cancel_mid_tool())
+    assert len(agent.memory) == 0  # nothing of the broken-off run is kept
+    assert harness.run(agent, "again").content == "3."  # and the agent is free again
+    assert [m["content"] for m in agent.memory.messages] == ["again", "3."]
