@@ -130,7 +130,7 @@ class Call:
                         context,
                         status,
                         _redact_reply(engine, response.headers),
-                        request_id,
+                        request_id and engine.redactor.text(request_id),  # echoed key
                         replied - self.started,
                         number,
                     )

@@ -13,6 +13,7 @@ import pytest
 
 from meganova import AsyncMegaNova, Hooks, MegaNova, response_info
 from meganova.errors import (
+    BadRequestError,
     IncompleteStreamError,
     InvalidArgumentError,
     NotFoundError,
@@ -360,6 +361,18 @@ async def test_an_async_call_that_fails_ends_with_its_error(fake: FakeMeganova) 
         await client.videos.get("job-1")
     assert seen.of("on_call_end")[0].error is caught.value
     assert seen.of("on_call_start")[0].call.operation == "videos.get"
+
+
+def test_a_request_id_echoing_the_key_reaches_no_hook(fake: FakeMeganova) -> None:
+    seen = Recorder()
+    fake.script(Error(400, headers={"x-request-id": f"req-{KEY}"}))
+    client = fake.client(api_key=KEY, hooks=seen.hooks())
+    with pytest.raises(BadRequestError):
+        client.chat.create(messages=HI, model=MODEL)
+    (response,) = seen.of("on_response")
+    assert response.request_id == "req-<redacted>"
+    for event in seen.events:
+        assert KEY not in repr(vars(event))
 
 
 AT_EXIT = """
