@@ -13,10 +13,22 @@ from ..core.errors import MeganovaError
 from ..core.hooks import Hooks
 from ..core.limits import BodyLimit, join
 from ..core.observe import CallWatch, StreamWatch, operation_name
-from ..core.response_info import attach_info, response_info
+from ..core.response_info import ATTRIBUTE, attach_info, response_info
 from ._hooks import acall_hooks, call_hooks, close_awaitable, finish_hook, start_hooks
 
 T = TypeVar("T")
+
+
+def keep_reply(target: object, call: Any) -> None:
+    """``target`` (a result or an error) keeps the ``call`` whose reply made it, for
+    ``response_info`` (which makes the ``ResponseInfo`` only if asked)."""
+    try:
+        state = target.__dict__
+    except AttributeError:  # a str, a dict: nothing to tell
+        return
+    if ATTRIBUTE not in state:
+        state[ATTRIBUTE] = call
+        call.request = call.json = None  # a kept result keeps neither
 
 
 def read_body(response: Any, limit: BodyLimit) -> bytes:
@@ -94,12 +106,19 @@ class SyncDriver:
                 effect = flow.send(value) if error is None else flow.throw(error)
             except StopIteration as stop:
                 result: T = stop.value
-                if last is not None and last.info is not None:
-                    attach_info(result, last.info)
+                if last is not None and last.attempts:
+                    # ``keep_reply``, inlined: this runs once per call
+                    try:
+                        state = result.__dict__
+                    except AttributeError:  # a str, a dict: nothing to tell
+                        return result
+                    if ATTRIBUTE not in state:
+                        state[ATTRIBUTE] = last
+                        last.request = last.json = None  # a kept result keeps neither
                 return result
             except MeganovaError as exc:
-                if last is not None and last.info is not None:
-                    attach_info(exc, last.info)
+                if last is not None and last.attempts:
+                    keep_reply(exc, last)
                 raise
             error = value = None
             try:
@@ -130,14 +149,14 @@ class SyncDriver:
                 effect = flow.send(value) if error is None else flow.throw(error)
             except StopIteration as stop:
                 result: T = stop.value
-                info = None if last is None else last.info
+                info = None if last is None else last.response_info()
                 if info is not None:
                     attach_info(result, info)
                 if not streamed:  # a stream ends its call when it ends
                     self._emit(hooks, watch.end(clock.monotonic(), result=result, info=info))
                 return result
             except BaseException as exc:
-                info = None if last is None else last.info
+                info = None if last is None else last.response_info()
                 if isinstance(exc, MeganovaError):
                     if info is not None:
                         attach_info(exc, info)
@@ -254,12 +273,19 @@ class AsyncDriver:
                 effect = flow.send(value) if error is None else flow.throw(error)
             except StopIteration as stop:
                 result: T = stop.value
-                if last is not None and last.info is not None:
-                    attach_info(result, last.info)
+                if last is not None and last.attempts:
+                    # ``keep_reply``, inlined: this runs once per call
+                    try:
+                        state = result.__dict__
+                    except AttributeError:  # a str, a dict: nothing to tell
+                        return result
+                    if ATTRIBUTE not in state:
+                        state[ATTRIBUTE] = last
+                        last.request = last.json = None  # a kept result keeps neither
                 return result
             except MeganovaError as exc:
-                if last is not None and last.info is not None:
-                    attach_info(exc, last.info)
+                if last is not None and last.attempts:
+                    keep_reply(exc, last)
                 raise
             error = value = None
             try:
@@ -289,14 +315,14 @@ class AsyncDriver:
                 effect = flow.send(value) if error is None else flow.throw(error)
             except StopIteration as stop:
                 result: T = stop.value
-                info = None if last is None else last.info
+                info = None if last is None else last.response_info()
                 if info is not None:
                     attach_info(result, info)
                 if not streamed:
                     await self._emit(hooks, watch.end(clock.monotonic(), result=result, info=info))
                 return result
             except BaseException as exc:
-                info = None if last is None else last.info
+                info = None if last is None else last.response_info()
                 if isinstance(exc, MeganovaError):
                     if info is not None:
                         attach_info(exc, info)
@@ -432,7 +458,7 @@ def aopen_stream(effect: OpenStream, call: Any, watch: Any = None, emit: Any = N
 def _wrap(effect: OpenStream, wire: Any, guideline: Any, call: Any, watch: Any, emit: Any) -> Any:
     """The flavour's stream over the effect's response (``guideline``: its items;
     ``effect.parse``: a parsed wire stream's final response goes through it)."""
-    info = None if call is None else call.info
+    info = None if call is None else call.response_info()
     started = effect.clock.monotonic() if call is None else call.started
     stream = wire(
         effect.response,

@@ -20,7 +20,7 @@ from .errors import (
     ResponseTooLargeError,
     error_for_status,
 )
-from .hooks import CallContext, RequestEvent, ResponseEvent, RetryEvent, redacted_headers
+from .hooks import CallContext, RequestEvent, ResponseEvent, RetryEvent
 from .http import Request, Timeout
 from .limits import BodyLimit
 from .log import DEBUG, INFO, WARNING, enabled, event, log_path
@@ -56,18 +56,21 @@ class Call:
     verdict after a failed one. Every attempt, the first included, runs the same flow."""
 
     __slots__ = (
+        "attempts",
         "budget",
         "context",
         "engine",
-        "info",
+        "headers",
         "json",
         "limit",
         "options",
         "read_body",
+        "replied",
         "request",
         "request_id",
         "settings",
         "started",
+        "status",
     )
 
     def __init__(
@@ -95,7 +98,10 @@ class Call:
         self.json = json  # the request body's fields, for a hook's ``CallContext.params``
         # Set by the driver when the client has hooks: the attempts then emit events.
         self.context: CallContext | None = None
-        self.info: ResponseInfo | None = None  # the final reply's, once it arrived
+        # The final reply's facts (``status``, ``headers``, ``replied``), set with
+        # ``attempts`` once it arrived: a result's ``ResponseInfo`` is made from them
+        # only when asked for (``response_info``), so a call pays a few stores for it.
+        self.attempts = 0
 
     def attempt(self, number: int) -> Flow[tuple[Any, bytes]]:
         """Attempt ``number`` (1-based): send, follow redirects, map a non-2xx reply to
@@ -123,16 +129,18 @@ class Call:
                 response = yield from self._follow_redirects(request, response)
             replied = clock.monotonic()
             status = response.status
-            self.request_id = request_id = request_id_from(response.headers)
+            headers = response.headers
+            self.request_id = request_id = request_id_from(headers)
             if context is not None:
                 yield Emit(
                     ResponseEvent(
                         context,
                         status,
-                        _redact_reply(engine, response.headers),
+                        headers,
                         request_id and engine.redactor.text(request_id),  # echoed key
                         replied - self.started,
                         number,
+                        engine.redactor if engine.redactor else None,
                     )
                 )
             if not 200 <= status < 300:
@@ -175,18 +183,39 @@ class Call:
                 None if request_id is None else engine.redactor.text(request_id),
                 "",
             )
-        self.info = ResponseInfo(
-            status, response.headers, request_id, replied - self.started, number, engine.redactor
-        )
+        self.status = status
+        self.headers = headers
+        self.replied = replied
+        self.attempts = number
         return response, body
+
+    def response_info(self) -> ResponseInfo | None:
+        """The ``ResponseInfo`` of the final reply (``None``: none arrived yet)."""
+        if not self.attempts:
+            return None
+        return ResponseInfo(
+            self.status,
+            self.headers,
+            self.request_id,
+            self.replied - self.started,
+            self.attempts,
+            self.engine.redactor,
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Held by a result until its ``ResponseInfo`` is asked for: a pickled result
+        # carries that, never the call (its engine knows the key).
+        return (_same, (self.response_info(),))
 
     def _request_event(self, context: CallContext, request: Request, number: int) -> RequestEvent:
         redactor = self.engine.redactor
-        headers = redacted_headers(request.headers)
-        if redactor:
-            headers = redactor.value(headers)
         return RequestEvent(
-            context, request.method, redactor.text(_public_url(request.url)), headers, number
+            context,
+            request.method,
+            request.url,
+            request.headers,
+            number,
+            redactor if redactor else None,
         )
 
     def retry_event(self, error: BaseException, number: int, delay: float) -> RetryEvent | None:
@@ -332,18 +361,8 @@ class Call:
         }
 
 
-def _redact_reply(engine: Engine, headers: Mapping[str, str]) -> Any:
-    from .response_info import _clean
-
-    return _clean(headers, engine.redactor if engine.redactor else None)
-
-
-def _public_url(url: str) -> str:
-    """``url`` without credentials (``user:password@``)."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    return parts._replace(netloc=parts.netloc.rsplit("@", 1)[-1]).geturl()
+def _same(value: Any) -> Any:
+    return value
 
 
 def final(error: MeganovaError) -> MeganovaError:

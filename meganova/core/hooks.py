@@ -20,9 +20,10 @@ import itertools
 import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Mapping, Optional, Tuple, Union
+from urllib.parse import urlsplit
 
 from .http import SENSITIVE_HEADERS, Headers
-from .redact import REDACTED, Sensitive
+from .redact import REDACTED, Redactor, Sensitive
 
 if TYPE_CHECKING:
     from .response_info import ResponseInfo
@@ -111,8 +112,6 @@ class CallContext:
             ``"embeddings.create"``, ``"models.list"`` (``"request"`` for
             ``client.engine.request``).
         method: The HTTP method of its first request.
-        url: Its first request's URL (no credentials, no query string).
-        path: The URL's path.
         model: The ``model`` the request names (``None`` when it names none).
         stream: Whether the reply is a stream.
         params: The request body's scalar fields (``model``, ``temperature``...), never
@@ -126,6 +125,9 @@ class CallContext:
     """
 
     __slots__ = (
+        "_parts",
+        "_redactor",
+        "_url",
         "attempts",
         "body",
         "call_id",
@@ -133,11 +135,9 @@ class CallContext:
         "model",
         "operation",
         "params",
-        "path",
         "started",
         "state",
         "stream",
-        "url",
     )
 
     def __init__(
@@ -146,18 +146,19 @@ class CallContext:
         *,
         method: str = "",
         url: str = "",
-        path: str = "",
         model: Optional[str] = None,
         stream: bool = False,
         params: Optional[Dict[str, Any]] = None,
         body: Any = None,
         started: float = 0.0,
+        redactor: Optional[Redactor] = None,
     ) -> None:
         self.call_id = f"{_pid:x}-{next(_ids):x}"
         self.operation = operation
         self.method = method
-        self.url = url
-        self.path = path
+        self._url = url
+        self._redactor = redactor
+        self._parts: Optional[Tuple[str, str]] = None
         self.model = model
         self.stream = stream
         self.params: Dict[str, Any] = {} if params is None else params
@@ -165,6 +166,36 @@ class CallContext:
         self.started = started
         self.attempts = 0
         self.state: Dict[str, Any] = {}
+
+    def _split(self) -> Tuple[str, str]:
+        parts = self._parts
+        if parts is None:
+            split = urlsplit(public_url(self._url, self._redactor))
+            parts = self._parts = (f"{split.scheme}://{split.netloc}{split.path}", split.path)
+        return parts
+
+    @property
+    def url(self) -> str:
+        """Its first request's URL: no credentials, no query string."""
+        return self._split()[0]
+
+    @property
+    def path(self) -> str:
+        """The path of ``url`` (e.g. ``/v1/chat/completions``)."""
+        return self._split()[1]
+
+    @property
+    def server_address(self) -> str:
+        """The host the call went to (``api.meganova.ai``)."""
+        return urlsplit(self.url).hostname or ""
+
+    @property
+    def server_port(self) -> Optional[int]:
+        """The port the call went to (``None``: the scheme's default)."""
+        try:
+            return urlsplit(self.url).port
+        except ValueError:
+            return None
 
     def __repr__(self) -> str:
         return (
@@ -191,44 +222,111 @@ class CallStartEvent(HookEvent):
     call: CallContext
 
 
-@dataclass(eq=False)
 class RequestEvent(HookEvent):
     """An attempt is about to be sent.
 
     Attributes:
         method: The HTTP method.
-        url: The URL (no credentials in it).
-        headers: The request headers, credentials shown as ``<redacted>``.
         attempt: Its number, 1 for the first.
     """
 
     hook = "on_request"
-    call: CallContext
-    method: str
-    url: str
-    headers: Headers
-    attempt: int
+    __slots__ = ("_clean", "_headers", "_redactor", "_url", "attempt", "call", "method")
+
+    def __init__(
+        self,
+        call: CallContext,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        attempt: int,
+        redactor: Optional[Redactor] = None,
+    ) -> None:
+        self.call = call
+        self.method = method
+        self._url = url
+        self._headers = headers  # cleaned only if a hook reads them
+        self._clean: Optional[Headers] = None
+        self._redactor = redactor
+        self.attempt = attempt
+
+    @property
+    def url(self) -> str:
+        """The URL (no credentials in it: ``user:password@`` and the key are removed)."""
+        return public_url(self._url, self._redactor)
+
+    @property
+    def headers(self) -> Headers:
+        """The request headers, credentials shown as ``<redacted>``."""
+        clean = self._clean
+        if clean is None:
+            clean = self._clean = redacted_headers(self._headers, self._redactor)
+        return clean
+
+    def __repr__(self) -> str:
+        return (
+            f"RequestEvent(call={self.call.call_id!r}, method={self.method!r}, "
+            f"url={self.url!r}, attempt={self.attempt})"
+        )
 
 
-@dataclass(eq=False)
 class ResponseEvent(HookEvent):
     """An attempt's reply headers arrived (any status; a failed connection has none).
 
     Attributes:
         status: The HTTP status.
-        headers: The reply's headers (credentials shown as ``<redacted>``).
         request_id: The server's request id.
         elapsed: Seconds since the call started.
         attempt: The attempt's number.
     """
 
     hook = "on_response"
-    call: CallContext
-    status: int
-    headers: Headers
-    request_id: Optional[str]
-    elapsed: float
-    attempt: int
+    __slots__ = (
+        "_clean",
+        "_headers",
+        "_redactor",
+        "attempt",
+        "call",
+        "elapsed",
+        "request_id",
+        "status",
+    )
+
+    def __init__(
+        self,
+        call: CallContext,
+        status: int,
+        headers: Mapping[str, str],
+        request_id: Optional[str],
+        elapsed: float,
+        attempt: int,
+        redactor: Optional[Redactor] = None,
+    ) -> None:
+        self.call = call
+        self.status = status
+        self._headers = headers  # cleaned only if a hook reads them
+        self._clean: Optional[Headers] = None
+        self._redactor = redactor
+        self.request_id = request_id
+        self.elapsed = elapsed
+        self.attempt = attempt
+
+    @property
+    def headers(self) -> Headers:
+        """The reply's headers, case-insensitive (credentials shown as ``<redacted>``)."""
+        from .response_info import clean_reply_headers
+
+        clean = self._clean
+        if clean is None:
+            clean = self._clean = clean_reply_headers(self._headers, self._redactor)
+        return clean
+
+    def __repr__(self) -> str:
+        return (
+            f"ResponseEvent(call={self.call.call_id!r}, status={self.status}, "
+            f"request_id={self.request_id!r}, elapsed={self.elapsed:.3f}, "
+            f"attempt={self.attempt})"
+        )
 
 
 @dataclass(eq=False)
@@ -503,14 +601,23 @@ def without_hooks(current: Optional[Hooks], removed: Iterable[Hooks]) -> Optiona
     return result
 
 
-def redacted_headers(headers: Mapping[str, str]) -> Headers:
-    """A request's headers for a hook: credentials shown as ``<redacted>``."""
-    return Headers(
-        [
-            (
-                name,
-                REDACTED if name.lower() in _HIDDEN or isinstance(value, Sensitive) else str(value),
-            )
-            for name, value in headers.items()
-        ]
-    )
+def redacted_headers(headers: Mapping[str, str], redactor: Optional[Redactor] = None) -> Headers:
+    """A request's headers for a hook: credentials shown as ``<redacted>`` (and any
+    secret of ``redactor`` removed wherever it appears)."""
+    pairs = []
+    for name, value in headers.items():
+        if name.lower() in _HIDDEN or isinstance(value, Sensitive):
+            shown = REDACTED
+        else:
+            shown = str(value) if redactor is None else redactor.text(str(value))
+        pairs.append((name, shown))
+    return Headers(pairs)
+
+
+def public_url(url: str, redactor: Optional[Redactor] = None) -> str:
+    """``url`` without credentials (``user:password@``, and any secret of ``redactor``)."""
+    if "@" in url:
+        parts = urlsplit(url)
+        if "@" in parts.netloc:
+            url = parts._replace(netloc=parts.netloc.rsplit("@", 1)[-1]).geturl()
+    return url if redactor is None else redactor.text(url)

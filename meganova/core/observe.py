@@ -4,9 +4,8 @@ Nothing here runs unless the client has hooks."""
 
 from __future__ import annotations
 
-from functools import partial
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any, Optional, Tuple
-from urllib.parse import urlsplit
 
 from .hooks import (
     CallContext,
@@ -26,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["CallWatch", "StreamWatch", "operation_name", "result_facts"]
 
 
+@lru_cache(maxsize=512)
 def operation_name(qualname: str) -> str:
     """``"ChatCompletions.create"`` -> ``"chat.completions.create"``;
     ``"AsyncModelsResource.list"`` -> ``"models.list"``; the engine's own flows
@@ -86,21 +86,19 @@ class CallWatch:
             call.context = context
             return None
         request = call.request
-        url = call.engine.redactor.text(request.url)
-        parts = urlsplit(url)
-        netloc = parts.netloc.rsplit("@", 1)[-1]
         json = call.json
         model = json.get("model") if isinstance(json, dict) else None
+        redactor = call.engine.redactor
         context = self.context = CallContext(
             self.operation,
             method=request.method,
-            url=f"{parts.scheme}://{netloc}{parts.path}",
-            path=parts.path,
+            url=request.url,
             model=model if isinstance(model, str) else None,
             stream=request.stream,
             params=request_params(json),
             body=json,
             started=call.started,
+            redactor=redactor if redactor else None,
         )
         call.context = context
         return CallStartEvent(context)

@@ -124,6 +124,14 @@ class _Clean:
         self.headers = headers
 
 
+def clean_reply_headers(
+    headers: Optional[Mapping[str, str]], redactor: Optional[Redactor]
+) -> Headers:
+    """A reply's headers as users see them: credentials ``<redacted>``, and every
+    secret of ``redactor`` (the key a server echoed) removed."""
+    return _clean(headers, redactor)
+
+
 def _clean(headers: Optional[Mapping[str, str]], redactor: Optional[Redactor]) -> Headers:
     if not headers:
         return _EMPTY
@@ -315,9 +323,10 @@ def _go_duration(text: str) -> Optional[float]:
     return total
 
 
-def attach_info(target: object, info: ResponseInfo) -> None:
-    """Give ``target`` (a result or an error) its reply's ``ResponseInfo``, unless it
-    has one already or cannot hold one (a ``str``, a ``dict``)."""
+def attach_info(target: object, info: Any) -> None:
+    """Give ``target`` (a result or an error) its reply's ``ResponseInfo`` (or an
+    object whose ``response_info()`` makes it on demand), unless it has one already or
+    cannot hold one (a ``str``, a ``dict``)."""
     try:
         state = target.__dict__
     except AttributeError:
@@ -346,4 +355,10 @@ def response_info(result: object) -> Optional[ResponseInfo]:
     except AttributeError:
         return None
     info = state.get(ATTRIBUTE)
-    return info if isinstance(info, ResponseInfo) else None
+    if info is None or isinstance(info, ResponseInfo):
+        return info
+    made = info.response_info()  # a finished call's facts: made once, on demand
+    if isinstance(made, ResponseInfo):
+        state[ATTRIBUTE] = made
+        return made
+    return None
