@@ -517,6 +517,31 @@ class _Client:
         )
         return clone
 
+    # -- raw replies --------------------------------------------------------------
+
+    @property
+    def with_raw_response(self) -> Any:
+        """The client's resources, each method returning a ``RawResponse`` (status,
+        headers, request id, timing, the body's bytes; ``parse()`` gives what the
+        method returns): ``client.with_raw_response.chat.create(...)``. Awaited on
+        ``AsyncMegaNova``."""
+        return self._raw_view("raw")
+
+    @property
+    def with_streaming_response(self) -> Any:
+        """The client's resources, each method returning a context manager whose
+        ``StreamingResponse`` reads the body as it arrives (``iter_bytes``,
+        ``iter_lines``, ``iter_text``; ``parse()``):
+        ``with client.with_streaming_response.chat.create(...) as reply:``
+        (``async with`` on ``AsyncMegaNova``)."""
+        return self._raw_view("streaming")
+
+    def _raw_view(self, kind: str) -> Any:
+        view = self._resources.get(kind)
+        if view is None:
+            view = self._resources[kind] = _RawView(self, kind)
+        return view
+
     # -- resources ----------------------------------------------------------------
 
     def _resource(self, slot: _ResourceSlot[Any]) -> Any:
@@ -729,6 +754,44 @@ class AsyncMegaNova(_Client):
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
+
+
+class _RawView:
+    """``client.with_raw_response`` / ``with_streaming_response``: the client's
+    resources, run by a runner that hands out the reply itself."""
+
+    def __init__(self, client: _Client, kind: str) -> None:
+        from functools import partial
+
+        from . import raw
+
+        self._client = client
+        driver = client._engine.driver
+        is_async = isinstance(driver, AsyncDriver)
+        self._runner: Callable[[Any], Any]
+        if kind == "raw":
+            self._runner = partial(raw.arun_raw if is_async else raw.run_raw, driver)
+        else:
+            manager = (
+                raw.AsyncStreamingResponseManager if is_async else raw.StreamingResponseManager
+            )
+            self._runner = partial(manager, driver)
+        self._kind = kind
+        self._made: dict[str, Any] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        slot = getattr(type(self._client), name, None)
+        if not isinstance(slot, _ResourceSlot):
+            raise AttributeError(f"{type(self._client).__name__} has no resource {name!r}")
+        resource = self._made.get(name)
+        if resource is None:
+            module = importlib.import_module(f"meganova.core.resources.{slot.module}")
+            cls = getattr(module, self._client._resource_prefix + slot.class_name)
+            resource = self._made[name] = cls(self._client._engine.engine, self._runner)
+        return resource
+
+    def __repr__(self) -> str:
+        return f"<{type(self._client).__name__}.with_{self._kind}_response>"
 
 
 _BUILTIN_KINDS = {

@@ -171,6 +171,13 @@ if TYPE_CHECKING:
         ResponseInfo,
     )
     from .core.schema import TypeSchema
+    from .raw import (
+        AsyncStreamingResponse,
+        AsyncStreamingResponseManager,
+        RawResponse,
+        StreamingResponse,
+        StreamingResponseManager,
+    )
     from .streaming import (
         ChatCompletionStream,
         ChatStream,
@@ -322,6 +329,16 @@ _HOME: Dict[str, str] = {
     **dict.fromkeys(["RateLimitInfo", "ResponseInfo"], "core.response_info"),
     **dict.fromkeys(
         [
+            "AsyncStreamingResponse",
+            "AsyncStreamingResponseManager",
+            "RawResponse",
+            "StreamingResponse",
+            "StreamingResponseManager",
+        ],
+        "raw",
+    ),
+    **dict.fromkeys(
+        [
             "AsyncResponse",
             "AsyncRetryPolicy",
             "AsyncTransport",
@@ -338,6 +355,11 @@ __all__ = [
     "AgentChatResponse",
     "AgentInfo",
     "PendingToolCall",
+    "AsyncStreamingResponse",
+    "AsyncStreamingResponseManager",
+    "RawResponse",
+    "StreamingResponse",
+    "StreamingResponseManager",
     "CallContext",
     "CallEndEvent",
     "CallStartEvent",
