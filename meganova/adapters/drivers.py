@@ -13,7 +13,7 @@ from ..core.errors import MeganovaError
 from ..core.hooks import Hooks
 from ..core.limits import BodyLimit, join
 from ..core.observe import CallWatch, StreamWatch, operation_name
-from ..core.response_info import ATTRIBUTE, attach_info, response_info
+from ..core.response_info import ATTRIBUTE, attach_info, info_of
 from ._hooks import acall_hooks, call_hooks, close_awaitable, finish_hook, start_hooks
 
 T = TypeVar("T")
@@ -160,7 +160,7 @@ class SyncDriver:
                 if isinstance(exc, MeganovaError):
                     if info is not None:
                         attach_info(exc, info)
-                    info = response_info(exc)  # its own when an attempt raised it
+                    info = info_of(exc)  # its own when an attempt raised it
                 # Interrupted (KeyboardInterrupt) too: a call that started always ends.
                 with contextlib.suppress(Exception):
                     self._emit(hooks, watch.end(clock.monotonic(), error=exc, info=info))
@@ -326,7 +326,7 @@ class AsyncDriver:
                 if isinstance(exc, MeganovaError):
                     if info is not None:
                         attach_info(exc, info)
-                    info = response_info(exc)  # its own when an attempt raised it
+                    info = info_of(exc)  # its own when an attempt raised it
                 # Cancelled too: a call that started always ends (the hooks are called
                 # while the cancellation goes on; the CancelledError is raised after).
                 with contextlib.suppress(Exception):

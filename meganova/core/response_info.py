@@ -17,7 +17,14 @@ from typing import Any, Mapping, Optional
 from .http import SENSITIVE_HEADERS, Headers
 from .redact import REDACTED, Redactor
 
-__all__ = ["ATTRIBUTE", "RateLimitInfo", "ResponseInfo", "attach_info", "response_info"]
+__all__ = [
+    "ATTRIBUTE",
+    "RateLimitInfo",
+    "ResponseInfo",
+    "attach_info",
+    "info_of",
+    "response_info",
+]
 
 ATTRIBUTE = "_mn_response"
 """The attribute holding a result's ``ResponseInfo`` (API fields never start with ``_``)."""
@@ -335,21 +342,38 @@ def attach_info(target: object, info: Any) -> None:
         state[ATTRIBUTE] = info
 
 
-def response_info(result: object) -> Optional[ResponseInfo]:
+def response_info(result: object) -> ResponseInfo:
     """The HTTP facts of the reply behind ``result``: status, headers, request id,
     elapsed time, attempts, rate limits and, for streams, the time to the first and to
     the last chunk.
 
-    ``result`` is anything a call returned (a model, a list, a stream, a raw response)
-    or raised (``APIError``, ``APIConnectionError``: status ``None`` when no reply came).
+    ``result`` is anything a call returned (a model, a list, a stream) or raised
+    (``APIError``, ``APIConnectionError``: status ``None`` when no reply came).
 
     Args:
         result: What a call returned or raised.
 
     Returns:
-        The ``ResponseInfo``, or ``None`` when ``result`` did not come from a call (or
-        the error was raised before anything was sent).
+        The ``ResponseInfo``.
+
+    Raises:
+        InvalidArgumentTypeError: ``result`` did not come from a call (or is an error
+            raised before anything was sent, such as ``InvalidArgumentError``).
     """
+    info = info_of(result)
+    if info is None:
+        from .errors import InvalidArgumentTypeError
+
+        raise InvalidArgumentTypeError(
+            f"response_info() needs what a call returned or raised; this "
+            f"{type(result).__name__} carries no reply",
+            argument="result",
+        )
+    return info
+
+
+def info_of(result: object) -> Optional[ResponseInfo]:
+    """``response_info``, or ``None`` when ``result`` carries no reply."""
     try:
         state = result.__dict__
     except AttributeError:

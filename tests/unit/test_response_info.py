@@ -12,7 +12,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from meganova import RateLimitInfo, ResponseInfo, response_info
-from meganova.errors import APIConnectionError, InvalidArgumentError, RateLimitError
+from meganova.errors import (
+    APIConnectionError,
+    InvalidArgumentError,
+    InvalidArgumentTypeError,
+    RateLimitError,
+)
 from meganova.testing import FakeMeganova
 from meganova.testing.script import Drop, Error, Json, Stream, Text
 from meganova.types import ChatResponse
@@ -52,7 +57,7 @@ def test_a_reply_tells_its_status_headers_request_id_and_attempts(fake: FakeMega
     assert info.time_to_first_token is None  # not a stream
     assert "request_id" not in reply.to_dict() and "_mn_response" not in reply.to_dict()
     copy = dataclasses.replace(reply)
-    assert reply == copy and response_info(copy) is None  # equality ignores metadata
+    assert reply == copy  # equality ignores the metadata
 
 
 def test_lists_and_errors_tell_theirs_too(fake: FakeMeganova) -> None:
@@ -89,12 +94,15 @@ def test_a_connection_failure_tells_attempts_but_no_status(fake: FakeMeganova) -
     assert len(info.headers) == 0
 
 
-def test_nothing_is_told_of_what_no_call_returned(fake: FakeMeganova) -> None:
-    assert response_info(ChatResponse()) is None
-    assert response_info("text") is None
+def test_what_no_call_returned_is_refused_by_name(fake: FakeMeganova) -> None:
+    for thing in (ChatResponse(), "text"):
+        with pytest.raises(InvalidArgumentTypeError) as refused:
+            response_info(thing)
+        assert refused.value.argument == "result" and "carries no reply" in str(refused.value)
     with pytest.raises(InvalidArgumentError) as caught:
         fake.client().chat.create(messages=HI, model=MODEL, temperature=9)
-    assert response_info(caught.value) is None
+    with pytest.raises(InvalidArgumentTypeError):
+        response_info(caught.value)  # raised before anything was sent
 
 
 def test_a_successful_reply_tells_its_rate_limits(fake: FakeMeganova) -> None:
