@@ -18,6 +18,7 @@ from ..core.decompress import content_decoder
 from ..core.errors import APIConnectionError, APITimeoutError
 from ..core.http import Headers, Request
 from ._errors import closed_while_reading, corrupt_body, origin, truncated
+from ._reply_head import OwnHead
 
 T = TypeVar("T")
 
@@ -47,7 +48,7 @@ async def within_deadline(request: Request, awaitable: Awaitable[T], what: str) 
         raise deadline_passed(request, what) from None
 
 
-class AsyncReply:
+class AsyncReply(OwnHead):
     """A reply whose body is read lazily over an async library. The connection goes
     back to the pool only when the body was read to its end (and its length checked);
     a failed, cancelled or abandoned read discards it."""
@@ -93,18 +94,6 @@ class AsyncReply:
         raise NotImplementedError
 
     # -- the shared state machine -----------------------------------------------------
-
-    @property
-    def status(self) -> int:
-        return self._status
-
-    @property
-    def headers(self) -> Headers:
-        return self._headers
-
-    @property
-    def reason(self) -> str:
-        return self._reason
 
     async def aread(self) -> bytes:
         parts: list[bytes] = []

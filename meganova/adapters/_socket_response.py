@@ -17,13 +17,14 @@ from ..core.http import Headers, Request
 from ._chunked_reader import DechunkedBody
 from ._deadline_watch import DeadlineWatch
 from ._errors import closed_while_reading, corrupt_body, origin, truncated
+from ._reply_head import OwnHead
 
 _SHUT_RDWR = socket.SHUT_RDWR  # bound here: finalizers may run while modules are torn down
 
 _KEEP = object()  # no socket timeout to restore
 
 
-class SocketResponse:
+class SocketResponse(OwnHead):
     """A reply read off a pooled socket; subclasses say how their library reads,
     releases and fails. The connection goes back to the pool only when the body was
     read to its end (and its length checked); otherwise the socket is closed, never
@@ -93,18 +94,6 @@ class SocketResponse:
         """``close`` after the end of the body: ``_recycle`` already gave it back."""
 
     # -- the shared state machine -----------------------------------------------------
-
-    @property
-    def status(self) -> int:
-        return self._status
-
-    @property
-    def headers(self) -> Headers:
-        return self._headers
-
-    @property
-    def reason(self) -> str:
-        return self._reason
 
     def read(self) -> bytes:
         if (

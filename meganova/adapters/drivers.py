@@ -107,14 +107,7 @@ class SyncDriver:
             except StopIteration as stop:
                 result: T = stop.value
                 if last is not None and last.attempts:
-                    # ``keep_reply``, inlined: this runs once per call
-                    try:
-                        state = result.__dict__
-                    except AttributeError:  # a str, a dict: nothing to tell
-                        return result
-                    if ATTRIBUTE not in state:
-                        state[ATTRIBUTE] = last
-                        last.request = last.json = None  # a kept result keeps neither
+                    keep_reply(result, last)
                 return result
             except MeganovaError as exc:
                 if last is not None and last.attempts:
@@ -274,14 +267,7 @@ class AsyncDriver:
             except StopIteration as stop:
                 result: T = stop.value
                 if last is not None and last.attempts:
-                    # ``keep_reply``, inlined: this runs once per call
-                    try:
-                        state = result.__dict__
-                    except AttributeError:  # a str, a dict: nothing to tell
-                        return result
-                    if ATTRIBUTE not in state:
-                        state[ATTRIBUTE] = last
-                        last.request = last.json = None  # a kept result keeps neither
+                    keep_reply(result, last)
                 return result
             except MeganovaError as exc:
                 if last is not None and last.attempts:

@@ -28,6 +28,7 @@ from typing import (
 from ..core.decompress import content_decoder
 from ..core.errors import APIConnectionError, APIResponseValidationError
 from ..core.http import Headers, Request
+from ._reply_head import OwnHead
 
 Chunk = Union[bytes, BaseException]
 Reply = Union["FakeResponse", BaseException]
@@ -35,7 +36,7 @@ Handler = Callable[[Request], Reply]
 AsyncHandler = Callable[[Request], Union[Reply, Awaitable[Reply]]]
 
 
-class FakeResponse:
+class FakeResponse(OwnHead):
     """A scripted reply. ``body`` is bytes, or an iterable of chunks (bytes or an
     exception to raise when the reader gets that far); for ``AsyncFakeTransport`` also
     an async iterable. It serves both ports: ``read``/``iter_bytes``/``close`` and
@@ -89,18 +90,6 @@ class FakeResponse:
             chunks.append(b"data: [DONE]\n\n")
         merged = {"Content-Type": "text/event-stream", **(headers or {})}
         return cls(200, chunks, merged)
-
-    @property
-    def status(self) -> int:
-        return self._status
-
-    @property
-    def headers(self) -> Headers:
-        return self._headers
-
-    @property
-    def reason(self) -> str:
-        return self._reason
 
     def iter_bytes(self) -> Iterator[bytes]:
         decoder = content_decoder("GET", self._status, self._headers)

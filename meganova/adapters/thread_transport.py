@@ -20,9 +20,10 @@ import threading
 from typing import Any, AsyncIterator, Callable, Iterator, TypeVar
 
 from ..core.errors import InvalidArgumentTypeError
-from ..core.http import Headers, Request
+from ..core.http import Request
 from ..core.ports import Response, Transport
 from ._reply import unwatch_sockets, watch_sockets
+from ._reply_head import WrappedHead
 
 __all__ = ["ThreadResponse", "ThreadTransport"]
 
@@ -85,7 +86,7 @@ def _close_when_done(future: concurrent.futures.Future[Any]) -> None:
     _close_quietly(future.result())
 
 
-class ThreadResponse:
+class ThreadResponse(WrappedHead):
     """A sync reply read in worker threads."""
 
     __slots__ = ("_chunks", "_closed", "_response", "_sock", "_transport")
@@ -93,23 +94,11 @@ class ThreadResponse:
     def __init__(
         self, response: Response, transport: ThreadTransport, sock: socket.socket | None = None
     ) -> None:
-        self._response = response
+        self._response: Response = response
         self._transport = transport
         self._sock = sock  # the socket its body comes from, when the transport reported it
         self._chunks: Iterator[bytes] | None = None
         self._closed = False
-
-    @property
-    def status(self) -> int:
-        return self._response.status
-
-    @property
-    def headers(self) -> Headers:
-        return self._response.headers
-
-    @property
-    def reason(self) -> str:
-        return self._response.reason
 
     async def _run(self, call: Callable[[], T]) -> T:
         future = self._transport._submit(call)

@@ -32,6 +32,7 @@ from typing import (
     cast,
 )
 
+from ..adapters._reply_head import WrappedHead
 from ..core import errors as core_errors
 from ..core.errors import APIConnectionError, InvalidArgumentError, MeganovaError
 from ..core.http import Headers, Request
@@ -555,24 +556,12 @@ class _Replay:
         self.closed = True
 
 
-class _Recording:
+class _Recording(WrappedHead):
     """The real reply, recorded as it is read."""
 
     def __init__(self, response: Response, recorder: _Recorder) -> None:
-        self._response = response
+        self._response: Response = response
         self._recorder = recorder
-
-    @property
-    def status(self) -> int:
-        return self._response.status
-
-    @property
-    def headers(self) -> Headers:
-        return self._response.headers
-
-    @property
-    def reason(self) -> str:
-        return self._response.reason
 
     def read(self) -> bytes:
         try:
@@ -675,24 +664,12 @@ class AsyncCassetteTransport:
         return f"AsyncCassetteTransport({str(self.cassette.path)!r})"
 
 
-class _AsyncRecording:
+class _AsyncRecording(WrappedHead):
     """The real async reply, recorded as it is read."""
 
     def __init__(self, response: AsyncResponse, recorder: _Recorder) -> None:
-        self._response = response
+        self._response: AsyncResponse = response
         self._recorder = recorder
-
-    @property
-    def status(self) -> int:
-        return self._response.status
-
-    @property
-    def headers(self) -> Headers:
-        return self._response.headers
-
-    @property
-    def reason(self) -> str:
-        return self._response.reason
 
     async def aread(self) -> bytes:
         try:
