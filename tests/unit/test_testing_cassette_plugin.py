@@ -70,7 +70,12 @@ if os.environ.get("CHANGED"):  # the code under test now asks something else
 
 
 def run_pytest(folder: Path, *args: str, env: Optional[dict[str, str]] = None) -> str:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("MEGANOVA_", "FAKE_"))}
+    # The outer run's PYTEST_ADDOPTS (CI's ``-n 2``) would name a plugin left out below.
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("MEGANOVA_", "FAKE_")) and k != "PYTEST_ADDOPTS"
+    }
     # Plugins these tests do not use stay out: each costs the fresh run seconds.
     unused = ("cacheprovider", "hypothesispytest", "xdist", "anyio", "pytest_httpserver")
     plugins = [item for name in unused for item in ("-p", f"no:{name}")]
