@@ -290,19 +290,20 @@ def test_a_cancelled_or_abandoned_run_leaves_the_agent_as_it_was(harness: Harnes
         assert next(events).type == "tool_call"
         events.close()  # the caller stopped reading mid-run
     else:
-        started = asyncio.Event()
+        started: list[asyncio.Event] = []  # made in the loop (Python 3.9 binds it at creation)
 
         async def slow_add(a: float, b: float) -> float:
             """Adds, slowly."""
-            started.set()
+            started[0].set()
             await asyncio.sleep(30)
             return a + b
 
         agent = harness.agent(tools=[Tool(name="add", func=slow_add)])
 
         async def cancel_mid_tool() -> None:
+            started.append(asyncio.Event())
             task = asyncio.ensure_future(agent.arun("first"))
-            await asyncio.wait_for(started.wait(), 5)
+            await asyncio.wait_for(started[0].wait(), 5)
             task.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await task
