@@ -151,6 +151,7 @@ class AiohttpResponse(AsyncReply):
     ``AsyncReply``'s)."""
 
     def __init__(self, raw: aiohttp.ClientResponse, request: Request) -> None:
+        self._loop = asyncio.get_running_loop()
         super().__init__(
             request, raw.status, Headers(list(raw.headers.items())), str(raw.reason or "")
         )
@@ -174,6 +175,21 @@ class AiohttpResponse(AsyncReply):
     async def _discard(self) -> None:
         with contextlib.suppress(Exception):
             self._raw.close()  # closes the connection: the rest of the body is never read
+
+    def __del__(self) -> None:
+        # Dropped unclosed (by refcounting or the collector, in any thread): aiohttp's own
+        # reply stays alive (its body reader holds a callback to it) until the body ends
+        # or the read timeout fires, keeping the connection checked out meanwhile.
+        # Close it on its loop now.
+        if self._closed or self._complete:
+            return
+        loop = self._loop
+        if loop.is_closed():
+            return
+        try:  # noqa: SIM105  (no module globals needed at interpreter exit)
+            loop.call_soon_threadsafe(self._raw.close)
+        except Exception:
+            pass
 
 
 class AiohttpTransport:

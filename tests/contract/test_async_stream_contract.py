@@ -43,9 +43,11 @@ class Clock:
 
 
 async def open_stream(transport: Any, url: str) -> AsyncChatStream:
-    response = await transport.send(async_request(url, "POST", body=b"{}", timeout=(2, 5)))
+    # A read timeout far beyond became_set's limit: a dropped stream's connection must be
+    # let go at collection, not when a pending read times out.
+    response = await transport.send(async_request(url, "POST", body=b"{}", timeout=(2, 60)))
     inner = AsyncChatCompletionStream(
-        response, codec=MsgspecCodec(), clock=Clock(), read_timeout=5, request_id="req_1"
+        response, codec=MsgspecCodec(), clock=Clock(), read_timeout=60, request_id="req_1"
     )
     return AsyncChatStream(inner)
 
