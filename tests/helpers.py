@@ -12,6 +12,7 @@ import zlib
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, List, Mapping, Optional
 
+import pytest
 from hypothesis import strategies as st
 
 from meganova.core.http import Request, Timeout
@@ -123,6 +124,12 @@ def chunked_body(parts: List[bytes], *, trailers: bytes = b"", lf_only: bool = F
 
 MIB = 1024 * 1024
 IDLE = 10  # connections fill_the_pool leaves idle
+
+# Forking a process that runs threads (the test servers) is what a pre-forking app server
+# does; Python 3.12+ warns about it, and these cases prove it works.
+FORKS_WITH_THREADS = pytest.mark.filterwarnings(
+    "ignore:This process .* is multi-threaded:DeprecationWarning"
+)
 
 
 def fill_the_pool(client: Any, raw: RawServer, *, close_after: bool = False) -> None:

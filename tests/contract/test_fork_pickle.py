@@ -16,6 +16,7 @@ from meganova.adapters.fake_transport import FakeTransport
 from meganova.adapters.tenacity_retry import TenacityRetryPolicy
 from tests.contract.conftest import transport_instance
 from tests.contract.rawserver import RawServer
+from tests.helpers import FORKS_WITH_THREADS
 
 KEY = "sk-fork-pickle-0123456789"
 
@@ -33,6 +34,7 @@ def connections_of(server: RawServer, marker: str) -> List[int]:
     return [r.connection for r in server.requests if marker.encode() in r.body]
 
 
+@FORKS_WITH_THREADS
 def test_a_client_made_before_fork_works_in_child_and_parent(
     echo_server: RawServer, real_transport: str
 ) -> None:

@@ -34,7 +34,7 @@ from meganova.errors import (
 from tests.contract import rawserver
 from tests.contract.conftest import Server, transport_instance
 from tests.contract.rawserver import RawServer, refused_url
-from tests.helpers import run_python
+from tests.helpers import FORKS_WITH_THREADS, run_python
 
 Factory = Callable[..., MegaNova]
 KEY = "sk-test"
@@ -420,6 +420,7 @@ def test_abandoned_endless_streams_never_hang_a_small_pool(
     assert raw.connections == 201  # each abandoned stream's socket was closed, not reused
 
 
+@FORKS_WITH_THREADS
 def test_fork_child_does_not_reuse_parent_sockets(make_raw_client: Factory, raw: RawServer) -> None:
     if not hasattr(os, "fork"):
         pytest.skip("no os.fork on this platform")

@@ -9,6 +9,7 @@ import pytest
 from meganova import MegaNova
 from meganova.adapters.fake_transport import FakeResponse, FakeTransport
 from tests.clock import VirtualClock
+from tests.helpers import FORKS_WITH_THREADS
 
 
 def post_key() -> str:
@@ -28,6 +29,7 @@ def test_seeding_the_global_random_does_not_repeat_keys():
     assert first.startswith("mn-") and len(first) == 3 + 32
 
 
+@FORKS_WITH_THREADS
 @pytest.mark.skipif(not hasattr(os, "fork") or sys.platform == "win32", reason="needs fork")
 def test_a_forked_child_does_not_repeat_its_parents_next_key():
     read, write = os.pipe()
