@@ -2,7 +2,7 @@
 
 import json
 from dataclasses import fields, is_dataclass
-from typing import Any, Dict, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Dict, Iterator, Optional
 
 
 def _plain(value: Any) -> Any:
@@ -15,7 +15,47 @@ def _plain(value: Any) -> Any:
     return value
 
 
-class Model:
+class Dumps:
+    """``to_json`` and pydantic's ``model_dump`` / ``model_dump_json``, over a class's
+    ``to_dict`` (the models' and ``ModelList``'s)."""
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:
+
+        def to_dict(self, *, exclude_none: bool = True) -> Dict[str, Any]: ...
+
+    def to_json(self, *, indent: Optional[int] = None, exclude_none: bool = True) -> str:
+        """``to_dict()`` as JSON text (non-ASCII kept as is).
+
+        Args:
+            indent: Indent the JSON by this many spaces (default: one line).
+            exclude_none: Keep fields that are ``None`` (left out by default).
+        """
+        return json.dumps(
+            self.to_dict(exclude_none=exclude_none), ensure_ascii=False, indent=indent
+        )
+
+    # pydantic's names, for code written against pydantic models; same results.
+    def model_dump(self, *, exclude_none: bool = True) -> Dict[str, Any]:
+        """The same as ``to_dict()`` (pydantic's name).
+
+        Args:
+            exclude_none: Keep fields that are ``None`` (left out by default).
+        """
+        return self.to_dict(exclude_none=exclude_none)
+
+    def model_dump_json(self, *, indent: Optional[int] = None, exclude_none: bool = True) -> str:
+        """The same as ``to_json()`` (pydantic's name).
+
+        Args:
+            indent: Indent the JSON by this many spaces (default: one line).
+            exclude_none: Keep fields that are ``None`` (left out by default).
+        """
+        return self.to_json(indent=indent, exclude_none=exclude_none)
+
+
+class Model(Dumps):
     """Mixin for dataclass models. Unknown wire fields are ignored when decoding;
     string-typed enums (role, finish_reason, status) accept values added later."""
 
@@ -62,35 +102,6 @@ class Model:
                 continue
             out[name] = _plain(value)
         return out
-
-    def to_json(self, *, indent: Optional[int] = None, exclude_none: bool = True) -> str:
-        """``to_dict()`` as JSON text (non-ASCII kept as is).
-
-        Args:
-            indent: Indent the JSON by this many spaces (default: one line).
-            exclude_none: Keep fields that are ``None`` (left out by default).
-        """
-        return json.dumps(
-            self.to_dict(exclude_none=exclude_none), ensure_ascii=False, indent=indent
-        )
-
-    # pydantic's names, for code written against pydantic models; same results.
-    def model_dump(self, *, exclude_none: bool = True) -> Dict[str, Any]:
-        """The same as ``to_dict()`` (pydantic's name).
-
-        Args:
-            exclude_none: Keep fields that are ``None`` (left out by default).
-        """
-        return self.to_dict(exclude_none=exclude_none)
-
-    def model_dump_json(self, *, indent: Optional[int] = None, exclude_none: bool = True) -> str:
-        """The same as ``to_json()`` (pydantic's name).
-
-        Args:
-            indent: Indent the JSON by this many spaces (default: one line).
-            exclude_none: Keep fields that are ``None`` (left out by default).
-        """
-        return self.to_json(indent=indent, exclude_none=exclude_none)
 
     @classmethod
     def _field_names(cls) -> "tuple[str, ...]":

@@ -1,10 +1,9 @@
 """``GET /models`` items: every field the live API or the guideline names; only ``id`` required."""
 
-import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple
 
-from .common import Model
+from .common import Dumps, Model
 
 _PER_1K_KEYS = ("prompt_tokens_per_1k", "completion_tokens_per_1k")
 # Live keys are not documented; OpenRouter-style per-token prices are the likely form.
@@ -175,7 +174,7 @@ class ModelInfo(Model):
         return bool(self.tags) and tag in self.tags  # type: ignore[operator]
 
 
-class ModelList(List[ModelInfo]):
+class ModelList(List[ModelInfo], Dumps):
     """A plain ``list`` of ``ModelInfo`` that also carries the reply's ``request_id``.
     ``to_dict()`` / ``to_json()`` give the reply's form, ``{"object": ..., "data": [...]}``."""
 
@@ -195,31 +194,3 @@ class ModelList(List[ModelInfo]):
         )
         out["data"] = [model.to_dict(exclude_none=exclude_none) for model in self]
         return out
-
-    def to_json(self, *, indent: Optional[int] = None, exclude_none: bool = True) -> str:
-        """``to_dict()`` as JSON text (non-ASCII kept as is).
-
-        Args:
-            indent: Indent the JSON by this many spaces (default: one line).
-            exclude_none: Keep fields that are ``None`` (left out by default).
-        """
-        return json.dumps(
-            self.to_dict(exclude_none=exclude_none), ensure_ascii=False, indent=indent
-        )
-
-    def model_dump(self, *, exclude_none: bool = True) -> Dict[str, Any]:
-        """The same as ``to_dict()`` (pydantic's name).
-
-        Args:
-            exclude_none: Keep fields that are ``None`` (left out by default).
-        """
-        return self.to_dict(exclude_none=exclude_none)
-
-    def model_dump_json(self, *, indent: Optional[int] = None, exclude_none: bool = True) -> str:
-        """The same as ``to_json()`` (pydantic's name).
-
-        Args:
-            indent: Indent the JSON by this many spaces (default: one line).
-            exclude_none: Keep fields that are ``None`` (left out by default).
-        """
-        return self.to_json(indent=indent, exclude_none=exclude_none)
