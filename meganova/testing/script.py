@@ -12,7 +12,7 @@ before answering (longer than the request's read timeout means a timeout).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Mapping, Optional, Sequence, Tuple, Union, get_args
 
 CHAT_PATH = "/chat/completions"
 
@@ -289,20 +289,7 @@ Step = Union[
     ToolApproval,
 ]
 """Any script step: what ``FakeMeganova.script`` takes."""
-STEP_TYPES: Tuple[type, ...] = (
-    Text,
-    Stream,
-    ToolCall,
-    ToolCalls,
-    Refusal,
-    Error,
-    Drop,
-    EndEarly,
-    Corrupt,
-    Delay,
-    Json,
-    ToolApproval,
-)
+STEP_TYPES: Tuple[type, ...] = get_args(Step)  # what isinstance checks a step against
 
 
 def coerce_step(step: object) -> Step:
