@@ -6,12 +6,12 @@ from __future__ import annotations
 import http.client
 import socket
 import ssl
-import traceback
 from urllib.parse import urlsplit
 
 from ..core.budget import SLACK
 from ..core.chunked import ChunkedFramingError
 from ..core.errors import APIConnectionError, APIResponseValidationError, APITimeoutError
+from ..core.exception_chain import clear_finished_frames, exception_chain
 from ..core.http import SENSITIVE_HEADERS, Headers, Request
 from ..core.redact import redact_text
 from ..core.retry import CERTIFICATE_VERIFY_FAILED
@@ -37,15 +37,7 @@ def forget_locals(exc: BaseException) -> None:
     ``msg`` hold the request's credentials, and error reporters record locals (Sentry,
     ``TracebackException(capture_locals=True)``). Frames still running (ours, further
     up the stack) are left as they are. The exceptions keep their types and text."""
-    seen: set[int] = set()
-    todo = [exc]
-    while todo and len(seen) < 32:
-        item = todo.pop()
-        if id(item) in seen:
-            continue
-        seen.add(id(item))
-        traceback.clear_frames(item.__traceback__)
-        todo.extend(e for e in (item.__cause__, item.__context__) if e is not None)
+    clear_finished_frames(exc, limit=32)
 
 
 def describe(exc: BaseException) -> str:
@@ -91,20 +83,11 @@ def finish_message(error: APIConnectionError, exc: BaseException, request: Reque
 
 def _certificate_refused(exc: BaseException) -> bool:
     """Whether the failure is a certificate that did not verify (urllib3 wraps ssl's)."""
-    todo: list[object] = [exc]
-    for _ in range(8):
-        if not todo:
-            return False
-        item = todo.pop()
+    return any(
         # urllib3 1.26 checks hostnames itself and raises its own CertificateError.
-        if isinstance(item, ssl.SSLCertVerificationError) or (
-            type(item).__name__ == "CertificateError"
-        ):
-            return True
-        if isinstance(item, BaseException):
-            todo.extend(a for a in item.args if isinstance(a, BaseException))
-            todo.extend(e for e in (item.__cause__, item.__context__) if e is not None)
-    return False
+        isinstance(item, ssl.SSLCertVerificationError) or type(item).__name__ == "CertificateError"
+        for item in exception_chain(exc, limit=8, args=True)
+    )
 
 
 def invalid_input(exc: BaseException) -> bool:

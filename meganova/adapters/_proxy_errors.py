@@ -7,23 +7,10 @@ import re
 import socket
 
 from ..core.errors import APIConnectionError, APITimeoutError
+from ..core.exception_chain import exception_chain
 from ..core.http import Request
 from ..core.proxy import PROXY_AUTHENTICATION_REQUIRED, Proxy
 from ._errors import finish_message, origin
-
-
-def _chain(exc: BaseException) -> list[BaseException]:
-    """The exception, its arguments that are exceptions, and its causes (bounded)."""
-    found: list[BaseException] = []
-    todo: list[object] = [exc]
-    while todo and len(found) < 16:
-        item = todo.pop()
-        if isinstance(item, BaseException) and item not in found:
-            found.append(item)
-            todo.extend(a for a in item.args if isinstance(a, BaseException))
-            todo.extend(e for e in (item.__cause__, item.__context__) if e is not None)
-    return found
-
 
 _STATUS_407 = re.compile(r"(?<![\d:])407(?!\d)")
 
@@ -32,7 +19,7 @@ def proxy_failure(exc: BaseException, request: Request, proxy: Proxy) -> APIConn
     """The proxy could not be reached, or would not open the way to the target (nothing
     was sent to the target). A 407 is not retried: the credentials will not change."""
     where = origin(request.url)
-    chain = _chain(exc)
+    chain = list(exception_chain(exc, limit=16, args=True))
     error: APIConnectionError
     # The status, not any "407" in the text: a port such as 40709 in a URL is no refusal.
     refused = any(_STATUS_407.search(str(item)) for item in chain)

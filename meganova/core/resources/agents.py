@@ -15,7 +15,6 @@ whichever answered is remembered for the agent's life (its ``with_options`` copi
 from __future__ import annotations
 
 import random
-import traceback
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -35,6 +34,7 @@ from ..config import ClientConfig
 from ..effects import Flow
 from ..engine import Clock, Engine, RequestOptions, quote_segment
 from ..errors import APIError, APIResponseValidationError, InvalidArgumentError, MeganovaError
+from ..exception_chain import clear_finished_frames, exception_chain
 from ..http import Timeout, TimeoutLike
 from ..models.agents import AgentChatResponse, AgentInfo, PendingToolCall
 from ..models.chat import ChatResponse
@@ -116,21 +116,11 @@ class AgentRedactor(Redactor):
 def unlink_library_causes(error: BaseException) -> None:
     """Drop every non-SDK exception from ``error``'s cause/context chain (our own
     errors in the chain are kept, and looked through)."""
-    seen: set[int] = set()
-    todo = [error]
-    while todo and len(seen) < 64:
-        item = todo.pop()
-        if id(item) in seen:
-            continue
-        seen.add(id(item))
+    for item in exception_chain(error):
         for name in ("__cause__", "__context__"):
             linked = getattr(item, name)
-            if linked is None:
-                continue
-            if isinstance(linked, MeganovaError):
-                todo.append(linked)
-            else:
-                setattr(item, name, None)
+            if linked is not None and not isinstance(linked, MeganovaError):
+                setattr(item, name, None)  # so the walk does not follow it
                 item.__suppress_context__ = True
 
 
@@ -153,15 +143,7 @@ def forget_frames(error: BaseException) -> None:
     and unlink the library exceptions from its chain (see ``AgentRedactor``). Frames
     still running (the caller's) are left alone."""
     unlink_library_causes(error)
-    seen: set[int] = set()
-    todo = [error]
-    while todo and len(seen) < 64:
-        item = todo.pop()
-        if id(item) in seen:
-            continue
-        seen.add(id(item))
-        traceback.clear_frames(item.__traceback__)
-        todo.extend(e for e in (item.__cause__, item.__context__) if e is not None)
+    clear_finished_frames(error)
 
 
 def _guarded(flow: Flow[T]) -> Flow[T]:
