@@ -358,6 +358,16 @@ def _ending(response: CassetteResponse) -> Optional[MeganovaError]:
     return None  # "closed": the body ends where the client stopped reading it
 
 
+def _replay(exchange: Exchange, cassette: Cassette) -> Tuple[_Replay, float]:
+    """The recorded reply to give, and the seconds to wait first (its recorded time, at
+    the cassette's pace); a request recorded as failing raises its error again."""
+    response = exchange.response
+    if response is None:
+        raise _rebuild(exchange.error or RecordedError("APIConnectionError", ""))
+    wait = response.elapsed * cassette.pace if cassette.pace and response.elapsed else 0.0
+    return _Replay(response, cassette), wait
+
+
 class _Recorder:
     """Collects one reply as it is read, and writes the exchange once it ends."""
 
@@ -463,11 +473,10 @@ class CassetteTransport:
         cassette = self.cassette
         scrub, live, exchange = cassette._start(request)
         if exchange is not None:
-            if exchange.response is None:
-                raise _rebuild(exchange.error or RecordedError("APIConnectionError", ""))
-            if cassette.pace and exchange.response.elapsed:
-                cassette.clock.sleep(exchange.response.elapsed * cassette.pace)
-            return _Replay(exchange.response, cassette)
+            reply, wait = _replay(exchange, cassette)
+            if wait:
+                cassette.clock.sleep(wait)
+            return reply
         real = self._transport()
         began = cassette.clock.monotonic()
         try:
@@ -510,26 +519,28 @@ class _Replay:
     def reason(self) -> str:
         return self._response.reason
 
-    def _gaps(self) -> Iterator[Tuple[float, bytes]]:
+    def _steps(self) -> Iterator[Tuple[float, bytes]]:
+        """Each recorded chunk with the wait before it (once), then the recorded end
+        raised unless the reply was closed first; the ports' iterators wait and stop."""
         if self._consumed:
             return
         self._consumed = True
+        ending = _ending(self._response)
         previous = self._response.elapsed
         for at, data in self._response.chunks:
             yield max(at - previous, 0.0) * self._pace, data
             previous = at
+        if ending is not None and not self.closed:
+            raise ending
 
     def iter_bytes(self) -> Iterator[bytes]:
-        ending = _ending(self._response) if not self._consumed else None
-        for wait, data in self._gaps():
+        for wait, data in self._steps():
             if wait:
                 self._clock.sleep(wait)
             if self.closed:
                 return
             if data:
                 yield data
-        if ending is not None and not self.closed:
-            raise ending
 
     def read(self) -> bytes:
         return b"".join(self.iter_bytes())
@@ -538,16 +549,13 @@ class _Replay:
         self.closed = True
 
     async def aiter_bytes(self) -> AsyncIterator[bytes]:
-        ending = _ending(self._response) if not self._consumed else None
-        for wait, data in self._gaps():
+        for wait, data in self._steps():
             if wait:
                 await self._clock.asleep(wait)
             if self.closed:
                 return
             if data:
                 yield data
-        if ending is not None and not self.closed:
-            raise ending
 
     async def aread(self) -> bytes:
         return b"".join([data async for data in self.aiter_bytes()])
@@ -640,11 +648,10 @@ class AsyncCassetteTransport:
         cassette = self.cassette
         scrub, live, exchange = cassette._start(request)
         if exchange is not None:
-            if exchange.response is None:
-                raise _rebuild(exchange.error or RecordedError("APIConnectionError", ""))
-            if cassette.pace and exchange.response.elapsed:
-                await cassette.clock.asleep(exchange.response.elapsed * cassette.pace)
-            return _Replay(exchange.response, cassette)
+            reply, wait = _replay(exchange, cassette)
+            if wait:
+                await cassette.clock.asleep(wait)
+            return reply
         real = self._transport()
         began = cassette.clock.monotonic()
         try:
