@@ -15,6 +15,7 @@ from ..client import NOT_GIVEN, TransportSpec, _Client, _NotGiven
 from ..core.agent_config import ENV_AGENT_KEY, check_agent_key, resolve_agent_config
 from ..core.config import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, ClientConfig, Secret
 from ..core.errors import ConfigurationError
+from ..core.hooks import HooksLike
 from ..core.http import TimeoutLike
 from ..core.ports import Codec, RetryPolicy
 from ..core.proxy import PROXY_FROM_ENVIRONMENT, ProxyFromEnvironment
@@ -67,6 +68,7 @@ class _AgentClient(_Client):
         clock: Any = None,
         max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
         user_agent_extra: str | None = None,
+        hooks: HooksLike = None,
     ) -> None:
         if isinstance(api_key, str):
             api_key = Sensitive(api_key)  # an error report's locals show it redacted
@@ -87,6 +89,7 @@ class _AgentClient(_Client):
             proxy=proxy,
             clock=clock,
             max_response_bytes=max_response_bytes,
+            hooks=hooks,
         )
 
     def _resolve_config(self, **settings: Any) -> ClientConfig:
@@ -109,6 +112,7 @@ class _AgentClient(_Client):
         deadline: float | _NotGiven | None = NOT_GIVEN,
         max_response_bytes: int | _NotGiven | None = NOT_GIVEN,
         proxy: str | _NotGiven | None = NOT_GIVEN,
+        hooks: HooksLike | _NotGiven = NOT_GIVEN,
     ) -> Any:
         """An agent client with the given options changed that shares this one's
         connection pool and what it learnt (the tool-confirmation path).
@@ -125,6 +129,8 @@ class _AgentClient(_Client):
             max_response_bytes: The new reply size cap (``None`` lifts it).
             proxy: A new proxy (``None``: none). It needs connections of its own: that client
                 gets a new transport of the same kind (close it when done).
+            hooks: The new client's hooks, instead of this one's (``None``: none; to add
+                some, pass ``[agent.hooks, more]``).
 
         Returns:
             The new client (of the same kind); this one is unchanged.
@@ -141,6 +147,7 @@ class _AgentClient(_Client):
             deadline=deadline,
             max_response_bytes=max_response_bytes,
             proxy=proxy,
+            hooks=hooks,
         )
         clone._route = self._route
         return clone
@@ -212,6 +219,9 @@ class CloudAgent(_AgentClient, AgentMethods):
         max_response_bytes: Largest reply body accepted (default 256 MiB; ``None`` lifts
             the cap).
         user_agent_extra: Appended to ``User-Agent: meganova-python/<version>``.
+        hooks: Callables called on the events of every call (a ``Hooks``, or a list of
+            them), as ``MegaNova``'s: see ``Hooks``. Sync callables (``AsyncCloudAgent``:
+            sync or async).
 
     Raises:
         ConfigurationError: No agent key.

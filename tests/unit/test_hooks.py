@@ -397,3 +397,33 @@ def test_a_stream_alive_at_interpreter_exit_calls_no_hook_then() -> None:
     result = run_python(AT_EXIT)
     assert result.stdout.split() == ["exiting"]
     assert result.stderr == ""
+
+
+AGENT_KEY = "agent_hooks-test-key-0123456789"
+
+
+def test_a_cloud_agent_takes_hooks_too_and_they_never_see_its_key(fake: FakeMeganova) -> None:
+    seen, other = Recorder(), Recorder()
+    with fake.agent(api_key=AGENT_KEY, hooks=seen.hooks()) as agent:
+        agent.chat("Hi")
+        agent.with_options(hooks=other.hooks()).info()
+    assert seen.names == ["on_call_start", "on_request", "on_response", "on_call_end"]
+    assert other.names == seen.names  # with_options replaced them
+    request = seen.of("on_request")[0]
+    assert request.method == "POST" and request.url.endswith("/<redacted>/chat")
+    assert AGENT_KEY not in repr(seen.events + other.events)
+    assert AGENT_KEY not in request.url
+
+
+@pytest.mark.anyio
+async def test_an_async_cloud_agent_awaits_its_async_hooks(fake: FakeMeganova) -> None:
+    names: List[str] = []
+
+    async def record(event: HookEvent) -> None:
+        await asyncio.sleep(0)
+        names.append(event.hook)
+
+    async with fake.async_agent(api_key=AGENT_KEY, hooks=Hooks(on_call_end=record)) as agent:
+        await agent.chat("Hi")
+        await agent.with_options(max_retries=0).info()  # keeps them
+    assert names == ["on_call_end", "on_call_end"]
