@@ -96,6 +96,7 @@ if TYPE_CHECKING:
     )
     from .core.models.common import (
         Model,
+        ResultList,
     )
     from .core.models.embeddings import (
         Embedding,
@@ -193,7 +194,7 @@ if TYPE_CHECKING:
 
 # name -> module under meganova that defines it
 _HOME: Dict[str, str] = {
-    **dict.fromkeys(["Model"], "core.models.common"),
+    **dict.fromkeys(["Model", "ResultList"], "core.models.common"),
     **dict.fromkeys(
         [
             "ChatChoice",
@@ -453,6 +454,7 @@ __all__ = [
     "ResponseFormatJSONSchema",
     "ResponseFormatText",
     "ResponseTooLargeError",
+    "ResultList",
     "RetryPolicy",
     "ServerlessCatalogue",
     "ServerlessModel",

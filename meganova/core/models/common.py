@@ -1,8 +1,11 @@
-"""Base of every response model: attribute access and ``model["field"]`` both work."""
+"""Base of every response model: attribute access and ``model["field"]`` both work; and
+``ResultList``, the ``list`` a call returns when its answer is a plain list."""
 
 import json
 from dataclasses import fields, is_dataclass
-from typing import TYPE_CHECKING, Any, Dict, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, TypeVar
+
+T = TypeVar("T")
 
 
 def _plain(value: Any) -> Any:
@@ -110,3 +113,11 @@ class Model(Dumps):
             cached = tuple(f.name for f in fields(cls)) if is_dataclass(cls) else ()
             type.__setattr__(cls, "_mn_fields", cached)
         return cached
+
+
+class ResultList(List[T]):
+    """What a call returns when its answer is a plain list (``videos.list_models()``):
+    a ``list`` in every way (equal to the same plain list, ``repr`` and JSON as one),
+    which also knows its reply, so ``meganova.response_info(result)`` works on it as on
+    every result. A pickled one keeps those facts (never the API key); a copy made with
+    ``list(result)`` or a slice is a plain ``list`` without them."""

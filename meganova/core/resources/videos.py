@@ -13,7 +13,7 @@ Which variant is live is unknown.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, List, Mapping, Optional, Union
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Union
 from urllib.parse import quote
 
 from ..effects import Flow, Sleep
@@ -27,6 +27,7 @@ from ..errors import (
 )
 from ..http import MAX_SECONDS, Timeout, TimeoutLike
 from ..legacy import deprecated, legacy_redirect
+from ..models.common import ResultList
 from ..models.videos import NativeVideoGeneration, SupportedVideoModels, VideoGeneration
 from ..validation import drop_none, optional_int, optional_str, require_number, require_str
 from ._facade import Resource, awaits, flow_of, runs
@@ -381,12 +382,13 @@ class VideosResource(Resource):
         )
 
     @runs
-    def list_models(self) -> Flow[List[str]]:
-        """0.4.0's name: the supported model names. Write
+    def list_models(self) -> Flow[ResultList[str]]:
+        """0.4.0's name: the supported model names (a ``list`` of ``str``, which
+        ``meganova.response_info`` reads too). Write
         ``videos.supported_models().model_names``."""
         deprecated("videos.list_models()", "videos.supported_models().model_names")
         models = yield from flow_of(VideosResource.supported_models)(self)
-        return list(models.model_names)
+        return ResultList(models.model_names)
 
 
 def _check_wait(poll_interval: object, wait_timeout: object) -> None:
