@@ -4,6 +4,7 @@
     python benchmarks/run.py --quick    # smoke run (under a minute)
     python benchmarks/run.py --profile ours_urllib3 stream   # cProfile one workload
     python benchmarks/run.py --parts async --out /tmp/r.md  # only the async workloads
+    python benchmarks/run.py --parts observe --out /tmp/o.md  # hooks, metadata, OTel overhead
 
 Every client runs in its own process; clients are interleaved in rounds so background
 noise spreads over all of them. Figures are medians over repetitions; ratios compare
@@ -243,8 +244,9 @@ def main() -> None:
     parser.add_argument("--profile", nargs=2, metavar=("CLIENT", "WORKLOAD"))
     parser.add_argument(
         "--parts",
-        default="sync,async,batch",
-        help="any of sync, async, batch (bulk runs: benchmarks/batch.py), comma-separated",
+        default="sync,async,batch,observe",
+        help="any of sync, async, batch (bulk runs: benchmarks/batch.py), observe (hooks, "
+        "metadata and OTel overhead: benchmarks/observe.py), comma-separated",
     )
     parser.add_argument("--async-clients", default=",".join(arun.ACLIENTS))
     parser.add_argument("--async-chunks", type=int, default=1000)
@@ -288,8 +290,10 @@ def main() -> None:
             report = run_all(plan, clients, base, args, asection)
         elif asection:
             report = async_only(args, asection)
-        elif "batch" in parts:
-            report = "# Benchmark results (bulk runs only)\n"
+        elif "batch" in parts or "observe" in parts:
+            names = {"batch": "bulk runs", "observe": "observability overhead"}
+            only = " and ".join(names[p] for p in names if p in parts)
+            report = f"# Benchmark results ({only} only)\n"
         else:
             raise SystemExit("nothing to run")
     finally:
@@ -301,6 +305,11 @@ def main() -> None:
 
         figs = batch.measure(args.quick, env=peer_env(None, ASYNC_LIBS))
         report += "\n## Bulk runs (benchmarks/batch.py)\n\n" + batch.report(figs) + "\n"
+    if "observe" in parts:
+        import observe  # benchmarks/observe.py: its own server, a fresh process per client
+
+        ofigs = observe.measure(args.quick, env=peer_env(None, ASYNC_LIBS))
+        report += f"\n{observe.HEADING}\n\n" + observe.report(ofigs) + "\n"
     report = report.replace("@ELAPSED@", f"{time.perf_counter() - began:.0f}")
     Path(args.out).write_text(report)
     print(report)
