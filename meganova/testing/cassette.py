@@ -91,7 +91,9 @@ class Cassette:
         pace: Replay streams at their recorded pace times this factor (``0``, the
             default: no waiting).
         clock: What recording times with and pacing sleeps on (``monotonic``,
-            ``sleep``, ``asleep``; default: the system clock).
+            ``sleep``, ``asleep``; default: the system clock). The clients ``client()``
+            and ``async_client()`` make read it too, unless given their own, so a paced
+            replay's timing (``response_info``, hooks, spans) is the recorded one.
     """
 
     def __init__(
@@ -117,6 +119,7 @@ class Cassette:
         self._mode = normal_mode(mode)
         matchers = matchers_for(match_on)
         self._redaction = Redaction.build(allow_headers, redact_headers, redact_fields, secrets)
+        self._clock_given = clock is not None
         if clock is None:
             from ..adapters.clock import SystemClock
 
@@ -246,7 +249,7 @@ class Cassette:
         from ..client import MegaNova, make_transport
 
         real = _real_factory(options, make_transport)
-        self._default_key(options)
+        self._default_options(options)
         client = MegaNova(transport=self.transport(real), **options)
         self._clients.append(client)
         return client
@@ -265,12 +268,14 @@ class Cassette:
         from ..client import AsyncMegaNova
 
         real = _real_factory(options, make_async_transport)
-        self._default_key(options)
+        self._default_options(options)
         client = AsyncMegaNova(transport=self.async_transport(real), **options)
         self._clients.append(client)
         return client
 
-    def _default_key(self, options: dict[str, Any]) -> None:
+    def _default_options(self, options: dict[str, Any]) -> None:
+        if self._clock_given:  # replayed waits and the client's timing on one clock
+            options.setdefault("clock", self.clock)
         if self.records or options.get("api_key") is not None:
             return
         if not os.environ.get("MEGANOVA_API_KEY"):

@@ -447,6 +447,36 @@ def test_replay_waits_the_recorded_gaps_times_the_pace_and_not_at_all_by_default
     assert unpaced.sleeps == []
 
 
+def test_a_paced_replay_on_a_test_clock_tells_the_recorded_stream_timing(path: Path) -> None:
+    import meganova
+
+    clock = VirtualClock()
+    fake = FakeMeganova(clock=clock)
+    fake.script(Stream(["a", "b", "c"], gap=2.0, delay=1.0))
+    with Cassette(path, mode="record", clock=clock) as cassette:
+        stream = recording_client(cassette, fake).chat.stream(messages=USER, model=MODEL)
+        list(stream)
+    live = meganova.response_info(stream)
+
+    def timing(info: Any) -> tuple:
+        return (info.elapsed, info.time_to_first_token, info.time_to_last_chunk, info.chunks)
+
+    with Cassette(path, mode="none", clock=VirtualClock(), pace=1.0) as cassette:
+        replayed = cassette.client().chat.stream(messages=USER, model=MODEL)
+        list(replayed)
+    assert timing(meganova.response_info(replayed)) == timing(live) == (1.0, 1.0, 9.0, 4)
+
+    async def replay_async() -> Any:
+        with Cassette(path, mode="none", clock=VirtualClock(), pace=1.0) as cassette:
+            async with cassette.async_client() as client:
+                stream = await client.chat.stream(messages=USER, model=MODEL)
+                async for _ in stream:
+                    pass
+                return meganova.response_info(stream)
+
+    assert timing(asyncio.run(replay_async())) == timing(live)
+
+
 # -- the file ---------------------------------------------------------------------------
 
 
