@@ -110,8 +110,9 @@ def instrument(
     meter_provider: Any = None,
     capture_content: Optional[bool] = None,
 ) -> C:
-    """Trace every call ``client`` makes (``MegaNova`` or ``AsyncMegaNova``, any
-    transport); the clients ``client.with_options(...)`` makes later are traced too.
+    """Trace every call ``client`` makes (``MegaNova``, ``AsyncMegaNova`` or a Cloud
+    agent client, any transport); the clients ``client.with_options(...)`` makes later
+    are traced too.
     Instrumenting a client twice replaces the first instrumentation.
 
     Args:

@@ -26,7 +26,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 import meganova.otel
 from meganova import AsyncMegaNova, MegaNova, MeganovaError
 from meganova.errors import StreamConnectionError
-from meganova.testing import FakeMeganova, Stream, Text
+from meganova.testing import Error, FakeMeganova, Stream, Text
 from tests.clock import VirtualClock
 from tests.contract.conftest import MISSING, Server
 from tests.contract.rawserver import (
@@ -479,6 +479,27 @@ def test_the_key_never_reaches_a_span_even_echoed_or_in_a_path(otel: Otel) -> No
     assert KEY not in text
     assert "agent_0ffdeadbeef" not in text
     assert "<redacted>" in text
+
+
+def test_a_cloud_agent_is_traced_and_its_key_never_reaches_a_span(otel: Otel) -> None:
+    agent_key = "agent_otel-5ecret-0123456789"
+    fake = FakeMeganova()
+    fake.script(Error(503, path="/agent/chat"))
+    with fake.agent(api_key=agent_key, max_retries=1) as agent:
+        otel.instrument(agent, capture_content=True)
+        assert agent.chat("Hi").response
+    call = otel.call_span()
+    assert len(otel.children(call)) == 2  # the 503, then the answer
+    assert agent_key not in otel.text() and "<redacted>" in otel.text()
+
+    async def run() -> None:
+        async with fake.async_agent(api_key=agent_key) as agent:
+            otel.instrument(agent)
+            await agent.info()
+
+    asyncio.run(run())
+    assert len([s for s in otel.spans if s.parent is None]) == 2
+    assert agent_key not in otel.text()
 
 
 def test_other_api_calls_get_a_span_but_no_genai_metrics(otel: Otel) -> None:
