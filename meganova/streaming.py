@@ -47,6 +47,7 @@ from .core.models.chat import (
 from .core.observe import StreamWatch
 from .core.ports import AsyncResponse, Codec, Response
 from .core.redact import Redactor
+from .core.response_info import attach_info, info_of
 from .core.sse import DEFAULT_MAX_EVENT_SIZE
 from .core.stream_parser import DONE, RECENT_CHUNKS, ChatStreamParser, guideline_items
 from .core.structured import as_parsed
@@ -73,6 +74,15 @@ PS = TypeVar("PS", bound="ParsedChatCompletionStream[Any]")
 DRAIN_LIMIT = 64 * 1024
 DRAIN_WAIT = 0.25  # seconds: a terminator sent apart may wait 40 ms for an ACK (Nagle)
 _EXHAUSTED = iter(()).__next__
+
+
+def with_info(result: T, stream: object) -> T:
+    """``result`` (a stream's final response) with the stream's ``ResponseInfo``, so
+    ``response_info`` reads the same from both."""
+    info = info_of(stream)
+    if info is not None:
+        attach_info(result, info)
+    return result
 
 
 class _Reading:
@@ -292,7 +302,7 @@ class Stream(StreamFacts, Generic[T]):
         """Read what is left and return the whole response (text joined, tool-call
         fragments joined, usage kept). Raises the stream's error if it failed."""
         self._drain_items()
-        return self._reading.parser.final_response()
+        return with_info(self._reading.parser.final_response(), self)
 
 
 class WireStream(Generic[R]):
@@ -409,7 +419,7 @@ class ParsedChatCompletionStream(ChatCompletionStream, Generic[P]):
         """Read what is left and return the whole response, parsed (raises the
         stream's error if it failed, or a structured-output error)."""
         parsed: ParsedChatResponse[P] = self._parse(super().get_final_response())
-        return parsed
+        return with_info(parsed, self)
 
     def get_final_completion(self) -> ParsedChatResponse[P]:
         """``get_final_response()`` under openai-python's name."""

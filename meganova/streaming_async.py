@@ -39,7 +39,7 @@ from .core.observe import StreamWatch
 from .core.ports import AsyncResponse
 from .core.stream_parser import DONE, ChatStreamParser, guideline_items
 from .core.structured import as_parsed
-from .streaming import DRAIN_LIMIT, DRAIN_WAIT, StreamFacts, WireStream
+from .streaming import DRAIN_LIMIT, DRAIN_WAIT, StreamFacts, WireStream, with_info
 
 __all__ = [
     "AsyncChatCompletionStream",
@@ -253,7 +253,7 @@ class AsyncStream(StreamFacts, Generic[T]):
         fragments joined, usage kept). Raises the stream's error if it failed."""
         async for _ in self:
             pass
-        return self._reading.parser.final_response()
+        return with_info(self._reading.parser.final_response(), self)
 
 
 class AsyncChatCompletionStream(WireStream[AsyncResponse], AsyncStream[ChatCompletionChunk]):
@@ -283,7 +283,7 @@ class AsyncParsedChatCompletionStream(AsyncChatCompletionStream, Generic[P]):
         """Read what is left and return the whole response, parsed (raises the
         stream's error if it failed, or a structured-output error)."""
         parsed: ParsedChatResponse[P] = self._parse(await super().get_final_response())
-        return parsed
+        return with_info(parsed, self)
 
     async def get_final_completion(self) -> ParsedChatResponse[P]:
         """``get_final_response()`` under openai-python's name."""

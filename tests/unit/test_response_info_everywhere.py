@@ -252,3 +252,39 @@ def test_what_no_call_returned_has_no_reply_to_tell() -> None:
     for thing in (None, ["a"], "text", ResultList(["a"])):
         with pytest.raises(InvalidArgumentTypeError, match="carries no reply"):
             response_info(thing)
+
+
+# -- what a stream hands out at its end -------------------------------------------------
+
+
+def test_a_streams_final_response_tells_the_streams_reply() -> None:
+    fake = FakeMeganova()
+    fake.script(Text("Ahoy"), Text('{"name": "Rex"}'))
+    with fake.client() as client:
+        stream = client.chat.stream(messages=HI, model=MODEL)
+        final = stream.get_final_response()
+        with client.chat.completions.stream(messages=HI, model=MODEL, response_format=Pet) as s:
+            parsed = s.get_final_completion()
+    assert response_info(final) is response_info(stream)
+    assert response_info(final).time_to_last_chunk is not None
+    assert response_info(parsed) is response_info(s)
+    assert final.text == "Ahoy" and parsed.parsed == Pet("Rex")
+
+
+def test_an_async_streams_final_response_tells_the_streams_reply() -> None:
+    fake = FakeMeganova()
+    fake.script(Text("Ahoy"), Text('{"name": "Rex"}'))
+
+    async def run() -> Any:
+        async with fake.async_client() as client:
+            stream = await client.chat.completions.create(messages=HI, model=MODEL, stream=True)
+            final = await stream.get_final_response()
+            manager = client.chat.completions.stream(messages=HI, model=MODEL, response_format=Pet)
+            async with await manager as s:
+                parsed = await s.get_final_completion()
+            return stream, final, s, parsed
+
+    stream, final, s, parsed = asyncio.run(run())
+    assert response_info(final) is response_info(stream)
+    assert response_info(parsed) is response_info(s)
+    assert final.text == "Ahoy" and parsed.parsed == Pet("Rex")
