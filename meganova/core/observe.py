@@ -16,6 +16,7 @@ from .hooks import (
     request_params,
 )
 from .log import WARNING, enabled, event, log_path
+from .response_info import attach_info
 
 if TYPE_CHECKING:
     from .call import Call
@@ -173,8 +174,11 @@ class StreamWatch:
             info.time_to_last_chunk = now - self.started
             info.chunks = acc.count
         state = parser.state
-        if state == "failed" and enabled(WARNING):
-            self._log_failure(now, parser)
+        if state == "failed":
+            if info is not None:  # the error the stream raises tells its reply too
+                attach_info(parser.failure, info)
+            if enabled(WARNING):
+                self._log_failure(now, parser)
         context = self.context
         if context is None:
             return None, None

@@ -18,9 +18,9 @@ import pytest
 from meganova import AsyncMegaNova, Hooks, MegaNova, response_info
 from meganova.cloud import AsyncCloudAgent, CloudAgent
 from meganova.core.resources._facade import Resource
-from meganova.errors import InvalidArgumentTypeError
+from meganova.errors import InvalidArgumentTypeError, MeganovaError
 from meganova.testing import FakeMeganova
-from meganova.testing.script import Text, ToolApproval
+from meganova.testing.script import Drop, EndEarly, Text, ToolApproval
 from meganova.types import ResultList
 
 MODEL = "meganova-ai/manta-flash-1.0"
@@ -288,3 +288,33 @@ def test_an_async_streams_final_response_tells_the_streams_reply() -> None:
     assert response_info(final) is response_info(stream)
     assert response_info(parsed) is response_info(s)
     assert final.text == "Ahoy" and parsed.parsed == Pet("Rex")
+
+
+@pytest.mark.parametrize(
+    "step",
+    [Drop(after=2, pieces=["a", "b", "c"]), EndEarly(pieces=["a", "b"])],
+    ids=["cut", "ended-early"],
+)
+def test_an_error_a_stream_raises_tells_the_streams_reply(step: Any) -> None:
+    fake = FakeMeganova()
+    fake.script(step)
+    with fake.client(max_retries=0) as client:
+        stream = client.chat.stream(messages=HI, model=MODEL)
+        with pytest.raises(MeganovaError) as caught:
+            for _ in stream:
+                pass
+    info = response_info(caught.value)
+    assert info is response_info(stream) and info.status == 200
+    assert info.time_to_first_token is not None and info.time_to_last_chunk is not None
+    fake.script(step)
+
+    async def run() -> Any:
+        async with fake.async_client(max_retries=0) as client:
+            stream = await client.chat.stream(messages=HI, model=MODEL)
+            with pytest.raises(MeganovaError) as caught:
+                async for _ in stream:
+                    pass
+            return stream, caught.value
+
+    stream, error = asyncio.run(run())
+    assert response_info(error) is response_info(stream)
