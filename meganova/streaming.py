@@ -37,7 +37,7 @@ from typing import (
 )
 
 from .core.budget import TimeBudget
-from .core.errors import APIConnectionError, APIResponseValidationError
+from .core.errors import APIConnectionError, APIResponseValidationError, MeganovaError
 from .core.models.chat import (
     ChatCompletionChunk,
     ChatResponse,
@@ -83,6 +83,17 @@ def with_info(result: T, stream: object) -> T:
     if info is not None:
         attach_info(result, info)
     return result
+
+
+def final_response(stream: Any) -> ChatResponse:
+    """``stream``'s whole response, or the error saying why there is none (closed
+    early, failed); either tells the stream's ``ResponseInfo``."""
+    parser: ChatStreamParser = stream._reading.parser
+    try:
+        return with_info(parser.final_response(), stream)
+    except MeganovaError as exc:
+        with_info(exc, stream)
+        raise
 
 
 class _Reading:
@@ -302,7 +313,7 @@ class Stream(StreamFacts, Generic[T]):
         """Read what is left and return the whole response (text joined, tool-call
         fragments joined, usage kept). Raises the stream's error if it failed."""
         self._drain_items()
-        return with_info(self._reading.parser.final_response(), self)
+        return final_response(self)
 
 
 class WireStream(Generic[R]):

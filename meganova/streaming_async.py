@@ -39,7 +39,14 @@ from .core.observe import StreamWatch
 from .core.ports import AsyncResponse
 from .core.stream_parser import DONE, ChatStreamParser, guideline_items
 from .core.structured import as_parsed
-from .streaming import DRAIN_LIMIT, DRAIN_WAIT, StreamFacts, WireStream, with_info
+from .streaming import (
+    DRAIN_LIMIT,
+    DRAIN_WAIT,
+    StreamFacts,
+    WireStream,
+    final_response,
+    with_info,
+)
 
 __all__ = [
     "AsyncChatCompletionStream",
@@ -253,7 +260,7 @@ class AsyncStream(StreamFacts, Generic[T]):
         fragments joined, usage kept). Raises the stream's error if it failed."""
         async for _ in self:
             pass
-        return with_info(self._reading.parser.final_response(), self)
+        return final_response(self)
 
 
 class AsyncChatCompletionStream(WireStream[AsyncResponse], AsyncStream[ChatCompletionChunk]):

@@ -18,9 +18,9 @@ import pytest
 from meganova import AsyncMegaNova, Hooks, MegaNova, response_info
 from meganova.cloud import AsyncCloudAgent, CloudAgent
 from meganova.core.resources._facade import Resource
-from meganova.errors import InvalidArgumentTypeError, MeganovaError
+from meganova.errors import IncompleteStreamError, InvalidArgumentTypeError, MeganovaError
 from meganova.testing import FakeMeganova
-from meganova.testing.script import Drop, EndEarly, Text, ToolApproval
+from meganova.testing.script import Drop, EndEarly, Stream, Text, ToolApproval
 from meganova.types import ResultList
 
 MODEL = "meganova-ai/manta-flash-1.0"
@@ -314,6 +314,31 @@ def test_an_error_a_stream_raises_tells_the_streams_reply(step: Any) -> None:
             with pytest.raises(MeganovaError) as caught:
                 async for _ in stream:
                     pass
+            return stream, caught.value
+
+    stream, error = asyncio.run(run())
+    assert response_info(error) is response_info(stream)
+
+
+def test_a_stream_closed_early_says_so_with_its_reply() -> None:
+    fake = FakeMeganova()
+    fake.script(Stream(["a", "b", "c"]))
+    with fake.client() as client:
+        stream = client.chat.completions.create(messages=HI, model=MODEL, stream=True)
+        next(stream)
+        stream.close()
+        with pytest.raises(IncompleteStreamError) as caught:
+            stream.get_final_response()
+    assert response_info(caught.value) is response_info(stream)
+    fake.script(Stream(["a", "b", "c"]))
+
+    async def run() -> Any:
+        async with fake.async_client() as client:
+            stream = await client.chat.completions.create(messages=HI, model=MODEL, stream=True)
+            await stream.__anext__()
+            await stream.aclose()
+            with pytest.raises(IncompleteStreamError) as caught:
+                await stream.get_final_response()
             return stream, caught.value
 
     stream, error = asyncio.run(run())
