@@ -366,16 +366,20 @@ class AgentMethods:
         route = self._route
         known = route.confirm_path
         first_path = known or CONFIRM_PATHS[0]
-        try:
-            reply: AgentChatResponse = yield from _fetch(
+
+        def post(path: str) -> Flow[AgentChatResponse]:
+            return _fetch(
                 self._core,
                 "POST",
-                first_path,
+                path,
                 AgentChatResponse,
                 json=body,
                 options=options,
                 what="agent reply",
             )
+
+        try:
+            reply: AgentChatResponse = yield from post(first_path)
         except APIError as exc:
             if known is not None or exc.status not in (404, 405):
                 raise
@@ -384,15 +388,7 @@ class AgentMethods:
             route.confirm_path = first_path
             return reply
         try:
-            reply = yield from _fetch(
-                self._core,
-                "POST",
-                CONFIRM_PATHS[1],
-                AgentChatResponse,
-                json=body,
-                options=options,
-                what="agent reply",
-            )
+            reply = yield from post(CONFIRM_PATHS[1])
         except APIError as exc:
             if exc.status in (404, 405):
                 raise first from None  # neither path: the preferred one's word stands
