@@ -29,6 +29,7 @@ __all__ = [
     "ROOT",
     "SSE",
     "USER",
+    "chat_handler",
     "ev",
     "fill_the_pool",
     "gzip_bomb",
@@ -43,6 +44,33 @@ SSE = {"Content-Type": "text/event-stream"}
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 _CHUNK = ChatShape("chatcmpl-9a", DEMO_MODEL, 1767225600)
+
+
+def chat_handler(seen: List[str], content: str) -> Any:
+    """A pytest-httpserver handler for the chat route: a reply saying ``content``, as an
+    SSE stream when the request asks for one; ``seen`` gets each request's
+    ``Authorization`` header."""
+    import json
+
+    from werkzeug import Request as WerkzeugRequest
+    from werkzeug import Response as WerkzeugResponse
+
+    message = {"role": "assistant", "content": content}
+    chat = {
+        "id": "c",
+        "model": "m",
+        "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+    }
+    event = {"choices": [{"index": 0, "delta": {"content": content}, "finish_reason": "stop"}]}
+
+    def handle(request: WerkzeugRequest) -> WerkzeugResponse:
+        seen.append(request.headers.get("Authorization", ""))
+        if json.loads(request.get_data() or b"{}").get("stream"):
+            body = b"data: " + json.dumps(event).encode() + b"\n\ndata: [DONE]\n\n"
+            return WerkzeugResponse(body, 200, {"Content-Type": "text/event-stream"})
+        return WerkzeugResponse(json.dumps(chat), 200, {"Content-Type": "application/json"})
+
+    return handle
 
 
 def ev(text: Optional[str] = None, finish: Any = None, **delta: Any) -> bytes:

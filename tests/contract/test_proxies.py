@@ -6,7 +6,6 @@ credentials in the proxy URL sent as ``Proxy-Authorization`` and never shown."""
 
 from __future__ import annotations
 
-import json
 import logging
 import pickle
 import socket
@@ -15,8 +14,6 @@ from typing import Any, Callable, Iterator, List, Tuple
 
 import pytest
 from pytest_httpserver import HTTPServer
-from werkzeug import Request as WerkzeugRequest
-from werkzeug import Response as WerkzeugResponse
 
 from meganova import MegaNova
 from meganova.errors import (
@@ -28,6 +25,7 @@ from meganova.errors import (
 )
 from tests.clock import VirtualClock
 from tests.contract.proxyserver import ProxyServer
+from tests.helpers import chat_handler
 
 trustme = pytest.importorskip("trustme")
 
@@ -35,25 +33,6 @@ KEY = "sk-proxy-0123456789abcdef"
 USER = "corp user"
 PASSWORD = "p@ss:w0rd/secret"  # characters that must be percent-encoded in a URL
 MESSAGES = [{"role": "user", "content": "Hi"}]
-CHAT = {
-    "id": "c",
-    "model": "m",
-    "choices": [
-        {"index": 0, "message": {"role": "assistant", "content": "via"}, "finish_reason": "stop"}
-    ],
-}
-EVENT = {"choices": [{"index": 0, "delta": {"content": "via"}, "finish_reason": "stop"}]}
-
-
-def _handler(seen: List[str]) -> Any:
-    def handle(request: WerkzeugRequest) -> WerkzeugResponse:
-        seen.append(request.headers.get("Authorization", ""))
-        if json.loads(request.get_data() or b"{}").get("stream"):
-            body = b"data: " + json.dumps(EVENT).encode() + b"\n\ndata: [DONE]\n\n"
-            return WerkzeugResponse(body, 200, {"Content-Type": "text/event-stream"})
-        return WerkzeugResponse(json.dumps(CHAT), 200, {"Content-Type": "application/json"})
-
-    return handle
 
 
 Target = Tuple[str, List[str], Any]  # base URL, Authorization headers the API saw, verify
@@ -63,7 +42,7 @@ Target = Tuple[str, List[str], Any]  # base URL, Authorization headers the API s
 def http_target() -> Iterator[Target]:
     seen: List[str] = []
     server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
-    server.expect_request("/v1/chat/completions").respond_with_handler(_handler(seen))
+    server.expect_request("/v1/chat/completions").respond_with_handler(chat_handler(seen, "via"))
     server.start()
     yield f"http://127.0.0.1:{server.port}/v1", seen, True
     server.clear()
@@ -77,7 +56,7 @@ def https_target() -> Iterator[Target]:
     ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
     seen: List[str] = []
     server = HTTPServer(host="127.0.0.1", port=0, ssl_context=context, threaded=True)
-    server.expect_request("/v1/chat/completions").respond_with_handler(_handler(seen))
+    server.expect_request("/v1/chat/completions").respond_with_handler(chat_handler(seen, "via"))
     server.start()
     with ca.cert_pem.tempfile() as bundle:
         yield f"https://127.0.0.1:{server.port}/v1", seen, bundle

@@ -5,42 +5,20 @@ TLS, hostname checking, and proof that the key never reaches an unverified serve
 
 from __future__ import annotations
 
-import json
 import ssl
 from typing import Any, Iterator, List, Tuple
 
 import pytest
 from pytest_httpserver import HTTPServer
-from werkzeug import Request as WerkzeugRequest
-from werkzeug import Response as WerkzeugResponse
 
 from meganova import MegaNova
 from meganova.errors import APIConnectionError, APITimeoutError
 from tests.clock import VirtualClock
+from tests.helpers import USER, chat_handler
 
 trustme = pytest.importorskip("trustme")
 
 KEY = "sk-tls-0123456789abcdef"
-USER = [{"role": "user", "content": "Hi"}]
-CHAT = {
-    "id": "c",
-    "model": "m",
-    "choices": [
-        {"index": 0, "message": {"role": "assistant", "content": "secure"}, "finish_reason": "stop"}
-    ],
-}
-EVENT = {"choices": [{"index": 0, "delta": {"content": "secure"}, "finish_reason": "stop"}]}
-
-
-def _handler(seen: List[str]) -> Any:
-    def handle(request: WerkzeugRequest) -> WerkzeugResponse:
-        seen.append(request.headers.get("Authorization", ""))
-        if json.loads(request.get_data() or b"{}").get("stream"):
-            body = b"data: " + json.dumps(EVENT).encode() + b"\n\ndata: [DONE]\n\n"
-            return WerkzeugResponse(body, 200, {"Content-Type": "text/event-stream"})
-        return WerkzeugResponse(json.dumps(CHAT), 200, {"Content-Type": "application/json"})
-
-    return handle
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +33,7 @@ def tls_server(ca: Any) -> Iterator[Tuple[HTTPServer, List[str], str]]:
     ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
     seen: List[str] = []
     server = HTTPServer(host="127.0.0.1", port=0, ssl_context=context, threaded=True)
-    server.expect_request("/v1/chat/completions").respond_with_handler(_handler(seen))
+    server.expect_request("/v1/chat/completions").respond_with_handler(chat_handler(seen, "secure"))
     server.start()
     with ca.cert_pem.tempfile() as bundle:
         yield server, seen, bundle
@@ -138,7 +116,7 @@ def test_the_hostname_is_checked(ca: Any, real_transport: str) -> None:
     ca.issue_cert("api.other.example").configure_cert(context)
     seen: List[str] = []
     server = HTTPServer(host="127.0.0.1", port=0, ssl_context=context)
-    server.expect_request("/v1/chat/completions").respond_with_handler(_handler(seen))
+    server.expect_request("/v1/chat/completions").respond_with_handler(chat_handler(seen, "secure"))
     server.start()
     try:
         with (
