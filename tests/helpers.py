@@ -15,6 +15,8 @@ from typing import Any, List, Mapping, Optional
 import pytest
 from hypothesis import strategies as st
 
+from meganova import Hooks
+from meganova.core.hooks import EVENT_NAMES
 from meganova.core.http import Request, Timeout
 from meganova.testing import DEMO_MODEL, FakeMeganova
 from meganova.testing.wire import DONE, ChatShape, sse
@@ -29,6 +31,7 @@ __all__ = [
     "ROOT",
     "SSE",
     "USER",
+    "HookRecorder",
     "chat_handler",
     "ev",
     "fill_the_pool",
@@ -44,6 +47,30 @@ SSE = {"Content-Type": "text/event-stream"}
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 _CHUNK = ChatShape("chatcmpl-9a", DEMO_MODEL, 1767225600)
+
+
+class HookRecorder:
+    """A hook for every event a client emits, recording them (a module-level class: it
+    pickles by reference)."""
+
+    def __init__(self) -> None:
+        self.events: List[Any] = []
+
+    def __call__(self, event: Any) -> None:
+        self.events.append(event)
+
+    def hooks(self) -> Hooks:
+        return Hooks(**{name: self for name in EVENT_NAMES})
+
+    @property
+    def names(self) -> List[str]:
+        return [event.hook for event in self.events]
+
+    def of(self, name: str) -> List[Any]:
+        return [event for event in self.events if event.hook == name]
+
+    def shown(self) -> str:
+        return " ".join(repr(e) + repr(getattr(e, "headers", "")) for e in self.events)
 
 
 def chat_handler(seen: List[str], content: str) -> Any:

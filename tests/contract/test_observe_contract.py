@@ -16,18 +16,9 @@ from meganova.errors import RateLimitError
 from meganova.types import HookEvent
 from tests.clock import VirtualClock
 from tests.contract.conftest import ASYNC_KEY, Server, Stage
-from tests.helpers import DONE, ev
+from tests.helpers import DONE, HookRecorder, ev
 
 Factory = Callable[..., MegaNova]
-EVENTS = (
-    "on_call_start",
-    "on_request",
-    "on_response",
-    "on_retry",
-    "on_stream_first_token",
-    "on_stream_end",
-    "on_call_end",
-)
 LIMITS = {
     "X-RateLimit-Limit-Requests": "60",
     "X-RateLimit-Remaining-Requests": "0",
@@ -38,30 +29,12 @@ MODELS = {"object": "list", "data": [{"id": "m-1", "object": "model"}]}
 SSE = {"Content-Type": "text/event-stream"}
 
 
-class Recorder:
-    def __init__(self) -> None:
-        self.events: List[HookEvent] = []
-
-    def __call__(self, event: HookEvent) -> None:
-        self.events.append(event)
-
-    def hooks(self) -> Hooks:
-        return Hooks(**{name: self for name in EVENTS})
-
-    @property
-    def names(self) -> List[str]:
-        return [event.hook for event in self.events]
-
-    def shown(self) -> str:
-        return " ".join(repr(e) + repr(getattr(e, "headers", "")) for e in self.events)
-
-
 def test_a_retried_call_tells_its_reply_and_its_events(
     server: Server, make_client: Factory, clock: VirtualClock
 ) -> None:
     server.reply("GET", "/v1/models", 429, json={"error": "slow"}, headers={"Retry-After": "1"})
     server.reply("GET", "/v1/models", json=MODELS, headers={**LIMITS, "X-Request-Id": "req-7"})
-    seen = Recorder()
+    seen = HookRecorder()
     client = make_client(max_retries=1, hooks=seen.hooks(), api_key=ASYNC_KEY)
     models = client.models.list()
     info = response_info(models)
@@ -91,7 +64,7 @@ def test_a_stream_tells_its_timing_and_ends_its_call(server: Server, make_client
         chunks=[ev("Hel"), ev("lo", "stop"), DONE],
         headers={**SSE, "X-Request-Id": "req-s"},
     )
-    seen = Recorder()
+    seen = HookRecorder()
     client = make_client(max_retries=0, hooks=seen.hooks())
     with client.chat.stream(messages=[{"role": "user", "content": "hi"}], model="m") as stream:
         text = "".join(item.delta for item in stream)
@@ -129,7 +102,7 @@ async def test_the_async_client_tells_the_same_on_every_transport(
         chunks=[ev("Hel"), ev("lo", "stop"), DONE],
     )
     stage.on("/v1/limited", 429, headers={"Content-Type": "application/json", **LIMITS}, body=b"{}")
-    seen = Recorder()
+    seen = HookRecorder()
     awaited: List[str] = []
 
     async def async_hook(event: HookEvent) -> None:

@@ -7,11 +7,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import pickle
-from typing import Any, List
+from typing import List
 
 import pytest
 
 from meganova import AsyncMegaNova, Hooks, MegaNova, response_info
+from meganova.core.hooks import EVENT_NAMES
 from meganova.errors import (
     BadRequestError,
     IncompleteStreamError,
@@ -22,39 +23,11 @@ from meganova.errors import (
 from meganova.testing import FakeMeganova
 from meganova.testing.script import EndEarly, Error, Json, Stream, Text
 from meganova.types import CallContext, HookEvent
+from tests.helpers import HookRecorder
 
 MODEL = "meganova-ai/manta-flash-1.0"
 KEY = "sk-hooks-test-key-0123456789"
 HI = [{"role": "user", "content": "a secret prompt"}]
-ALL = (
-    "on_call_start",
-    "on_request",
-    "on_response",
-    "on_retry",
-    "on_stream_first_token",
-    "on_stream_end",
-    "on_call_end",
-)
-
-
-class Recorder:
-    """Records every event (a module-level class: it pickles by reference)."""
-
-    def __init__(self) -> None:
-        self.events: List[HookEvent] = []
-
-    def __call__(self, event: HookEvent) -> None:
-        self.events.append(event)
-
-    def hooks(self) -> Hooks:
-        return Hooks(**{name: self for name in ALL})
-
-    @property
-    def names(self) -> List[str]:
-        return [event.hook for event in self.events]
-
-    def of(self, name: str) -> List[Any]:
-        return [event for event in self.events if event.hook == name]
 
 
 def recorded_hook(event: HookEvent) -> None:
@@ -76,7 +49,7 @@ def anyio_backend() -> str:
 
 
 def test_a_call_that_retried_emits_its_events_in_order(fake: FakeMeganova) -> None:
-    seen = Recorder()
+    seen = HookRecorder()
     fake.script(Error(429, retry_after=2), Text("Ahoy"))
     client = fake.client(api_key=KEY, hooks=seen.hooks())
     reply = client.chat.create(messages=HI, model=MODEL, temperature=0.5)
@@ -115,7 +88,7 @@ def test_a_call_that_retried_emits_its_events_in_order(fake: FakeMeganova) -> No
 
 
 def test_no_event_carries_the_key_or_the_messages(fake: FakeMeganova) -> None:
-    seen = Recorder()
+    seen = HookRecorder()
     fake.script(Error(500), Text("Ahoy"))
     client = fake.client(
         api_key=KEY, hooks=seen.hooks(), default_headers={"X-Api-Key": "other-secret-1234"}
@@ -132,7 +105,7 @@ def test_no_event_carries_the_key_or_the_messages(fake: FakeMeganova) -> None:
 
 
 def test_a_streamed_call_ends_when_its_stream_ends(fake: FakeMeganova) -> None:
-    seen = Recorder()
+    seen = HookRecorder()
     fake.script(Stream(["Ah", "oy"], gap=0.5))
     client = fake.client(hooks=seen.hooks())
     stream = client.chat.completions.create(messages=HI, model=MODEL, stream=True)
@@ -157,7 +130,7 @@ def test_a_streamed_call_ends_when_its_stream_ends(fake: FakeMeganova) -> None:
 
 
 def test_a_stream_closed_early_or_broken_says_so(fake: FakeMeganova) -> None:
-    seen = Recorder()
+    seen = HookRecorder()
     client = fake.client(hooks=seen.hooks())
     with client.chat.stream(messages=HI, model=MODEL) as stream:
         next(stream)
@@ -174,7 +147,7 @@ def test_a_stream_closed_early_or_broken_says_so(fake: FakeMeganova) -> None:
 
 
 def test_a_call_that_fails_ends_with_its_error(fake: FakeMeganova) -> None:
-    seen = Recorder()
+    seen = HookRecorder()
     fake.script(*[Error(503)] * 3)
     client = fake.client(hooks=seen.hooks())
     with pytest.raises(Exception) as caught:
@@ -188,7 +161,7 @@ def test_a_call_that_fails_ends_with_its_error(fake: FakeMeganova) -> None:
 
 
 def test_a_call_rejected_before_sending_emits_nothing(fake: FakeMeganova) -> None:
-    seen = Recorder()
+    seen = HookRecorder()
     client = fake.client(hooks=seen.hooks())
     with pytest.raises(InvalidArgumentError):
         client.chat.create(messages="not a list", model=MODEL)
@@ -196,7 +169,7 @@ def test_a_call_rejected_before_sending_emits_nothing(fake: FakeMeganova) -> Non
 
 
 def test_a_flow_with_two_requests_is_one_call(fake: FakeMeganova) -> None:
-    seen = Recorder()
+    seen = HookRecorder()
     fake.script(Error(404, path="/models/" + MODEL))
     client = fake.client(hooks=seen.hooks())
     model = client.models.get(MODEL)  # 404 on /models/{id}: found in the list instead
@@ -211,7 +184,7 @@ def test_a_flow_with_two_requests_is_one_call(fake: FakeMeganova) -> None:
 def test_a_hook_that_raises_is_logged_and_the_call_goes_on(
     fake: FakeMeganova, caplog: pytest.LogCaptureFixture
 ) -> None:
-    seen = Recorder()
+    seen = HookRecorder()
     hooks = Hooks(on_request=broken_hook, on_call_end=[broken_hook, seen])
     client = fake.client(api_key=KEY, hooks=hooks)
     with caplog.at_level(logging.WARNING, logger="meganova"):
@@ -227,7 +200,7 @@ def test_a_hook_that_raises_is_logged_and_the_call_goes_on(
 def test_bundles_compose_and_clients_take_them_in_place_or_by_with_options(
     fake: FakeMeganova,
 ) -> None:
-    first, second, third = Recorder(), Recorder(), Recorder()
+    first, second, third = HookRecorder(), HookRecorder(), HookRecorder()
     client = fake.client(hooks=[Hooks(on_call_end=first), Hooks(on_call_end=second)])
     client.models.list()
     assert len(first.events) == len(second.events) == 1
@@ -285,7 +258,7 @@ def test_the_sync_client_does_not_run_an_async_hook(
 
 @pytest.mark.anyio
 async def test_the_async_client_awaits_async_hooks_in_order(fake: FakeMeganova) -> None:
-    seen = Recorder()
+    seen = HookRecorder()
     awaited: List[str] = []
 
     async def slow(event: HookEvent) -> None:
@@ -293,7 +266,7 @@ async def test_the_async_client_awaits_async_hooks_in_order(fake: FakeMeganova) 
         awaited.append(event.hook)
 
     fake.script(Error(429, retry_after=1), Stream(["Ah", "oy"]))
-    hooks = [seen.hooks(), Hooks(**{name: slow for name in ALL})]
+    hooks = [seen.hooks(), Hooks(**{name: slow for name in EVENT_NAMES})]
     async with fake.async_client(hooks=hooks) as client:
         stream = await client.chat.stream(messages=HI, model=MODEL)
         text = "".join([item.delta async for item in stream])
@@ -316,13 +289,13 @@ async def test_the_async_client_awaits_async_hooks_in_order(fake: FakeMeganova) 
 
 @pytest.mark.anyio
 async def test_async_calls_interleaved_keep_their_own_contexts(fake: FakeMeganova) -> None:
-    seen = Recorder()
+    seen = HookRecorder()
 
     async def hook(event: HookEvent) -> None:
         await asyncio.sleep(0)  # lets the other call run in between
         seen(event)
 
-    async with fake.async_client(hooks=Hooks(**{name: hook for name in ALL})) as client:
+    async with fake.async_client(hooks=Hooks(**{name: hook for name in EVENT_NAMES})) as client:
         await asyncio.gather(*(client.models.get(MODEL) for _ in range(4)))
     by_call: dict[str, List[str]] = {}
     for event in seen.events:
@@ -352,7 +325,7 @@ async def test_the_async_client_logs_a_failing_async_hook(
 
 @pytest.mark.anyio
 async def test_an_async_call_that_fails_ends_with_its_error(fake: FakeMeganova) -> None:
-    seen = Recorder()
+    seen = HookRecorder()
     fake.script(Error(404), Error(404))
     client = fake.async_client(api_key=KEY)
     assert isinstance(client, AsyncMegaNova) and not client.hooks
@@ -364,7 +337,7 @@ async def test_an_async_call_that_fails_ends_with_its_error(fake: FakeMeganova) 
 
 
 def test_a_request_id_echoing_the_key_reaches_no_hook(fake: FakeMeganova) -> None:
-    seen = Recorder()
+    seen = HookRecorder()
     fake.script(Error(400, headers={"x-request-id": f"req-{KEY}"}))
     client = fake.client(api_key=KEY, hooks=seen.hooks())
     with pytest.raises(BadRequestError):
@@ -403,7 +376,7 @@ AGENT_KEY = "agent_hooks-test-key-0123456789"
 
 
 def test_a_cloud_agent_takes_hooks_too_and_they_never_see_its_key(fake: FakeMeganova) -> None:
-    seen, other = Recorder(), Recorder()
+    seen, other = HookRecorder(), HookRecorder()
     with fake.agent(api_key=AGENT_KEY, hooks=seen.hooks()) as agent:
         agent.chat("Hi")
         agent.with_options(hooks=other.hooks()).info()
