@@ -39,20 +39,14 @@ def _failed(hook: Any, event: Any, exc: BaseException) -> None:
 
 def call_hooks(hooks: Hooks, event: Any) -> None:
     """Call every hook set for ``event`` (``MegaNova``: sync callables)."""
-    for hook in hooks.handlers(event.hook):
-        try:
-            result = hook(event)
-        except Exception as exc:
-            _failed(hook, event, exc)
-            continue
-        if result is not None and inspect.isawaitable(result):
-            close_awaitable(result)
-            logger.warning(
-                "The %s hook %s is async: MegaNova calls hooks synchronously "
-                "(use AsyncMegaNova for async hooks); it did not run",
-                event.hook,
-                getattr(hook, "__qualname__", hook),
-            )
+    for hook, _, result in start_hooks(hooks, event):
+        close_awaitable(result)
+        logger.warning(
+            "The %s hook %s is async: MegaNova calls hooks synchronously "
+            "(use AsyncMegaNova for async hooks); it did not run",
+            event.hook,
+            getattr(hook, "__qualname__", hook),
+        )
 
 
 async def acall_hooks(hooks: Hooks, event: Any) -> None:
