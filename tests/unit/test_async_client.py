@@ -25,11 +25,6 @@ HI = [{"role": "user", "content": "Hi Luna"}]
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 def fake() -> FakeMeganova:
     return FakeMeganova(video_seconds=3)
 

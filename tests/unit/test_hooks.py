@@ -38,16 +38,6 @@ def broken_hook(event: HookEvent) -> None:
     raise RuntimeError("the hook is broken")
 
 
-@pytest.fixture
-def fake() -> FakeMeganova:
-    return FakeMeganova()
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def test_a_call_that_retried_emits_its_events_in_order(fake: FakeMeganova) -> None:
     seen = HookRecorder()
     fake.script(Error(429, retry_after=2), Text("Ahoy"))

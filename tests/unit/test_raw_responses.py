@@ -26,16 +26,6 @@ MODEL = "meganova-ai/manta-flash-1.0"
 HI = [{"role": "user", "content": "Hi"}]
 
 
-@pytest.fixture
-def fake() -> FakeMeganova:
-    return FakeMeganova()
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def test_a_raw_reply_has_its_bytes_and_parses_to_the_methods_result(fake: FakeMeganova) -> None:
     fake.script(Error(503), Text("Ahoy"))
     raw = fake.client().with_raw_response.chat.create(messages=HI, model=MODEL)

@@ -35,16 +35,6 @@ LIMITS = {
 }
 
 
-@pytest.fixture
-def fake() -> FakeMeganova:
-    return FakeMeganova()
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def test_a_reply_tells_its_status_headers_request_id_and_attempts(fake: FakeMeganova) -> None:
     fake.script(Error(503), Text("Ahoy"))
     reply = fake.client().chat.create(messages=HI, model=MODEL)

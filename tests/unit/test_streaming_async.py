@@ -29,11 +29,6 @@ pytestmark = pytest.mark.anyio
 STALL = object()  # in a body: the read waits there until the response is closed
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 class Pieces:
     """An ``AsyncResponse`` whose body is ``pieces``: an exception there is raised by
     that read; ``STALL`` waits until the response is closed (then the read fails as

@@ -33,11 +33,6 @@ MODEL = "meganova-ai/manta-flash-1.0"
 HELLO = [{"role": "user", "content": "Hi Luna, how are you?"}]
 
 
-@pytest.fixture
-def fake() -> FakeMeganova:
-    return FakeMeganova()
-
-
 def test_chat_create_default_answer(fake: FakeMeganova) -> None:
     response = fake.client().chat.create(messages=HELLO, model=MODEL)
     assert response.choices[0].message["content"] == luna_answer("Hi Luna, how are you?")
