@@ -30,7 +30,7 @@ with ``TypeSchema.reason`` saying why. See ``meganova.core.schema``.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional, TypeVar, Union
+from typing import Any, Callable, Mapping, Optional, TypeVar, Union
 
 from .core.errors import InvalidArgumentTypeError, SchemaValidationError
 from .core.ports import CodecError
@@ -90,6 +90,16 @@ def json_schema(
     )
 
 
+def _checked(validate: Callable[[Any, type[T]], T], value: Any, type: type[T]) -> T:
+    """``validate(value, type)``, its failures as the SDK's errors."""
+    try:
+        return validate(value, type)
+    except CodecError as exc:
+        raise SchemaValidationError(str(exc)) from None
+    except TypeError as exc:
+        raise InvalidArgumentTypeError(f"type: {exc}", argument="type") from None
+
+
 def convert(value: Any, type: type[T]) -> T:
     """Decoded JSON data as an instance of ``type``, checked strictly (``"5"`` is not an
     ``int``; a missing required field, an unknown ``Literal`` or ``Enum`` value fail).
@@ -105,13 +115,7 @@ def convert(value: Any, type: type[T]) -> T:
         SchemaValidationError: The data does not fit; the message names the path.
         InvalidArgumentTypeError: The type is not one the codec supports.
     """
-    try:
-        result: T = _default().validate(value, type)
-    except CodecError as exc:
-        raise SchemaValidationError(str(exc)) from None
-    except TypeError as exc:
-        raise InvalidArgumentTypeError(f"type: {exc}", argument="type") from None
-    return result
+    return _checked(_default().validate, value, type)
 
 
 def decode(data: Union[str, bytes], type: type[T]) -> T:
@@ -128,10 +132,4 @@ def decode(data: Union[str, bytes], type: type[T]) -> T:
         SchemaValidationError: The text is not JSON, or does not fit.
         InvalidArgumentTypeError: The type is not one the codec supports.
     """
-    try:
-        result: T = _default().validate_json(data, type)
-    except CodecError as exc:
-        raise SchemaValidationError(str(exc)) from None
-    except TypeError as exc:
-        raise InvalidArgumentTypeError(f"type: {exc}", argument="type") from None
-    return result
+    return _checked(_default().validate_json, data, type)
