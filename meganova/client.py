@@ -43,6 +43,12 @@ from .core.proxy import PROXY_FROM_ENVIRONMENT, ProxyFromEnvironment, check_prox
 from .core.redact import Sensitive
 
 if TYPE_CHECKING:
+    from ._raw_views import (
+        AsyncMegaNovaWithRawResponse,
+        AsyncMegaNovaWithStreamingResponse,
+        MegaNovaWithRawResponse,
+        MegaNovaWithStreamingResponse,
+    )
     from .core.resources.audio import AsyncAudioResource, AudioResource
     from .core.resources.billing import AsyncBillingResource, BillingResource
     from .core.resources.chat import AsyncChatResource, ChatResource
@@ -60,6 +66,7 @@ TransportSpec = Union[Transport, AsyncTransport, str, None]
 TRANSPORT_NAMES = ("urllib3", "stdlib", "requests")
 R = TypeVar("R")
 C = TypeVar("C", bound="_Client")
+V = TypeVar("V")
 
 
 class _ResourceSlot(Generic[R]):
@@ -519,28 +526,27 @@ class _Client:
 
     # -- raw replies --------------------------------------------------------------
 
-    @property
-    def with_raw_response(self) -> Any:
-        """The client's resources, each method returning a ``RawResponse`` (status,
-        headers, request id, timing, the body's bytes; ``parse()`` gives what the
-        method returns): ``client.with_raw_response.chat.create(...)``. Awaited on
-        ``AsyncMegaNova``."""
-        return self._raw_view("raw")
+    def _raw_view(self, kind: str, view: Callable[[Any, Any], V]) -> V:
+        """The client's ``with_raw_response`` (``kind`` ``"raw"``) or
+        ``with_streaming_response``: ``view`` over it, its methods' flows run by the
+        client's driver into raw replies."""
+        made = self._resources.get(kind)
+        if made is None:
+            from functools import partial
 
-    @property
-    def with_streaming_response(self) -> Any:
-        """The client's resources, each method returning a context manager whose
-        ``StreamingResponse`` reads the body as it arrives (``iter_bytes``,
-        ``iter_lines``, ``iter_text``; ``parse()``):
-        ``with client.with_streaming_response.chat.create(...) as reply:``
-        (``async with`` on ``AsyncMegaNova``)."""
-        return self._raw_view("streaming")
+            from . import raw
 
-    def _raw_view(self, kind: str) -> Any:
-        view = self._resources.get(kind)
-        if view is None:
-            view = self._resources[kind] = _RawView(self, kind)
-        return view
+            driver = self._engine.driver
+            is_async = isinstance(driver, AsyncDriver)
+            if kind == "raw":
+                run: Any = partial(raw.arun_raw if is_async else raw.run_raw, driver)
+            else:
+                manager = (
+                    raw.AsyncStreamingResponseManager if is_async else raw.StreamingResponseManager
+                )
+                run = partial(manager, driver)
+            made = self._resources[kind] = view(self, run)
+        return made
 
     # -- resources ----------------------------------------------------------------
 
@@ -691,6 +697,25 @@ class MegaNova(_Client):
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+    @property
+    def with_raw_response(self) -> MegaNovaWithRawResponse:
+        """The client's resources, each method returning a ``RawResponse``: status,
+        headers, request id, timing, the body's bytes; ``parse()`` gives what the method
+        returns. ``client.with_raw_response.chat.create(...)``."""
+        from ._raw_views import MegaNovaWithRawResponse
+
+        return self._raw_view("raw", MegaNovaWithRawResponse)
+
+    @property
+    def with_streaming_response(self) -> MegaNovaWithStreamingResponse:
+        """The client's resources, each method returning a context manager whose
+        ``StreamingResponse`` reads the body as it arrives (``iter_bytes``, ``iter_lines``,
+        ``iter_text``; ``parse()``): ``with client.with_streaming_response.chat.create(...)
+        as reply:``."""
+        from ._raw_views import MegaNovaWithStreamingResponse
+
+        return self._raw_view("streaming", MegaNovaWithStreamingResponse)
+
 
 class AsyncMegaNova(_Client):
     """The asyncio Meganova client: ``MegaNova``'s arguments, options, environment
@@ -755,43 +780,24 @@ class AsyncMegaNova(_Client):
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
+    @property
+    def with_raw_response(self) -> AsyncMegaNovaWithRawResponse:
+        """The client's resources, each method returning (awaited) a ``RawResponse``: status,
+        headers, request id, timing, the body's bytes; ``parse()`` gives what the method
+        returns. ``client.with_raw_response.chat.create(...)``, awaited."""
+        from ._raw_views import AsyncMegaNovaWithRawResponse
 
-class _RawView:
-    """``client.with_raw_response`` / ``with_streaming_response``: the client's
-    resources, run by a runner that hands out the reply itself."""
+        return self._raw_view("raw", AsyncMegaNovaWithRawResponse)
 
-    def __init__(self, client: _Client, kind: str) -> None:
-        from functools import partial
+    @property
+    def with_streaming_response(self) -> AsyncMegaNovaWithStreamingResponse:
+        """The client's resources, each method returning a context manager whose
+        ``AsyncStreamingResponse`` reads the body as it arrives (``iter_bytes``, ``iter_lines``,
+        ``iter_text``; ``parse()``): ``async with client.with_streaming_response.chat.create(...)
+        as reply:``."""
+        from ._raw_views import AsyncMegaNovaWithStreamingResponse
 
-        from . import raw
-
-        self._client = client
-        driver = client._engine.driver
-        is_async = isinstance(driver, AsyncDriver)
-        self._runner: Callable[[Any], Any]
-        if kind == "raw":
-            self._runner = partial(raw.arun_raw if is_async else raw.run_raw, driver)
-        else:
-            manager = (
-                raw.AsyncStreamingResponseManager if is_async else raw.StreamingResponseManager
-            )
-            self._runner = partial(manager, driver)
-        self._kind = kind
-        self._made: dict[str, Any] = {}
-
-    def __getattr__(self, name: str) -> Any:
-        slot = getattr(type(self._client), name, None)
-        if not isinstance(slot, _ResourceSlot):
-            raise AttributeError(f"{type(self._client).__name__} has no resource {name!r}")
-        resource = self._made.get(name)
-        if resource is None:
-            module = importlib.import_module(f"meganova.core.resources.{slot.module}")
-            cls = getattr(module, self._client._resource_prefix + slot.class_name)
-            resource = self._made[name] = cls(self._client._engine.engine, self._runner)
-        return resource
-
-    def __repr__(self) -> str:
-        return f"<{type(self._client).__name__}.with_{self._kind}_response>"
+        return self._raw_view("streaming", AsyncMegaNovaWithStreamingResponse)
 
 
 _BUILTIN_KINDS = {

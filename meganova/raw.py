@@ -5,26 +5,44 @@ context manager whose ``StreamingResponse`` (``AsyncStreamingResponse`` on
 ``AsyncMegaNova``) hands out the body as it arrives (``iter_bytes``, ``iter_lines``,
 ``iter_text``) before anything is decoded.
 
-Both keep every guarantee of the plain method: arguments are checked first, errors are
-typed (a non-2xx reply raises, after the retries), the deadline bounds every read and
-``max_response_bytes`` caps what is read.
+A raw call is the plain call, run by the client's driver (``meganova.core.raw_flows``
+only keeps what the reply needs): arguments are checked first, errors are typed (a
+non-2xx reply raises, after the retries), the deadline bounds every read,
+``max_response_bytes`` caps what is read, and hooks, log lines and OpenTelemetry spans
+see it. A streaming reply is a stream to them: it ends (``on_stream_end``, then
+``on_call_end``) when its block ends, however it ends.
 """
 
 from __future__ import annotations
 
 import codecs
+import functools
 import json as jsonlib
-from functools import partial
-from typing import TYPE_CHECKING, Any, AsyncIterator, Generic, Iterator, Optional, TypeVar
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    AsyncIterator,
+    Callable,
+    Generic,
+    Iterator,
+    List,
+    Optional,
+    Tuple,
+    TypeVar,
+)
 
-from .core.effects import Attempts, Flow, OpenStream
-from .core.errors import InvalidArgumentError, MeganovaError
+from .core.effects import Flow
+from .core.errors import InvalidArgumentError
 from .core.http import Headers
 from .core.limits import BodyLimit, join
-from .core.response_info import ATTRIBUTE, ResponseInfo, attach_info
+from .core.observe import StreamWatch
+from .core.raw_flows import Capture, keeping, opening, resuming
+from .core.resources._facade import flow_of
+from .core.response_info import ResponseInfo, attach_info
 
 if TYPE_CHECKING:
     from .adapters.drivers import AsyncDriver, SyncDriver
+    from .core.effects import OpenStream
 
 __all__ = [
     "AsyncStreamingResponse",
@@ -55,7 +73,6 @@ class _Reply:
     """What both raw kinds tell: the reply's facts (``info``)."""
 
     _info: ResponseInfo
-    _headers: Headers
 
     @property
     def info(self) -> ResponseInfo:
@@ -144,72 +161,155 @@ class RawResponse(_Reply, Generic[T]):
         return f"<RawResponse status={self.status} request_id={self.request_id!r}>"
 
 
-def _lines(pieces: Iterator[str]) -> Iterator[str]:
-    pending = ""
-    for piece in pieces:
-        pending += piece
+def _raw(result: Any, capture: Capture) -> RawResponse[Any]:
+    return RawResponse(result, capture.info(result), capture.body)
+
+
+class _Lines:
+    """Text pieces in, whole lines out (without their line ends)."""
+
+    __slots__ = ("pending",)
+
+    def __init__(self) -> None:
+        self.pending = ""
+
+    def feed(self, piece: str) -> List[str]:
+        pending = self.pending + piece
         lines = pending.splitlines(keepends=True)
-        pending = lines.pop() if lines and not lines[-1].endswith(("\n", "\r")) else ""
-        if pending.endswith("\r"):  # maybe the first half of "\r\n"
-            pending = lines.pop() if lines else pending
-        for line in lines:
-            yield line.rstrip("\r\n")
-    if pending:
-        yield pending.rstrip("\r\n")
+        pending = ""
+        # An unfinished last line waits, as does a last "\r" (maybe half of "\r\n").
+        if lines and (not lines[-1].endswith(("\n", "\r")) or lines[-1].endswith("\r")):
+            pending = lines.pop()
+        self.pending = pending
+        return [line.rstrip("\r\n") for line in lines]
+
+    def end(self) -> List[str]:
+        pending, self.pending = self.pending, ""
+        return [pending.rstrip("\r\n")] if pending else []
 
 
-class _Streaming(_Reply):
-    """The state both streaming kinds share: the unread response, its call's flow
-    (resumed by ``parse``), the body's cap."""
+class _Streaming(_Reply, Generic[T]):
+    """What both streaming kinds share: the unread response, the call behind it (the
+    rest of its flow waits in ``capture`` for ``parse``), the body's cap, and the
+    stream's end (``watch``: its timing and, when the call is observed, its events,
+    which ``emit`` delivers). The subclasses are the I/O shells around it."""
 
     def __init__(
-        self, response: Any, call: Any, flow: Flow[Any], driver: Any, wants_body: bool
+        self, response: Any, capture: Capture, watch: StreamWatch, emit: Any, info: Any
     ) -> None:
         self._response = response
-        self._call = call
-        self._wants_body = wants_body  # the plain method reads the body (not a stream)
-        self._method = "GET"
-        self._flow: Optional[Flow[Any]] = flow
-        self._driver = driver
-        self._info = call.response_info()
-        self._headers = self._info.headers
+        self._capture = capture
+        self._watch = watch
+        self._emit = emit
+        self._info = info
+        self._driver: Any = None  # set by the manager: ``parse`` resumes the call on it
         self._consumed = False
+        self._handed = False  # ``parse`` took the call over: its end is the driver's
+        self._chunks = 0
         self._parsed: Any = None
         self._has_parsed = False
 
-    def _limit(self) -> BodyLimit:
-        call = self._call
-        return BodyLimit(call.limit, method=self._method, request_id=call.request_id)
+    @classmethod
+    def _opened(cls, effect: OpenStream, call: Any, watch: Any, emit: Any) -> Any:
+        """The reply of a raw ``OpenStream`` (the drivers' ``open_stream``)."""
+        info = call.response_info()
+        timing = StreamWatch(info, watch, call.started, call)
+        reply = cls(effect.response, effect.raw, timing, emit, info)
+        attach_info(reply, info)
+        return reply
 
-    def _take(self) -> None:
+    def _take(self) -> BodyLimit:
+        """The body's cap, checked against the headers; the body can be read once."""
         if self._consumed:
             raise InvalidArgumentError(
                 "the body was read already (each reply can be read once)", argument="body"
             )
         self._consumed = True
+        capture = self._capture
+        call = capture.call
+        limit = BodyLimit(call.limit, method=capture.method, request_id=call.request_id)
+        response = self._response
+        limit.start(response.status, response.headers)
+        return limit
+
+    def _piece(self, piece: bytes, limit: BodyLimit) -> Any:
+        """A piece of the body arrived: within the cap (else ``ResponseTooLargeError``);
+        the first one's event, if any."""
+        if not limit.take(piece):
+            raise limit.over()
+        self._chunks += 1
+        if self._chunks == 1:
+            now = self._capture.call.engine.clock.monotonic()
+            return self._watch.first_chunk(now, self.request_id)
+        return None
+
+    def _end(self, error: Optional[BaseException] = None, state: str = "done") -> Tuple[Any, ...]:
+        """The stream ended (once, unless ``parse`` took the call over): its events.
+        An ``Exception`` failed it; ``KeyboardInterrupt`` or a cancellation closed it."""
+        if self._handed:
+            return ()
+        if error is not None:
+            state = "failed" if isinstance(error, Exception) else "closed"
+            if state == "closed":
+                error = None
+        watch = self._watch
+        call = self._capture.call
+        return watch.finish(
+            call.engine.clock.monotonic(), state, self._chunks, error, self.request_id
+        )
+
+    def _resuming(self) -> Flow[Any]:
+        """The rest of the call, for ``parse``: the body must be unread."""
+        if self._consumed or self._capture.flow is None:
+            raise InvalidArgumentError(
+                "parse() needs the unread body: call it before reading the bytes",
+                argument="body",
+            )
+        self._consumed = self._handed = True
+        return resuming(self._capture)
+
+    def _parsed_as(self, result: Any) -> Any:
+        self._capture.flow = None
+        self._parsed = result
+        self._has_parsed = True
+        return result
+
+    def _decoder(self) -> Any:
+        return codecs.getincrementaldecoder(_charset(self.headers))("replace")
 
 
-class StreamingResponse(_Streaming):
+class StreamingResponse(_Streaming[T]):
     """A reply whose body is read as it arrives. Use it in ``with`` (or ``close()``)."""
+
+    def _emitting(self, events: Tuple[Any, ...]) -> None:
+        emit = self._emit
+        if emit is not None:
+            for event in events:
+                if event is not None:
+                    emit(event)
 
     def iter_bytes(self) -> Iterator[bytes]:
         """The body's bytes as they arrive (after decompression), within the call's
         ``max_response_bytes`` and deadline."""
-        self._take()
-        limit = self._limit()
+        limit = self._take()
         response = self._response
         try:
-            limit.start(response.status, response.headers)
             for piece in response.iter_bytes():
-                if not limit.take(piece):
-                    raise limit.over()
+                first = self._piece(piece, limit)
+                if first is not None:
+                    self._emitting((first,))
                 yield piece
+        except BaseException as exc:
+            self._emitting(self._end(exc))
+            raise
+        else:
+            self._emitting(self._end())
         finally:
             response.close()
 
     def iter_text(self) -> Iterator[str]:
         """The body as text, piece by piece (its ``charset``, else UTF-8)."""
-        decoder = codecs.getincrementaldecoder(_charset(self.headers))("replace")
+        decoder = self._decoder()
         for piece in self.iter_bytes():
             text = decoder.decode(piece)
             if text:
@@ -220,7 +320,10 @@ class StreamingResponse(_Streaming):
 
     def iter_lines(self) -> Iterator[str]:
         """The body's lines as they arrive, without their line ends."""
-        return _lines(self.iter_text())
+        lines = _Lines()
+        for piece in self.iter_text():
+            yield from lines.feed(piece)
+        yield from lines.end()
 
     def read(self) -> bytes:
         """The whole body (within the call's ``max_response_bytes``)."""
@@ -234,36 +337,29 @@ class StreamingResponse(_Streaming):
         """The whole body parsed as JSON."""
         return jsonlib.loads(self.read())
 
-    def parse(self) -> Any:
+    def parse(self) -> T:
         """What the method returns without ``with_streaming_response``: the body is
         read (a streamed call's becomes its stream) and the call's flow goes on."""
         if self._has_parsed:
-            return self._parsed
-        flow = self._flow
-        if flow is None or self._consumed:
-            raise InvalidArgumentError(
-                "parse() needs the unread body: call it before reading the bytes",
-                argument="body",
-            )
-        self._consumed = True
-        body = b""
-        if self._wants_body:
-            from .adapters.drivers import read_body
-
-            body = read_body(self._response, self._limit())
-        self._flow = None
-        self._parsed = _finish(self._driver, flow, (self._response, body), self._call)
-        self._has_parsed = True
-        return self._parsed
+            return self._parsed  # type: ignore[no-any-return]
+        flow = self._resuming()
+        result = self._driver.resume(flow, self._capture.call, self._watch.watch)
+        return self._parsed_as(result)  # type: ignore[no-any-return]
 
     def close(self) -> None:
-        """Release the connection (an unread body's is discarded, never pooled)."""
+        """Release the connection (an unread body's is discarded, never pooled); the
+        stream ends here if it had not (a stream ``parse()`` gave is closed too)."""
+        stream = self._capture.stream
+        if stream is not None:
+            stream.close()
         self._response.close()
-        if self._flow is not None:
-            self._flow.close()
-            self._flow = None
+        flow = self._capture.flow
+        if flow is not None and not self._handed:
+            self._capture.flow = None
+            flow.close()
+        self._emitting(self._end(state="closed"))
 
-    def __enter__(self) -> StreamingResponse:
+    def __enter__(self) -> StreamingResponse[T]:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -273,28 +369,39 @@ class StreamingResponse(_Streaming):
         return f"<StreamingResponse status={self.status} request_id={self.request_id!r}>"
 
 
-class AsyncStreamingResponse(_Streaming):
+class AsyncStreamingResponse(_Streaming[T]):
     """``StreamingResponse`` for ``AsyncMegaNova``: ``async for`` over ``iter_bytes()``,
     ``iter_text()``, ``iter_lines()``; ``await`` ``read()``, ``text()``, ``json()``,
     ``parse()``, ``close()``."""
 
+    async def _emitting(self, events: Tuple[Any, ...]) -> None:
+        emit = self._emit
+        if emit is not None:
+            for event in events:
+                if event is not None:
+                    await emit(event)
+
     async def iter_bytes(self) -> AsyncIterator[bytes]:
         """The body's bytes as they arrive, within ``max_response_bytes`` and the deadline."""
-        self._take()
-        limit = self._limit()
+        limit = self._take()
         response = self._response
         try:
-            limit.start(response.status, response.headers)
             async for piece in response.aiter_bytes():
-                if not limit.take(piece):
-                    raise limit.over()
+                first = self._piece(piece, limit)
+                if first is not None:
+                    await self._emitting((first,))
                 yield piece
+        except BaseException as exc:
+            await self._emitting(self._end(exc))
+            raise
+        else:
+            await self._emitting(self._end())
         finally:
             await response.aclose()
 
     async def iter_text(self) -> AsyncIterator[str]:
         """The body as text, piece by piece (its ``charset``, else UTF-8)."""
-        decoder = codecs.getincrementaldecoder(_charset(self.headers))("replace")
+        decoder = self._decoder()
         async for piece in self.iter_bytes():
             text = decoder.decode(piece)
             if text:
@@ -305,19 +412,12 @@ class AsyncStreamingResponse(_Streaming):
 
     async def iter_lines(self) -> AsyncIterator[str]:
         """The body's lines as they arrive, without their line ends."""
-        pending = ""
+        lines = _Lines()
         async for piece in self.iter_text():
-            pending += piece
-            lines = pending.splitlines(keepends=True)
-            pending = ""
-            if (lines and not lines[-1].endswith(("\n", "\r"))) or (
-                lines and lines[-1].endswith("\r")
-            ):
-                pending = lines.pop()
-            for line in lines:
-                yield line.rstrip("\r\n")
-        if pending:
-            yield pending.rstrip("\r\n")
+            for line in lines.feed(piece):
+                yield line
+        for line in lines.end():
+            yield line
 
     async def read(self) -> bytes:
         """The whole body (within the call's ``max_response_bytes``)."""
@@ -331,35 +431,28 @@ class AsyncStreamingResponse(_Streaming):
         """The whole body parsed as JSON."""
         return jsonlib.loads(await self.read())
 
-    async def parse(self) -> Any:
+    async def parse(self) -> T:
         """As ``StreamingResponse.parse``, awaited."""
         if self._has_parsed:
-            return self._parsed
-        flow = self._flow
-        if flow is None or self._consumed:
-            raise InvalidArgumentError(
-                "parse() needs the unread body: call it before reading the bytes",
-                argument="body",
-            )
-        self._consumed = True
-        body = b""
-        if self._wants_body:
-            from .adapters.drivers import aread_body
-
-            body = await aread_body(self._response, self._limit())
-        self._flow = None
-        self._parsed = await _afinish(self._driver, flow, (self._response, body), self._call)
-        self._has_parsed = True
-        return self._parsed
+            return self._parsed  # type: ignore[no-any-return]
+        flow = self._resuming()
+        result = await self._driver.resume(flow, self._capture.call, self._watch.watch)
+        return self._parsed_as(result)  # type: ignore[no-any-return]
 
     async def close(self) -> None:
-        """Release the connection (an unread body's is discarded, never pooled)."""
+        """Release the connection (an unread body's is discarded, never pooled); the
+        stream ends here if it had not (a stream ``parse()`` gave is closed too)."""
+        stream = self._capture.stream
+        if stream is not None:
+            await stream.aclose()
         await self._response.aclose()
-        if self._flow is not None:
-            self._flow.close()
-            self._flow = None
+        flow = self._capture.flow
+        if flow is not None and not self._handed:
+            self._capture.flow = None
+            flow.close()
+        await self._emitting(self._end(state="closed"))
 
-    async def __aenter__(self) -> AsyncStreamingResponse:
+    async def __aenter__(self) -> AsyncStreamingResponse[T]:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -369,18 +462,29 @@ class AsyncStreamingResponse(_Streaming):
         return f"<AsyncStreamingResponse status={self.status} request_id={self.request_id!r}>"
 
 
-class StreamingResponseManager:
+class _Manager(Generic[T]):
+    """The call of a streaming reply, sent when its block starts."""
+
+    def __init__(self, driver: Any, flow: Flow[Any]) -> None:
+        self._driver = driver
+        self._flow = flow
+        self._capture = Capture()
+
+    def _opening(self) -> Flow[Any]:
+        return opening(self._flow, self._capture)
+
+
+class StreamingResponseManager(_Manager[T]):
     """What ``with_streaming_response.<method>(...)`` returns: ``with`` it to send the
     call (retries and all) and get its ``StreamingResponse``, closed at the end."""
 
-    def __init__(self, driver: SyncDriver, flow: Flow[Any]) -> None:
-        self._driver = driver
-        self._flow = flow
-        self._response: Optional[StreamingResponse] = None
+    _response: Optional[StreamingResponse[T]] = None
 
-    def __enter__(self) -> StreamingResponse:
-        self._response = _open(self._driver, self._flow)
-        return self._response
+    def __enter__(self) -> StreamingResponse[T]:
+        reply: StreamingResponse[T] = self._driver.run(self._opening())
+        reply._driver = self._driver
+        self._response = reply
+        return reply
 
     def __exit__(self, *exc_info: object) -> None:
         if self._response is not None:
@@ -389,17 +493,16 @@ class StreamingResponseManager:
             self._flow.close()
 
 
-class AsyncStreamingResponseManager:
+class AsyncStreamingResponseManager(_Manager[T]):
     """``StreamingResponseManager`` for ``AsyncMegaNova``: ``async with`` it."""
 
-    def __init__(self, driver: AsyncDriver, flow: Flow[Any]) -> None:
-        self._driver = driver
-        self._flow = flow
-        self._response: Optional[AsyncStreamingResponse] = None
+    _response: Optional[AsyncStreamingResponse[T]] = None
 
-    async def __aenter__(self) -> AsyncStreamingResponse:
-        self._response = await _aopen(self._driver, self._flow)
-        return self._response
+    async def __aenter__(self) -> AsyncStreamingResponse[T]:
+        reply: AsyncStreamingResponse[T] = await self._driver.run(self._opening())
+        reply._driver = self._driver
+        self._response = reply
+        return reply
 
     async def __aexit__(self, *exc_info: object) -> None:
         if self._response is not None:
@@ -408,187 +511,43 @@ class AsyncStreamingResponseManager:
             self._flow.close()
 
 
-# -- running a flow for a raw reply ------------------------------------------------------
+# -- running a method's flow for a raw reply ----------------------------------------------
 
 
 def run_raw(driver: SyncDriver, flow: Flow[Any]) -> RawResponse[Any]:
-    """Run ``flow`` as ``driver.run`` does, keeping the last reply's body."""
-    from .adapters.drivers import open_stream
-
-    value: Any = None
-    error: Optional[BaseException] = None
-    last: Any = None
-    body: Optional[bytes] = None
-    while True:
-        try:
-            effect = flow.send(value) if error is None else flow.throw(error)
-        except StopIteration as stop:
-            return _raw(stop.value, last, body)
-        except MeganovaError as exc:
-            _keep(exc, last)
-            raise
-        error = value = None
-        try:
-            if isinstance(effect, Attempts):
-                last = _next_call(effect.call, last)
-                value = driver.retry_policy.run(partial(driver._attempt, last), last.decide)
-                body = value[1] if last.read_body else None
-            elif isinstance(effect, OpenStream):
-                value = open_stream(effect, last)
-            else:
-                value = driver._perform(effect)
-        except BaseException as exc:
-            error = exc
+    """Run ``flow`` on ``driver`` (as the plain method does), keeping the reply's body."""
+    capture = Capture()
+    return _raw(driver.run(keeping(flow, capture)), capture)
 
 
 async def arun_raw(driver: AsyncDriver, flow: Flow[Any]) -> RawResponse[Any]:
     """``run_raw`` for ``AsyncMegaNova``."""
-    from .adapters.drivers import aopen_stream
-
-    value: Any = None
-    error: Optional[BaseException] = None
-    last: Any = None
-    body: Optional[bytes] = None
-    while True:
-        try:
-            effect = flow.send(value) if error is None else flow.throw(error)
-        except StopIteration as stop:
-            return _raw(stop.value, last, body)
-        except MeganovaError as exc:
-            _keep(exc, last)
-            raise
-        error = value = None
-        try:
-            if isinstance(effect, Attempts):
-                last = _next_call(effect.call, last)
-                value = await driver.retry_policy.arun(partial(driver._attempt, last), last.decide)
-                body = value[1] if last.read_body else None
-            elif isinstance(effect, OpenStream):
-                value = aopen_stream(effect, last)
-            else:
-                value = await driver._perform(effect)
-        except BaseException as exc:
-            error = exc
+    capture = Capture()
+    return _raw(await driver.run(keeping(flow, capture)), capture)
 
 
-def _next_call(call: Any, last: Any) -> Any:
-    if last is not None:
-        call.started = last.started  # elapsed counts from the call's start
-    return call
+class ClientView:
+    """A client's ``with_raw_response`` or ``with_streaming_response``: its resources,
+    each method handing its flow to ``run`` (the generated classes of
+    ``meganova._raw_views`` say which methods there are)."""
+
+    def __init__(self, client: Any, run: Callable[[Flow[Any]], Any]) -> None:
+        self._client = client
+        self._run = run
+
+    def __repr__(self) -> str:
+        kind = "raw" if "Raw" in type(self).__name__ else "streaming"
+        return f"<{type(self._client).__name__}.with_{kind}_response>"
 
 
-def _keep(exc: MeganovaError, last: Any) -> None:
-    if last is not None and last.attempts and ATTRIBUTE not in exc.__dict__:
-        attach_info(exc, last.response_info())
+def rerun(method: Callable[..., Any], run: Callable[[Flow[Any]], Any]) -> Any:
+    """``method`` (a resource's bound method) with its flow handed to ``run`` instead
+    of its resource's driver: what a raw view's method is."""
+    flow = flow_of(method)
+    owner = method.__self__  # type: ignore[attr-defined]
 
+    @functools.wraps(method)
+    def raw_method(*args: Any, **kwargs: Any) -> Any:
+        return run(flow(owner, *args, **kwargs))
 
-def _raw(result: Any, last: Any, body: Optional[bytes]) -> RawResponse[Any]:
-    if last is None or not last.attempts:
-        raise InvalidArgumentError(  # pragma: no cover - every resource method sends
-            "this method sends no request: there is no raw reply", argument="method"
-        )
-    info = last.response_info()
-    attach_info(result, info)
-    return RawResponse(result, info, body)
-
-
-def _open(driver: SyncDriver, flow: Flow[Any]) -> StreamingResponse:
-    """Run ``flow`` until its first request's reply arrives, its body unread."""
-    value: Any = None
-    error: Optional[BaseException] = None
-    while True:
-        try:
-            effect = flow.send(value) if error is None else flow.throw(error)
-        except StopIteration:  # pragma: no cover - every resource method sends
-            raise InvalidArgumentError(
-                "this method sends no request: there is no reply to stream", argument="method"
-            ) from None
-        error = value = None
-        if isinstance(effect, Attempts):
-            call = effect.call
-            wants_body, call.read_body = call.read_body, False  # the caller reads it
-            method = call.request.method
-            response, _ = driver.retry_policy.run(partial(driver._attempt, call), call.decide)
-            opened = StreamingResponse(response, call, flow, driver, wants_body)
-            opened._method = method
-            return opened
-        try:
-            value = driver._perform(effect)
-        except BaseException as exc:
-            error = exc
-
-
-async def _aopen(driver: AsyncDriver, flow: Flow[Any]) -> AsyncStreamingResponse:
-    value: Any = None
-    error: Optional[BaseException] = None
-    while True:
-        try:
-            effect = flow.send(value) if error is None else flow.throw(error)
-        except StopIteration:  # pragma: no cover - every resource method sends
-            raise InvalidArgumentError(
-                "this method sends no request: there is no reply to stream", argument="method"
-            ) from None
-        error = value = None
-        if isinstance(effect, Attempts):
-            call = effect.call
-            wants_body, call.read_body = call.read_body, False
-            method = call.request.method
-            response, _ = await driver.retry_policy.arun(
-                partial(driver._attempt, call), call.decide
-            )
-            opened = AsyncStreamingResponse(response, call, flow, driver, wants_body)
-            opened._method = method
-            return opened
-        try:
-            value = await driver._perform(effect)
-        except BaseException as exc:
-            error = exc
-
-
-def _finish(driver: SyncDriver, flow: Flow[Any], value: Any, call: Any) -> Any:
-    """The rest of ``flow``, from its first request's outcome ``value``."""
-    from .adapters.drivers import open_stream
-
-    error: Optional[BaseException] = None
-    last = call
-    while True:
-        try:
-            effect = flow.send(value) if error is None else flow.throw(error)
-        except StopIteration as stop:
-            attach_info(stop.value, last.response_info())
-            return stop.value
-        error = value = None
-        try:
-            if isinstance(effect, Attempts):
-                last = _next_call(effect.call, last)
-                value = driver.retry_policy.run(partial(driver._attempt, last), last.decide)
-            elif isinstance(effect, OpenStream):
-                value = open_stream(effect, last)
-            else:
-                value = driver._perform(effect)
-        except BaseException as exc:
-            error = exc
-
-
-async def _afinish(driver: AsyncDriver, flow: Flow[Any], value: Any, call: Any) -> Any:
-    from .adapters.drivers import aopen_stream
-
-    error: Optional[BaseException] = None
-    last = call
-    while True:
-        try:
-            effect = flow.send(value) if error is None else flow.throw(error)
-        except StopIteration as stop:
-            attach_info(stop.value, last.response_info())
-            return stop.value
-        error = value = None
-        try:
-            if isinstance(effect, Attempts):
-                last = _next_call(effect.call, last)
-                value = await driver.retry_policy.arun(partial(driver._attempt, last), last.decide)
-            elif isinstance(effect, OpenStream):
-                value = aopen_stream(effect, last)
-            else:
-                value = await driver._perform(effect)
-        except BaseException as exc:
-            error = exc
+    return raw_method

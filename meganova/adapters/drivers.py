@@ -129,13 +129,23 @@ class SyncDriver:
             except BaseException as exc:  # thrown into the flow, which decides
                 error = exc
 
-    def _observed(self, flow: Flow[T], hooks: Hooks) -> T:
+    def resume(self, flow: Flow[T], call: Any, watch: CallWatch | None) -> T:
+        """Run the rest of a call whose request ``call`` was answered (a raw streaming
+        reply's ``parse()``); an observed call's events go on under its ``watch``."""
+        hooks = self.hooks
+        if hooks is None or watch is None:
+            return self.run(flow)
+        return self._observed(flow, hooks, watch, call)
+
+    def _observed(
+        self, flow: Flow[T], hooks: Hooks, watch: CallWatch | None = None, last: Any = None
+    ) -> T:
         """``run`` for a client with hooks: the call's events are emitted too."""
         clock = self.clock
-        watch = CallWatch(operation_name(getattr(flow, "__qualname__", "")))
+        if watch is None:
+            watch = CallWatch(operation_name(getattr(flow, "__qualname__", "")))
         value: Any = None
         error: BaseException | None = None
-        last: Any = None
         streamed = False
         while True:
             try:
@@ -289,12 +299,21 @@ class AsyncDriver:
             except BaseException as exc:
                 error = exc
 
-    async def _observed(self, flow: Flow[T], hooks: Hooks) -> T:
+    async def resume(self, flow: Flow[T], call: Any, watch: CallWatch | None) -> T:
+        """As ``SyncDriver.resume``."""
+        hooks = self.hooks
+        if hooks is None or watch is None:
+            return await self.run(flow)
+        return await self._observed(flow, hooks, watch, call)
+
+    async def _observed(
+        self, flow: Flow[T], hooks: Hooks, watch: CallWatch | None = None, last: Any = None
+    ) -> T:
         clock = self.clock
-        watch = CallWatch(operation_name(getattr(flow, "__qualname__", "")))
+        if watch is None:
+            watch = CallWatch(operation_name(getattr(flow, "__qualname__", "")))
         value: Any = None
         error: BaseException | None = None
-        last: Any = None
         streamed = False
         while True:
             try:
@@ -423,6 +442,10 @@ async def _asleep(clock: Any, seconds: float) -> None:
 def open_stream(effect: OpenStream, call: Any, watch: Any = None, emit: Any = None) -> Any:
     """The sync stream of an ``OpenStream`` (``call``: the request it answers; with
     ``watch`` and ``emit``, an observed call's stream events reach the hooks)."""
+    if effect.raw is not None:  # with_streaming_response: the bytes as they arrive
+        from ..raw import StreamingResponse
+
+        return StreamingResponse._opened(effect, call, watch, emit)
     from ..streaming import ChatCompletionStream, ChatStream, ParsedChatCompletionStream
 
     wire = ChatCompletionStream if effect.parse is None else ParsedChatCompletionStream
@@ -431,6 +454,10 @@ def open_stream(effect: OpenStream, call: Any, watch: Any = None, emit: Any = No
 
 def aopen_stream(effect: OpenStream, call: Any, watch: Any = None, emit: Any = None) -> Any:
     """``open_stream`` for ``AsyncMegaNova`` (``emit`` returns an awaitable)."""
+    if effect.raw is not None:
+        from ..raw import AsyncStreamingResponse
+
+        return AsyncStreamingResponse._opened(effect, call, watch, emit)
     from ..streaming_async import (
         AsyncChatCompletionStream,
         AsyncChatStream,

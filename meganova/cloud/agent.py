@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from ..adapters.drivers import AsyncDriver
 from ..adapters.log_redact import guard_url_loggers
@@ -28,6 +28,14 @@ from ..core.resources.agents import (
     AsyncConversation,
     Conversation,
 )
+
+if TYPE_CHECKING:
+    from .._raw_views import (
+        AsyncCloudAgentWithRawResponse,
+        AsyncCloudAgentWithStreamingResponse,
+        CloudAgentWithRawResponse,
+        CloudAgentWithStreamingResponse,
+    )
 
 __all__ = ["AsyncCloudAgent", "AsyncConversation", "CloudAgent", "Conversation"]
 
@@ -239,6 +247,22 @@ class CloudAgent(_AgentClient, AgentMethods):
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+    @property
+    def with_raw_response(self) -> CloudAgentWithRawResponse:
+        """The agent's methods, each returning a ``RawResponse``: status, headers,
+        request id, timing, the body's bytes; ``parse()`` gives what the method returns."""
+        from .._raw_views import CloudAgentWithRawResponse
+
+        return self._raw_view("raw", CloudAgentWithRawResponse)
+
+    @property
+    def with_streaming_response(self) -> CloudAgentWithStreamingResponse:
+        """The agent's methods, each returning a context manager (``with``) whose
+        ``StreamingResponse`` reads the body as it arrives."""
+        from .._raw_views import CloudAgentWithStreamingResponse
+
+        return self._raw_view("streaming", CloudAgentWithStreamingResponse)
+
 
 class AsyncCloudAgent(_AgentClient, AsyncAgentMethods):
     """The asyncio client of a Cloud agent: ``CloudAgent``'s arguments, environment
@@ -266,3 +290,19 @@ class AsyncCloudAgent(_AgentClient, AsyncAgentMethods):
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
+
+    @property
+    def with_raw_response(self) -> AsyncCloudAgentWithRawResponse:
+        """The agent's methods, each returning (awaited) a ``RawResponse``: status, headers,
+        request id, timing, the body's bytes; ``parse()`` gives what the method returns."""
+        from .._raw_views import AsyncCloudAgentWithRawResponse
+
+        return self._raw_view("raw", AsyncCloudAgentWithRawResponse)
+
+    @property
+    def with_streaming_response(self) -> AsyncCloudAgentWithStreamingResponse:
+        """The agent's methods, each returning a context manager (``async with``) whose
+        ``AsyncStreamingResponse`` reads the body as it arrives."""
+        from .._raw_views import AsyncCloudAgentWithStreamingResponse
+
+        return self._raw_view("streaming", AsyncCloudAgentWithStreamingResponse)

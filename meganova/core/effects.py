@@ -61,7 +61,8 @@ class Sleep:
 class OpenStream:
     """Wrap an unread 2xx ``response`` in the driver's stream type (sync or async); the
     outcome is the stream (``guideline``: the ``ChatStream`` items over it; ``parse``: a
-    parsed stream, whose final response is ``parse(response)``)."""
+    parsed stream, whose final response is ``parse(response)``; ``raw``: the raw
+    streaming reply of ``with_streaming_response``, its body handed out undecoded)."""
 
     __slots__ = (
         "budget",
@@ -69,6 +70,7 @@ class OpenStream:
         "codec",
         "guideline",
         "parse",
+        "raw",
         "read_timeout",
         "redactor",
         "request_id",
@@ -87,6 +89,7 @@ class OpenStream:
         budget: Optional[TimeBudget],
         guideline: bool = False,
         parse: Optional[Callable[[Any], Any]] = None,
+        raw: Any = None,
     ) -> None:
         self.response = response
         self.codec = codec
@@ -97,6 +100,7 @@ class OpenStream:
         self.budget = budget
         self.guideline = guideline
         self.parse = parse  # set: a parsed stream, whose final response goes through it
+        self.raw = raw  # set: a raw reply's ``Capture``; the bytes go to the caller as is
 
 
 class Emit:

@@ -166,65 +166,85 @@ class StreamWatch:
         """The stream ended at ``now`` (once; later calls give nothing)."""
         if self.ended:
             return None, None
+        state = parser.state
+        if state == "open":
+            state = "closed"
+        error = parser.failure if state == "failed" else None
+        return self.finish(now, state, parser.acc.count, error, parser.request_id, parser.acc)
+
+    def finish(
+        self,
+        now: float,
+        state: str,
+        chunks: int,
+        error: Optional[BaseException],
+        request_id: Optional[str],
+        acc: Any = None,
+    ) -> Tuple[Optional[StreamEndEvent], Optional[CallEndEvent]]:
+        """The stream ended at ``now``, ``state`` being ``done``, ``closed`` or
+        ``failed`` (``error``) after ``chunks`` chunks; ``acc``: the chunks' answer
+        (``None``: a raw body, not decoded). Once; later calls give nothing."""
+        if self.ended:
+            return None, None
         self.ended = True
-        acc = parser.acc
         info = self.info
         ttft = None if info is None else info.time_to_first_token
         if info is not None:
             info.time_to_last_chunk = now - self.started
-            info.chunks = acc.count
-        state = parser.state
-        if state == "failed":
+            info.chunks = chunks
+        if error is not None:
             if info is not None:  # the error the stream raises tells its reply too
-                attach_info(parser.failure, info)
+                attach_info(error, info)
             if enabled(WARNING):
-                self._log_failure(now, parser)
+                self._log_failure(now, error, request_id, chunks)
         context = self.context
         if context is None:
             return None, None
-        if state == "open":
-            state = "closed"
-        error = parser.failure if state == "failed" else None
+        usage = model = None
+        reasons: Tuple[str, ...] = ()
+        answer = None
+        if acc is not None:
+            usage, model, reasons = acc.usage, acc.model, acc.finish_reasons()
+            answer = partial(acc.response, request_id=request_id)
         stream_end = StreamEndEvent(
             context,
             state=state,
-            chunks=acc.count,
+            chunks=chunks,
             time_to_first_token=ttft,
             elapsed=now - self.started,
-            usage=acc.usage,
-            finish_reasons=acc.finish_reasons(),
-            response_model=acc.model,
-            request_id=parser.request_id,
+            usage=usage,
+            finish_reasons=reasons,
+            response_model=model,
+            request_id=request_id,
             error=error,
-            response_id=acc.id or None,
-            _answer=partial(acc.response, request_id=parser.request_id),
+            response_id=(acc.id or None) if acc is not None else None,
+            _answer=answer,
         )
         call_end = CallEndEvent(
             context,
             result=None,
             error=error,
-            response_model=acc.model,
-            usage=acc.usage,
-            finish_reasons=stream_end.finish_reasons,
+            response_model=model,
+            usage=usage,
+            finish_reasons=reasons,
             attempts=context.attempts,
             elapsed=now - context.started,
             info=info,
         )
         return stream_end, call_end
 
-    def _log_failure(self, now: float, parser: ChatStreamParser) -> None:
+    def _log_failure(
+        self, now: float, error: BaseException, request_id: Optional[str], chunks: int
+    ) -> None:
         """One WARNING line: the stream ended abnormally (``stream_failed``)."""
-        error = parser.failure
         call = self.call
         method, path, redactor = "", "", None
         if call is not None:
             redactor = call.engine.redactor
             method, path = call.request.method, log_path(call.request.url, redactor)
-        request_id = parser.request_id
         if request_id is not None and redactor is not None:
             request_id = redactor.text(request_id)
         elapsed = now - self.started
-        chunks = parser.acc.count
         name = type(error).__name__
         event(
             WARNING,
