@@ -8,7 +8,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Callable, Coroutine, TypeVar
 
-from .raw import ClientView, rerun
+from .raw import ClientView, Rerun
 
 if TYPE_CHECKING:
     from typing_extensions import ParamSpec
@@ -35,19 +35,31 @@ if TYPE_CHECKING:
     R = TypeVar("R")
     Run = Callable[[Any], Any]
 
-    def _raw(method: Callable[P, R], run: Run) -> Callable[P, RawResponse[R]]: ...
-    def _streaming(
-        method: Callable[P, R], run: Run
-    ) -> Callable[P, StreamingResponseManager[R]]: ...
-    def _araw(
-        method: Callable[P, Coroutine[Any, Any, R]], run: Run
-    ) -> Callable[P, Coroutine[Any, Any, RawResponse[R]]]: ...
-    def _astreaming(
-        method: Callable[P, Coroutine[Any, Any, R]], run: Run
-    ) -> Callable[P, AsyncStreamingResponseManager[R]]: ...
+    class _raw:
+        def __init__(self, run: Run) -> None: ...
+        def __call__(self, method: Callable[P, R]) -> Callable[P, RawResponse[R]]: ...
+
+    class _streaming:
+        def __init__(self, run: Run) -> None: ...
+        def __call__(self, method: Callable[P, R]) -> Callable[P, StreamingResponseManager[R]]: ...
+
+    class _araw:
+        def __init__(self, run: Run) -> None: ...
+        def __call__(
+            self, method: Callable[P, Coroutine[Any, Any, R]]
+        ) -> Callable[P, Coroutine[Any, Any, RawResponse[R]]]: ...
+
+    class _astreaming:
+        def __init__(self, run: Run) -> None: ...
+        def __call__(
+            self, method: Callable[P, Coroutine[Any, Any, R]]
+        ) -> Callable[P, AsyncStreamingResponseManager[R]]: ...
 
 else:
-    _raw = _streaming = _araw = _astreaming = rerun
+    # One wrapper at run time; the checkers see what each kind returns. (A class, not a
+    # function of two arguments: mypy keeps a method's overloads only through a call
+    # taking the method alone.)
+    _raw = _streaming = _araw = _astreaming = Rerun
     Run = Any
 
 
@@ -55,89 +67,100 @@ class AudioResourceWithRawResponse:
     """``MegaNova.with_raw_response.audio``: raw replies."""
 
     def __init__(self, resource: AudioResource, run: Run) -> None:
-        self.transcribe = _raw(resource.transcribe, run)
+        wrap = _raw(run)
+        self.transcribe = wrap(resource.transcribe)
 
 
 class BillingResourceWithRawResponse:
     """``MegaNova.with_raw_response.billing``: raw replies."""
 
     def __init__(self, resource: BillingResource, run: Run) -> None:
-        self.get_balance = _raw(resource.get_balance, run)
-        self.get_user_instance_billings = _raw(resource.get_user_instance_billings, run)
+        wrap = _raw(run)
+        self.get_balance = wrap(resource.get_balance)
+        self.get_user_instance_billings = wrap(resource.get_user_instance_billings)
 
 
 class ChatCompletionsWithRawResponse:
     """``MegaNova.with_raw_response.chat.completions``: raw replies."""
 
     def __init__(self, resource: ChatCompletions, run: Run) -> None:
-        self.create = _raw(resource.create, run)
-        self.parse = _raw(resource.parse, run)
-        self.stream = _raw(resource.stream, run)
+        wrap = _raw(run)
+        self.create = wrap(resource.create)
+        self.parse = wrap(resource.parse)
+        self.stream = wrap(resource.stream)
 
 
 class ChatResourceWithRawResponse:
     """``MegaNova.with_raw_response.chat``: raw replies."""
 
     def __init__(self, resource: ChatResource, run: Run) -> None:
+        wrap = _raw(run)
         self.completions = ChatCompletionsWithRawResponse(resource.completions, run)
-        self.create = _raw(resource.create, run)
-        self.parse = _raw(resource.parse, run)
-        self.stream = _raw(resource.stream, run)
+        self.create = wrap(resource.create)
+        self.parse = wrap(resource.parse)
+        self.stream = wrap(resource.stream)
 
 
 class EmbeddingsResourceWithRawResponse:
     """``MegaNova.with_raw_response.embeddings``: raw replies."""
 
     def __init__(self, resource: EmbeddingsResource, run: Run) -> None:
-        self.create = _raw(resource.create, run)
+        wrap = _raw(run)
+        self.create = wrap(resource.create)
 
 
 class ImagesResourceWithRawResponse:
     """``MegaNova.with_raw_response.images``: raw replies."""
 
     def __init__(self, resource: ImagesResource, run: Run) -> None:
-        self.generate = _raw(resource.generate, run)
+        wrap = _raw(run)
+        self.generate = wrap(resource.generate)
 
 
 class ModelsResourceWithRawResponse:
     """``MegaNova.with_raw_response.models``: raw replies."""
 
     def __init__(self, resource: ModelsResource, run: Run) -> None:
-        self.get = _raw(resource.get, run)
-        self.list = _raw(resource.list, run)
+        wrap = _raw(run)
+        self.get = wrap(resource.get)
+        self.list = wrap(resource.list)
 
 
 class RerankResourceWithRawResponse:
     """``MegaNova.with_raw_response.rerank``: raw replies."""
 
     def __init__(self, resource: RerankResource, run: Run) -> None:
-        self.create = _raw(resource.create, run)
+        wrap = _raw(run)
+        self.create = wrap(resource.create)
 
 
 class ServerlessResourceWithRawResponse:
     """``MegaNova.with_raw_response.serverless``: raw replies."""
 
     def __init__(self, resource: ServerlessResource, run: Run) -> None:
-        self.list_models = _raw(resource.list_models, run)
+        wrap = _raw(run)
+        self.list_models = wrap(resource.list_models)
 
 
 class UsageResourceWithRawResponse:
     """``MegaNova.with_raw_response.usage``: raw replies."""
 
     def __init__(self, resource: UsageResource, run: Run) -> None:
-        self.summary = _raw(resource.summary, run)
+        wrap = _raw(run)
+        self.summary = wrap(resource.summary)
 
 
 class VideosResourceWithRawResponse:
     """``MegaNova.with_raw_response.videos``: raw replies."""
 
     def __init__(self, resource: VideosResource, run: Run) -> None:
-        self.generate = _raw(resource.generate, run)
-        self.generate_native = _raw(resource.generate_native, run)
-        self.get = _raw(resource.get, run)
-        self.list_models = _raw(resource.list_models, run)
-        self.supported_models = _raw(resource.supported_models, run)
-        self.wait = _raw(resource.wait, run)
+        wrap = _raw(run)
+        self.generate = wrap(resource.generate)
+        self.generate_native = wrap(resource.generate_native)
+        self.get = wrap(resource.get)
+        self.list_models = wrap(resource.list_models)
+        self.supported_models = wrap(resource.supported_models)
+        self.wait = wrap(resource.wait)
 
 
 class MegaNovaWithRawResponse(ClientView):
@@ -199,89 +222,100 @@ class AudioResourceWithStreamingResponse:
     """``MegaNova.with_streaming_response.audio``: raw replies."""
 
     def __init__(self, resource: AudioResource, run: Run) -> None:
-        self.transcribe = _streaming(resource.transcribe, run)
+        wrap = _streaming(run)
+        self.transcribe = wrap(resource.transcribe)
 
 
 class BillingResourceWithStreamingResponse:
     """``MegaNova.with_streaming_response.billing``: raw replies."""
 
     def __init__(self, resource: BillingResource, run: Run) -> None:
-        self.get_balance = _streaming(resource.get_balance, run)
-        self.get_user_instance_billings = _streaming(resource.get_user_instance_billings, run)
+        wrap = _streaming(run)
+        self.get_balance = wrap(resource.get_balance)
+        self.get_user_instance_billings = wrap(resource.get_user_instance_billings)
 
 
 class ChatCompletionsWithStreamingResponse:
     """``MegaNova.with_streaming_response.chat.completions``: raw replies."""
 
     def __init__(self, resource: ChatCompletions, run: Run) -> None:
-        self.create = _streaming(resource.create, run)
-        self.parse = _streaming(resource.parse, run)
-        self.stream = _streaming(resource.stream, run)
+        wrap = _streaming(run)
+        self.create = wrap(resource.create)
+        self.parse = wrap(resource.parse)
+        self.stream = wrap(resource.stream)
 
 
 class ChatResourceWithStreamingResponse:
     """``MegaNova.with_streaming_response.chat``: raw replies."""
 
     def __init__(self, resource: ChatResource, run: Run) -> None:
+        wrap = _streaming(run)
         self.completions = ChatCompletionsWithStreamingResponse(resource.completions, run)
-        self.create = _streaming(resource.create, run)
-        self.parse = _streaming(resource.parse, run)
-        self.stream = _streaming(resource.stream, run)
+        self.create = wrap(resource.create)
+        self.parse = wrap(resource.parse)
+        self.stream = wrap(resource.stream)
 
 
 class EmbeddingsResourceWithStreamingResponse:
     """``MegaNova.with_streaming_response.embeddings``: raw replies."""
 
     def __init__(self, resource: EmbeddingsResource, run: Run) -> None:
-        self.create = _streaming(resource.create, run)
+        wrap = _streaming(run)
+        self.create = wrap(resource.create)
 
 
 class ImagesResourceWithStreamingResponse:
     """``MegaNova.with_streaming_response.images``: raw replies."""
 
     def __init__(self, resource: ImagesResource, run: Run) -> None:
-        self.generate = _streaming(resource.generate, run)
+        wrap = _streaming(run)
+        self.generate = wrap(resource.generate)
 
 
 class ModelsResourceWithStreamingResponse:
     """``MegaNova.with_streaming_response.models``: raw replies."""
 
     def __init__(self, resource: ModelsResource, run: Run) -> None:
-        self.get = _streaming(resource.get, run)
-        self.list = _streaming(resource.list, run)
+        wrap = _streaming(run)
+        self.get = wrap(resource.get)
+        self.list = wrap(resource.list)
 
 
 class RerankResourceWithStreamingResponse:
     """``MegaNova.with_streaming_response.rerank``: raw replies."""
 
     def __init__(self, resource: RerankResource, run: Run) -> None:
-        self.create = _streaming(resource.create, run)
+        wrap = _streaming(run)
+        self.create = wrap(resource.create)
 
 
 class ServerlessResourceWithStreamingResponse:
     """``MegaNova.with_streaming_response.serverless``: raw replies."""
 
     def __init__(self, resource: ServerlessResource, run: Run) -> None:
-        self.list_models = _streaming(resource.list_models, run)
+        wrap = _streaming(run)
+        self.list_models = wrap(resource.list_models)
 
 
 class UsageResourceWithStreamingResponse:
     """``MegaNova.with_streaming_response.usage``: raw replies."""
 
     def __init__(self, resource: UsageResource, run: Run) -> None:
-        self.summary = _streaming(resource.summary, run)
+        wrap = _streaming(run)
+        self.summary = wrap(resource.summary)
 
 
 class VideosResourceWithStreamingResponse:
     """``MegaNova.with_streaming_response.videos``: raw replies."""
 
     def __init__(self, resource: VideosResource, run: Run) -> None:
-        self.generate = _streaming(resource.generate, run)
-        self.generate_native = _streaming(resource.generate_native, run)
-        self.get = _streaming(resource.get, run)
-        self.list_models = _streaming(resource.list_models, run)
-        self.supported_models = _streaming(resource.supported_models, run)
-        self.wait = _streaming(resource.wait, run)
+        wrap = _streaming(run)
+        self.generate = wrap(resource.generate)
+        self.generate_native = wrap(resource.generate_native)
+        self.get = wrap(resource.get)
+        self.list_models = wrap(resource.list_models)
+        self.supported_models = wrap(resource.supported_models)
+        self.wait = wrap(resource.wait)
 
 
 class MegaNovaWithStreamingResponse(ClientView):
@@ -343,89 +377,100 @@ class AsyncAudioResourceWithRawResponse:
     """``AsyncMegaNova.with_raw_response.audio``: raw replies."""
 
     def __init__(self, resource: AsyncAudioResource, run: Run) -> None:
-        self.transcribe = _araw(resource.transcribe, run)
+        wrap = _araw(run)
+        self.transcribe = wrap(resource.transcribe)
 
 
 class AsyncBillingResourceWithRawResponse:
     """``AsyncMegaNova.with_raw_response.billing``: raw replies."""
 
     def __init__(self, resource: AsyncBillingResource, run: Run) -> None:
-        self.get_balance = _araw(resource.get_balance, run)
-        self.get_user_instance_billings = _araw(resource.get_user_instance_billings, run)
+        wrap = _araw(run)
+        self.get_balance = wrap(resource.get_balance)
+        self.get_user_instance_billings = wrap(resource.get_user_instance_billings)
 
 
 class AsyncChatCompletionsWithRawResponse:
     """``AsyncMegaNova.with_raw_response.chat.completions``: raw replies."""
 
     def __init__(self, resource: AsyncChatCompletions, run: Run) -> None:
-        self.create = _araw(resource.create, run)
-        self.parse = _araw(resource.parse, run)
-        self.stream = _araw(resource.stream, run)
+        wrap = _araw(run)
+        self.create = wrap(resource.create)
+        self.parse = wrap(resource.parse)
+        self.stream = wrap(resource.stream)
 
 
 class AsyncChatResourceWithRawResponse:
     """``AsyncMegaNova.with_raw_response.chat``: raw replies."""
 
     def __init__(self, resource: AsyncChatResource, run: Run) -> None:
+        wrap = _araw(run)
         self.completions = AsyncChatCompletionsWithRawResponse(resource.completions, run)
-        self.create = _araw(resource.create, run)
-        self.parse = _araw(resource.parse, run)
-        self.stream = _araw(resource.stream, run)
+        self.create = wrap(resource.create)
+        self.parse = wrap(resource.parse)
+        self.stream = wrap(resource.stream)
 
 
 class AsyncEmbeddingsResourceWithRawResponse:
     """``AsyncMegaNova.with_raw_response.embeddings``: raw replies."""
 
     def __init__(self, resource: AsyncEmbeddingsResource, run: Run) -> None:
-        self.create = _araw(resource.create, run)
+        wrap = _araw(run)
+        self.create = wrap(resource.create)
 
 
 class AsyncImagesResourceWithRawResponse:
     """``AsyncMegaNova.with_raw_response.images``: raw replies."""
 
     def __init__(self, resource: AsyncImagesResource, run: Run) -> None:
-        self.generate = _araw(resource.generate, run)
+        wrap = _araw(run)
+        self.generate = wrap(resource.generate)
 
 
 class AsyncModelsResourceWithRawResponse:
     """``AsyncMegaNova.with_raw_response.models``: raw replies."""
 
     def __init__(self, resource: AsyncModelsResource, run: Run) -> None:
-        self.get = _araw(resource.get, run)
-        self.list = _araw(resource.list, run)
+        wrap = _araw(run)
+        self.get = wrap(resource.get)
+        self.list = wrap(resource.list)
 
 
 class AsyncRerankResourceWithRawResponse:
     """``AsyncMegaNova.with_raw_response.rerank``: raw replies."""
 
     def __init__(self, resource: AsyncRerankResource, run: Run) -> None:
-        self.create = _araw(resource.create, run)
+        wrap = _araw(run)
+        self.create = wrap(resource.create)
 
 
 class AsyncServerlessResourceWithRawResponse:
     """``AsyncMegaNova.with_raw_response.serverless``: raw replies."""
 
     def __init__(self, resource: AsyncServerlessResource, run: Run) -> None:
-        self.list_models = _araw(resource.list_models, run)
+        wrap = _araw(run)
+        self.list_models = wrap(resource.list_models)
 
 
 class AsyncUsageResourceWithRawResponse:
     """``AsyncMegaNova.with_raw_response.usage``: raw replies."""
 
     def __init__(self, resource: AsyncUsageResource, run: Run) -> None:
-        self.summary = _araw(resource.summary, run)
+        wrap = _araw(run)
+        self.summary = wrap(resource.summary)
 
 
 class AsyncVideosResourceWithRawResponse:
     """``AsyncMegaNova.with_raw_response.videos``: raw replies."""
 
     def __init__(self, resource: AsyncVideosResource, run: Run) -> None:
-        self.generate = _araw(resource.generate, run)
-        self.generate_native = _araw(resource.generate_native, run)
-        self.get = _araw(resource.get, run)
-        self.list_models = _araw(resource.list_models, run)
-        self.supported_models = _araw(resource.supported_models, run)
-        self.wait = _araw(resource.wait, run)
+        wrap = _araw(run)
+        self.generate = wrap(resource.generate)
+        self.generate_native = wrap(resource.generate_native)
+        self.get = wrap(resource.get)
+        self.list_models = wrap(resource.list_models)
+        self.supported_models = wrap(resource.supported_models)
+        self.wait = wrap(resource.wait)
 
 
 class AsyncMegaNovaWithRawResponse(ClientView):
@@ -487,89 +532,100 @@ class AsyncAudioResourceWithStreamingResponse:
     """``AsyncMegaNova.with_streaming_response.audio``: raw replies."""
 
     def __init__(self, resource: AsyncAudioResource, run: Run) -> None:
-        self.transcribe = _astreaming(resource.transcribe, run)
+        wrap = _astreaming(run)
+        self.transcribe = wrap(resource.transcribe)
 
 
 class AsyncBillingResourceWithStreamingResponse:
     """``AsyncMegaNova.with_streaming_response.billing``: raw replies."""
 
     def __init__(self, resource: AsyncBillingResource, run: Run) -> None:
-        self.get_balance = _astreaming(resource.get_balance, run)
-        self.get_user_instance_billings = _astreaming(resource.get_user_instance_billings, run)
+        wrap = _astreaming(run)
+        self.get_balance = wrap(resource.get_balance)
+        self.get_user_instance_billings = wrap(resource.get_user_instance_billings)
 
 
 class AsyncChatCompletionsWithStreamingResponse:
     """``AsyncMegaNova.with_streaming_response.chat.completions``: raw replies."""
 
     def __init__(self, resource: AsyncChatCompletions, run: Run) -> None:
-        self.create = _astreaming(resource.create, run)
-        self.parse = _astreaming(resource.parse, run)
-        self.stream = _astreaming(resource.stream, run)
+        wrap = _astreaming(run)
+        self.create = wrap(resource.create)
+        self.parse = wrap(resource.parse)
+        self.stream = wrap(resource.stream)
 
 
 class AsyncChatResourceWithStreamingResponse:
     """``AsyncMegaNova.with_streaming_response.chat``: raw replies."""
 
     def __init__(self, resource: AsyncChatResource, run: Run) -> None:
+        wrap = _astreaming(run)
         self.completions = AsyncChatCompletionsWithStreamingResponse(resource.completions, run)
-        self.create = _astreaming(resource.create, run)
-        self.parse = _astreaming(resource.parse, run)
-        self.stream = _astreaming(resource.stream, run)
+        self.create = wrap(resource.create)
+        self.parse = wrap(resource.parse)
+        self.stream = wrap(resource.stream)
 
 
 class AsyncEmbeddingsResourceWithStreamingResponse:
     """``AsyncMegaNova.with_streaming_response.embeddings``: raw replies."""
 
     def __init__(self, resource: AsyncEmbeddingsResource, run: Run) -> None:
-        self.create = _astreaming(resource.create, run)
+        wrap = _astreaming(run)
+        self.create = wrap(resource.create)
 
 
 class AsyncImagesResourceWithStreamingResponse:
     """``AsyncMegaNova.with_streaming_response.images``: raw replies."""
 
     def __init__(self, resource: AsyncImagesResource, run: Run) -> None:
-        self.generate = _astreaming(resource.generate, run)
+        wrap = _astreaming(run)
+        self.generate = wrap(resource.generate)
 
 
 class AsyncModelsResourceWithStreamingResponse:
     """``AsyncMegaNova.with_streaming_response.models``: raw replies."""
 
     def __init__(self, resource: AsyncModelsResource, run: Run) -> None:
-        self.get = _astreaming(resource.get, run)
-        self.list = _astreaming(resource.list, run)
+        wrap = _astreaming(run)
+        self.get = wrap(resource.get)
+        self.list = wrap(resource.list)
 
 
 class AsyncRerankResourceWithStreamingResponse:
     """``AsyncMegaNova.with_streaming_response.rerank``: raw replies."""
 
     def __init__(self, resource: AsyncRerankResource, run: Run) -> None:
-        self.create = _astreaming(resource.create, run)
+        wrap = _astreaming(run)
+        self.create = wrap(resource.create)
 
 
 class AsyncServerlessResourceWithStreamingResponse:
     """``AsyncMegaNova.with_streaming_response.serverless``: raw replies."""
 
     def __init__(self, resource: AsyncServerlessResource, run: Run) -> None:
-        self.list_models = _astreaming(resource.list_models, run)
+        wrap = _astreaming(run)
+        self.list_models = wrap(resource.list_models)
 
 
 class AsyncUsageResourceWithStreamingResponse:
     """``AsyncMegaNova.with_streaming_response.usage``: raw replies."""
 
     def __init__(self, resource: AsyncUsageResource, run: Run) -> None:
-        self.summary = _astreaming(resource.summary, run)
+        wrap = _astreaming(run)
+        self.summary = wrap(resource.summary)
 
 
 class AsyncVideosResourceWithStreamingResponse:
     """``AsyncMegaNova.with_streaming_response.videos``: raw replies."""
 
     def __init__(self, resource: AsyncVideosResource, run: Run) -> None:
-        self.generate = _astreaming(resource.generate, run)
-        self.generate_native = _astreaming(resource.generate_native, run)
-        self.get = _astreaming(resource.get, run)
-        self.list_models = _astreaming(resource.list_models, run)
-        self.supported_models = _astreaming(resource.supported_models, run)
-        self.wait = _astreaming(resource.wait, run)
+        wrap = _astreaming(run)
+        self.generate = wrap(resource.generate)
+        self.generate_native = wrap(resource.generate_native)
+        self.get = wrap(resource.get)
+        self.list_models = wrap(resource.list_models)
+        self.supported_models = wrap(resource.supported_models)
+        self.wait = wrap(resource.wait)
 
 
 class AsyncMegaNovaWithStreamingResponse(ClientView):
@@ -633,10 +689,11 @@ class CloudAgentWithRawResponse(ClientView):
 
     def __init__(self, client: CloudAgent, run: Run) -> None:
         super().__init__(client, run)
-        self.chat = _raw(client.chat, run)
-        self.completions = _raw(client.completions, run)
-        self.confirm_tool = _raw(client.confirm_tool, run)
-        self.info = _raw(client.info, run)
+        wrap = _raw(run)
+        self.chat = wrap(client.chat)
+        self.completions = wrap(client.completions)
+        self.confirm_tool = wrap(client.confirm_tool)
+        self.info = wrap(client.info)
 
 
 class CloudAgentWithStreamingResponse(ClientView):
@@ -645,10 +702,11 @@ class CloudAgentWithStreamingResponse(ClientView):
 
     def __init__(self, client: CloudAgent, run: Run) -> None:
         super().__init__(client, run)
-        self.chat = _streaming(client.chat, run)
-        self.completions = _streaming(client.completions, run)
-        self.confirm_tool = _streaming(client.confirm_tool, run)
-        self.info = _streaming(client.info, run)
+        wrap = _streaming(run)
+        self.chat = wrap(client.chat)
+        self.completions = wrap(client.completions)
+        self.confirm_tool = wrap(client.confirm_tool)
+        self.info = wrap(client.info)
 
 
 class AsyncCloudAgentWithRawResponse(ClientView):
@@ -657,10 +715,11 @@ class AsyncCloudAgentWithRawResponse(ClientView):
 
     def __init__(self, client: AsyncCloudAgent, run: Run) -> None:
         super().__init__(client, run)
-        self.chat = _araw(client.chat, run)
-        self.completions = _araw(client.completions, run)
-        self.confirm_tool = _araw(client.confirm_tool, run)
-        self.info = _araw(client.info, run)
+        wrap = _araw(run)
+        self.chat = wrap(client.chat)
+        self.completions = wrap(client.completions)
+        self.confirm_tool = wrap(client.confirm_tool)
+        self.info = wrap(client.info)
 
 
 class AsyncCloudAgentWithStreamingResponse(ClientView):
@@ -669,7 +728,8 @@ class AsyncCloudAgentWithStreamingResponse(ClientView):
 
     def __init__(self, client: AsyncCloudAgent, run: Run) -> None:
         super().__init__(client, run)
-        self.chat = _astreaming(client.chat, run)
-        self.completions = _astreaming(client.completions, run)
-        self.confirm_tool = _astreaming(client.confirm_tool, run)
-        self.info = _astreaming(client.info, run)
+        wrap = _astreaming(run)
+        self.chat = wrap(client.chat)
+        self.completions = wrap(client.completions)
+        self.confirm_tool = wrap(client.confirm_tool)
+        self.info = wrap(client.info)

@@ -165,6 +165,24 @@ def _raw(result: Any, capture: Capture) -> RawResponse[Any]:
     return RawResponse(result, capture.info(result), capture.body)
 
 
+class _Text:
+    """Body pieces in, text out (the reply's ``charset``, else UTF-8), a character
+    split between pieces kept whole."""
+
+    __slots__ = ("decoder",)
+
+    def __init__(self, headers: Headers) -> None:
+        self.decoder = codecs.getincrementaldecoder(_charset(headers))("replace")
+
+    def feed(self, piece: bytes) -> List[str]:
+        text = self.decoder.decode(piece)
+        return [text] if text else []
+
+    def end(self) -> List[str]:
+        text = self.decoder.decode(b"", final=True)
+        return [text] if text else []
+
+
 class _Lines:
     """Text pieces in, whole lines out (without their line ends)."""
 
@@ -274,9 +292,6 @@ class _Streaming(_Reply, Generic[T]):
         self._has_parsed = True
         return result
 
-    def _decoder(self) -> Any:
-        return codecs.getincrementaldecoder(_charset(self.headers))("replace")
-
 
 class StreamingResponse(_Streaming[T]):
     """A reply whose body is read as it arrives. Use it in ``with`` (or ``close()``)."""
@@ -309,14 +324,10 @@ class StreamingResponse(_Streaming[T]):
 
     def iter_text(self) -> Iterator[str]:
         """The body as text, piece by piece (its ``charset``, else UTF-8)."""
-        decoder = self._decoder()
+        text = _Text(self.headers)
         for piece in self.iter_bytes():
-            text = decoder.decode(piece)
-            if text:
-                yield text
-        tail = decoder.decode(b"", final=True)
-        if tail:
-            yield tail
+            yield from text.feed(piece)
+        yield from text.end()
 
     def iter_lines(self) -> Iterator[str]:
         """The body's lines as they arrive, without their line ends."""
@@ -401,14 +412,12 @@ class AsyncStreamingResponse(_Streaming[T]):
 
     async def iter_text(self) -> AsyncIterator[str]:
         """The body as text, piece by piece (its ``charset``, else UTF-8)."""
-        decoder = self._decoder()
+        text = _Text(self.headers)
         async for piece in self.iter_bytes():
-            text = decoder.decode(piece)
-            if text:
-                yield text
-        tail = decoder.decode(b"", final=True)
-        if tail:
-            yield tail
+            for decoded in text.feed(piece):
+                yield decoded
+        for decoded in text.end():
+            yield decoded
 
     async def iter_lines(self) -> AsyncIterator[str]:
         """The body's lines as they arrive, without their line ends."""
@@ -540,14 +549,22 @@ class ClientView:
         return f"<{type(self._client).__name__}.with_{kind}_response>"
 
 
-def rerun(method: Callable[..., Any], run: Callable[[Flow[Any]], Any]) -> Any:
-    """``method`` (a resource's bound method) with its flow handed to ``run`` instead
-    of its resource's driver: what a raw view's method is."""
-    flow = flow_of(method)
-    owner = method.__self__  # type: ignore[attr-defined]
+class Rerun:
+    """Makes a raw view's methods: a resource's bound method whose flow goes to
+    ``run`` instead of its resource's driver."""
 
-    @functools.wraps(method)
-    def raw_method(*args: Any, **kwargs: Any) -> Any:
-        return run(flow(owner, *args, **kwargs))
+    __slots__ = ("run",)
 
-    return raw_method
+    def __init__(self, run: Callable[[Flow[Any]], Any]) -> None:
+        self.run = run
+
+    def __call__(self, method: Callable[..., Any]) -> Any:
+        run = self.run
+        flow = flow_of(method)
+        owner = method.__self__  # type: ignore[attr-defined]
+
+        @functools.wraps(method)
+        def raw_method(*args: Any, **kwargs: Any) -> Any:
+            return run(flow(owner, *args, **kwargs))
+
+        return raw_method

@@ -39,7 +39,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Callable, Coroutine, TypeVar
 
-from .raw import ClientView, rerun
+from .raw import ClientView, Rerun
 
 if TYPE_CHECKING:
     from typing_extensions import ParamSpec
@@ -51,19 +51,33 @@ if TYPE_CHECKING:
     R = TypeVar("R")
     Run = Callable[[Any], Any]
 
-    def _raw(method: Callable[P, R], run: Run) -> Callable[P, RawResponse[R]]: ...
-    def _streaming(
-        method: Callable[P, R], run: Run
-    ) -> Callable[P, StreamingResponseManager[R]]: ...
-    def _araw(
-        method: Callable[P, Coroutine[Any, Any, R]], run: Run
-    ) -> Callable[P, Coroutine[Any, Any, RawResponse[R]]]: ...
-    def _astreaming(
-        method: Callable[P, Coroutine[Any, Any, R]], run: Run
-    ) -> Callable[P, AsyncStreamingResponseManager[R]]: ...
+    class _raw:
+        def __init__(self, run: Run) -> None: ...
+        def __call__(self, method: Callable[P, R]) -> Callable[P, RawResponse[R]]: ...
+
+    class _streaming:
+        def __init__(self, run: Run) -> None: ...
+        def __call__(
+            self, method: Callable[P, R]
+        ) -> Callable[P, StreamingResponseManager[R]]: ...
+
+    class _araw:
+        def __init__(self, run: Run) -> None: ...
+        def __call__(
+            self, method: Callable[P, Coroutine[Any, Any, R]]
+        ) -> Callable[P, Coroutine[Any, Any, RawResponse[R]]]: ...
+
+    class _astreaming:
+        def __init__(self, run: Run) -> None: ...
+        def __call__(
+            self, method: Callable[P, Coroutine[Any, Any, R]]
+        ) -> Callable[P, AsyncStreamingResponseManager[R]]: ...
 
 else:
-    _raw = _streaming = _araw = _astreaming = rerun
+    # One wrapper at run time; the checkers see what each kind returns. (A class, not a
+    # function of two arguments: mypy keeps a method's overloads only through a call
+    # taking the method alone.)
+    _raw = _streaming = _araw = _astreaming = Rerun
     Run = Any
 '''
 
@@ -123,11 +137,13 @@ def render() -> str:
             "",
             f"    def __init__(self, resource: {owner}, run: Run) -> None:",
         ]
+        if methods:
+            lines.append(f"        wrap = {wrap}(run)")
         for attr, sub in nested.items():
             sub_name = resource_class(sub, suffix, wrap, f"{path}.{attr}")
             lines.append(f"        self.{attr} = {sub_name}(resource.{attr}, run)")
         for method in methods:
-            lines.append(f"        self.{method} = {wrap}(resource.{method}, run)")
+            lines.append(f"        self.{method} = wrap(resource.{method})")
         classes.append("\n".join(lines))
         return name
 
@@ -164,8 +180,9 @@ def render() -> str:
                 need(client_cls)
                 lines += ["", f"    def __init__(self, client: {client_name}, run: Run) -> None:"]
                 lines.append("        super().__init__(client, run)")
+                lines.append(f"        wrap = {wrap}(run)")
                 for method in methods:
-                    lines.append(f"        self.{method} = {wrap}(client.{method}, run)")
+                    lines.append(f"        self.{method} = wrap(client.{method})")
             classes.append("\n".join(lines))
         client.close() if not is_async else _aclose(client)
 

@@ -370,7 +370,8 @@ class StreamEndEvent(HookEvent):
     Attributes:
         state: ``"done"`` (it finished), ``"failed"`` (``error`` says why) or
             ``"closed"`` (the reader stopped early, or dropped the stream).
-        chunks: The chunks received.
+        chunks: The chunks received (a ``with_streaming_response`` reply: the body's
+            pieces as read; its usage, model and finish reasons stay empty).
         time_to_first_token: Seconds from the call's start to the first chunk
             (``None``: none came).
         elapsed: Seconds from the call's start to the stream's end.

@@ -6,7 +6,7 @@ flow."""
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from .effects import Attempts, Flow, OpenStream, ReadBody
 from .errors import InvalidArgumentError
@@ -33,6 +33,39 @@ class Capture:
         self.wants_body = False
         self.stream: Any = None
 
+    def kept(self, effect: Any, outcome: Any) -> bool:
+        """A raw reply's call and body: the latest request's."""
+        if effect.__class__ is Attempts:
+            call = self.call = effect.call
+            self.body = outcome[1] if call.read_body else None
+        return False
+
+    def unread(self, effect: Any) -> None:
+        """A streaming reply's request leaves its body to the caller."""
+        if effect.__class__ is Attempts:
+            call = effect.call
+            self.wants_body, call.read_body = call.read_body, False
+
+    def replied(self, effect: Any, outcome: Any) -> bool:
+        """Its reply came: stop there."""
+        if effect.__class__ is not Attempts:
+            return False
+        call = self.call = effect.call
+        self.method = call.request.method
+        self.response = outcome[0]
+        return True
+
+    def going_on(self, effect: Any) -> None:
+        """``parse()``'s later requests count their time from the call's start."""
+        if effect.__class__ is Attempts:
+            effect.call.started = self.call.started
+            self.call = effect.call
+
+    def went_on(self, effect: Any, outcome: Any) -> bool:
+        if effect.__class__ is OpenStream:
+            self.stream = outcome
+        return False
+
     def info(self, result: Any) -> Any:
         """The reply's ``ResponseInfo`` (the one ``result`` carries, when it can)."""
         call = self.call
@@ -49,32 +82,44 @@ def _named(wrapper: Flow[Any], flow: Flow[Any]) -> Flow[Any]:
     return wrapper
 
 
-def keeping(flow: Flow[Any], capture: Capture) -> Flow[Any]:
-    """``flow`` as it is; its latest request's call and body kept in ``capture``."""
-    return _named(_keeping(flow, capture), flow)
-
-
-def _keeping(flow: Flow[Any], capture: Capture) -> Flow[Any]:
-    value: Any = None
-    error: Optional[BaseException] = None
+def _relay(
+    flow: Flow[Any],
+    seen: Callable[[Any, Any], bool],
+    before: Optional[Callable[[Any], None]] = None,
+    value: Any = None,
+    error: Optional[BaseException] = None,
+) -> Flow[Any]:
+    """``flow``'s effects to the driver and their outcomes back (a failure is thrown
+    into ``flow``, which decides), from ``value`` or ``error``. ``before(effect)`` runs
+    before each goes; ``seen(effect, outcome)`` after each succeeded: ``True`` stops
+    the relay there (it returns ``STOPPED``, ``flow`` left waiting). Else the result is
+    ``flow``'s."""
     while True:
         try:
             effect = flow.send(value) if error is None else flow.throw(error)
         except StopIteration as stop:
             return stop.value
         error = value = None
+        if before is not None:
+            before(effect)
         try:
             value = yield effect
         except GeneratorExit:
             flow.close()
             raise
-        except BaseException as exc:  # thrown into the method's flow, which decides
+        except BaseException as exc:
             error = exc
             continue
-        if effect.__class__ is Attempts:
-            call = effect.call
-            capture.call = call
-            capture.body = value[1] if call.read_body else None
+        if seen(effect, value):
+            return STOPPED
+
+
+STOPPED = object()
+
+
+def keeping(flow: Flow[Any], capture: Capture) -> Flow[Any]:
+    """``flow`` as it is; its latest request's call and body kept in ``capture``."""
+    return _named(_relay(flow, capture.kept), flow)
 
 
 def opening(flow: Flow[Any], capture: Capture) -> Flow[Any]:
@@ -85,45 +130,24 @@ def opening(flow: Flow[Any], capture: Capture) -> Flow[Any]:
 
 
 def _opening(flow: Flow[Any], capture: Capture) -> Flow[Any]:
-    value: Any = None
-    error: Optional[BaseException] = None
-    while True:
-        try:
-            effect = flow.send(value) if error is None else flow.throw(error)
-        except StopIteration:  # pragma: no cover - every resource method sends
-            raise InvalidArgumentError(
-                "this method sends no request: there is no reply to stream", argument="method"
-            ) from None
-        error = value = None
-        is_attempts = effect.__class__ is Attempts
-        if is_attempts:
-            call = effect.call  # type: ignore[union-attr]
-            capture.wants_body, call.read_body = call.read_body, False  # the caller reads it
-        try:
-            value = yield effect
-        except GeneratorExit:
-            flow.close()
-            raise
-        except BaseException as exc:
-            error = exc
-            continue
-        if is_attempts:
-            capture.call = call
-            capture.method = call.request.method
-            capture.flow = flow
-            capture.response = response = value[0]
-            engine = call.engine
-            opened = yield OpenStream(
-                response,
-                codec=engine.codec,
-                clock=engine.clock,
-                read_timeout=None,
-                request_id=call.request_id,
-                redactor=engine.redactor,
-                budget=call.budget,
-                raw=capture,
-            )
-            return opened
+    if (yield from _relay(flow, capture.replied, capture.unread)) is not STOPPED:
+        raise InvalidArgumentError(  # pragma: no cover - every resource method sends
+            "this method sends no request: there is no reply to stream", argument="method"
+        )
+    capture.flow = flow
+    call = capture.call
+    engine = call.engine
+    opened = yield OpenStream(
+        capture.response,
+        codec=engine.codec,
+        clock=engine.clock,
+        read_timeout=None,
+        request_id=call.request_id,
+        redactor=engine.redactor,
+        budget=call.budget,
+        raw=capture,
+    )
+    return opened
 
 
 def resuming(capture: Capture) -> Flow[Any]:
@@ -136,9 +160,8 @@ def resuming(capture: Capture) -> Flow[Any]:
 
 
 def _resuming(capture: Capture, flow: Flow[Any]) -> Flow[Any]:
-    call = last = capture.call
+    call = capture.call
     response = capture.response
-    value: Any = None
     error: Optional[BaseException] = None
     body = b""
     if capture.wants_body:
@@ -150,27 +173,7 @@ def _resuming(capture: Capture, flow: Flow[Any]) -> Flow[Any]:
             raise
         except BaseException as exc:
             error = exc
-    if error is None:
-        value = (response, body)
-    while True:
-        try:
-            effect = flow.send(value) if error is None else flow.throw(error)
-        except StopIteration as stop:
-            result = stop.value
-            attach_info(result, last)  # made from the call when asked for
-            return result
-        error = value = None
-        kind = effect.__class__
-        if kind is Attempts:
-            last = effect.call  # type: ignore[union-attr]
-            last.started = call.started  # elapsed counts from the call's start
-        try:
-            value = yield effect
-        except GeneratorExit:
-            flow.close()
-            raise
-        except BaseException as exc:
-            error = exc
-            continue
-        if kind is OpenStream:
-            capture.stream = value
+    value = None if error is not None else (response, body)
+    result = yield from _relay(flow, capture.went_on, capture.going_on, value, error)
+    attach_info(result, capture.call)  # made from the call when asked for
+    return result
