@@ -111,7 +111,8 @@ def _parts(obj: Any) -> Tuple[List[str], Dict[str, Any]]:
     return methods, nested
 
 
-def render() -> str:
+def render(formatted: bool = True) -> str:
+    """The module's text (``formatted``: as ``ruff format`` leaves it)."""
     import importlib
 
     from meganova.client import _ResourceSlot
@@ -192,7 +193,8 @@ def render() -> str:
         names = ", ".join(sorted(imports[module_name]))
         import_lines.append(f"    from {relative} import {names}")
     text = HEADER.format(imports="\n".join(import_lines))
-    return _formatted(text + "\n\n" + "\n\n\n".join(classes) + "\n")
+    source = text + "\n\n" + "\n\n\n".join(classes) + "\n"
+    return _formatted(source) if formatted else source
 
 
 def _formatted(source: str) -> str:

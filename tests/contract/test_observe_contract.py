@@ -149,3 +149,73 @@ async def test_the_async_client_tells_the_same_on_every_transport(
     assert awaited == ["on_call_end"] * 3
     assert seen.events[-1].error is caught.value
     assert ASYNC_KEY not in seen.shown()
+
+
+def test_raw_calls_are_observed_as_plain_calls(
+    server: Server, make_client: Factory, clock: VirtualClock
+) -> None:
+    server.reply("GET", "/v1/models", 503, json={"error": "busy"}, headers={"Retry-After": "1"})
+    server.reply("GET", "/v1/models", json=MODELS, headers={"X-Request-Id": "req-r"})
+    server.reply(
+        "POST", "/v1/chat/completions", chunks=[ev("Hel"), ev("lo", "stop"), DONE], headers=SSE
+    )
+    seen = Recorder()
+    client = make_client(max_retries=1, hooks=seen.hooks(), api_key=ASYNC_KEY)
+    raw = client.with_raw_response.models.list()
+    assert (raw.status, raw.request_id, raw.attempts) == (200, "req-r", 2)
+    assert seen.names == [
+        "on_call_start",
+        "on_request",
+        "on_response",
+        "on_retry",
+        "on_request",
+        "on_response",
+        "on_call_end",
+    ]
+    assert seen.events[-1].result is raw.parse()
+    seen.events.clear()
+    hi = [{"role": "user", "content": "hi"}]
+    with client.with_streaming_response.chat.create(messages=hi, model="m", stream=True) as reply:
+        lines = list(reply.iter_lines())
+    assert "data: [DONE]" in lines
+    assert seen.names[-3:] == ["on_stream_first_token", "on_stream_end", "on_call_end"]
+    assert seen.events[-2].state == "done" and reply.info.time_to_last_chunk is not None
+    assert ASYNC_KEY not in seen.shown()
+
+
+@pytest.mark.anyio
+async def test_async_raw_calls_are_observed_on_every_transport(
+    stage: Stage, make_async_transport: Callable[..., Any]
+) -> None:
+    stage.on("/v1/models", headers={"Content-Type": "application/json"}, body=b'{"data": []}')
+    stage.on("/v1/chat/completions", headers=SSE, chunks=[ev("Hel"), ev("lo", "stop"), DONE])
+    seen = Recorder()
+    client = AsyncMegaNova(
+        api_key=ASYNC_KEY,
+        base_url=stage.url("/v1"),
+        transport=make_async_transport(),
+        max_retries=0,
+        hooks=seen.hooks(),
+    )
+    raw = await client.with_raw_response.models.list()
+    assert raw.status == 200 and seen.events[-1].result is raw.parse()
+    hi = [{"role": "user", "content": "hi"}]
+    async with client.with_streaming_response.chat.create(
+        messages=hi, model="m", stream=True
+    ) as reply:
+        async for _ in reply.iter_bytes():
+            break  # the rest is left unread: the block's end ends the call
+    assert seen.names == [
+        "on_call_start",
+        "on_request",
+        "on_response",
+        "on_call_end",
+        "on_call_start",
+        "on_request",
+        "on_response",
+        "on_stream_first_token",
+        "on_stream_end",
+        "on_call_end",
+    ]
+    assert seen.events[-2].state == "closed"
+    await client.close()
