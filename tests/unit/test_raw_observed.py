@@ -253,3 +253,30 @@ async def test_async_raw_calls_are_traced(fake: FakeMeganova) -> None:
     assert len(attempts) == 2 and whole.attributes["gen_ai.response.model"] == MODEL
     assert streamed.attributes["meganova.stream.state"] == "done"
     assert streamed.attributes["meganova.stream.chunks"] >= 1
+
+
+@pytest.mark.anyio
+async def test_a_cancelled_streaming_block_ends_its_call(fake: FakeMeganova) -> None:
+    import asyncio
+
+    seen = AsyncRecorder()
+    fake.script(Stream(["Ah", "oy"]))
+    reading = asyncio.Event()
+    async with fake.async_client(hooks=seen.hooks()) as client:
+
+        async def read() -> None:
+            async with client.with_streaming_response.chat.create(
+                messages=HI, model=MODEL, stream=True
+            ) as reply:
+                async for _ in reply.iter_bytes():
+                    reading.set()
+                    await asyncio.sleep(60)
+
+        task = asyncio.create_task(read())
+        await reading.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert seen.names[-2:] == ["on_stream_end", "on_call_end"]
+    assert seen.of("on_stream_end")[0].state == "closed"
+    assert seen.of("on_call_end")[0].error is None
