@@ -159,7 +159,7 @@ def test_raw_calls_are_observed_as_plain_calls(
     server.reply(
         "POST", "/v1/chat/completions", chunks=[ev("Hel"), ev("lo", "stop"), DONE], headers=SSE
     )
-    seen = Recorder()
+    seen = HookRecorder()
     client = make_client(max_retries=1, hooks=seen.hooks(), api_key=ASYNC_KEY)
     raw = client.with_raw_response.models.list()
     assert (raw.status, raw.request_id, raw.attempts) == (200, "req-r", 2)
@@ -189,7 +189,7 @@ async def test_async_raw_calls_are_observed_on_every_transport(
 ) -> None:
     stage.on("/v1/models", headers={"Content-Type": "application/json"}, body=b'{"data": []}')
     stage.on("/v1/chat/completions", headers=SSE, chunks=[ev("Hel"), ev("lo", "stop"), DONE])
-    seen = Recorder()
+    seen = HookRecorder()
     client = AsyncMegaNova(
         api_key=ASYNC_KEY,
         base_url=stage.url("/v1"),

@@ -9,23 +9,15 @@ from typing import Any, List
 
 import pytest
 
-from meganova import Hooks, response_info
+from meganova import response_info
 from meganova.errors import APIConnectionError, RateLimitError
 from meganova.testing import FakeMeganova
 from meganova.testing.script import Drop, Error, Stream, Text
 from meganova.types import ChatResponse, HookEvent
+from tests.helpers import HookRecorder
 
 MODEL = "meganova-ai/manta-flash-1.0"
 HI = [{"role": "user", "content": "Hi"}]
-ALL = (
-    "on_call_start",
-    "on_request",
-    "on_response",
-    "on_retry",
-    "on_stream_first_token",
-    "on_stream_end",
-    "on_call_end",
-)
 RETRIED = [
     "on_call_start",
     "on_request",
@@ -38,41 +30,13 @@ RETRIED = [
 OPENED = ["on_call_start", "on_request", "on_response"]
 
 
-class Recorder:
-    def __init__(self) -> None:
-        self.events: List[HookEvent] = []
-
-    def __call__(self, event: HookEvent) -> None:
-        self.events.append(event)
-
-    def hooks(self) -> Hooks:
-        return Hooks(**{name: self for name in ALL})
-
-    @property
-    def names(self) -> List[str]:
-        return [event.hook for event in self.events]
-
-    def of(self, name: str) -> List[Any]:
-        return [event for event in self.events if event.hook == name]
-
-
-class AsyncRecorder(Recorder):
+class AsyncRecorder(HookRecorder):
     async def __call__(self, event: HookEvent) -> None:  # type: ignore[override]
         self.events.append(event)
 
 
-@pytest.fixture
-def fake() -> FakeMeganova:
-    return FakeMeganova()
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def test_a_raw_call_that_retried_emits_the_plain_calls_events(fake: FakeMeganova) -> None:
-    seen = Recorder()
+    seen = HookRecorder()
     fake.script(Error(429, retry_after=2), Text("Ahoy"))
     client = fake.client(hooks=seen.hooks())
     raw = client.with_raw_response.chat.completions.create(messages=HI, model=MODEL)
@@ -89,7 +53,7 @@ def test_a_raw_call_that_retried_emits_the_plain_calls_events(fake: FakeMeganova
 
 
 def test_a_raw_call_that_fails_ends_with_its_error(fake: FakeMeganova) -> None:
-    seen = Recorder()
+    seen = HookRecorder()
     fake.script(Error(429), Error(429))
     client = fake.client(hooks=seen.hooks(), max_retries=1)
     with pytest.raises(RateLimitError) as caught:
@@ -99,7 +63,7 @@ def test_a_raw_call_that_fails_ends_with_its_error(fake: FakeMeganova) -> None:
 
 
 def test_a_streaming_reply_ends_its_call_when_its_block_ends(fake: FakeMeganova) -> None:
-    seen = Recorder()
+    seen = HookRecorder()
     fake.script(Stream(["Ah", "oy"]), Stream(["Ah", "oy"]))
     client = fake.client(hooks=seen.hooks())
     streaming = client.with_streaming_response.chat.create
@@ -121,7 +85,7 @@ def test_a_streaming_reply_ends_its_call_when_its_block_ends(fake: FakeMeganova)
 def test_a_streaming_reply_cut_mid_way_ends_failed_and_logs_it(
     fake: FakeMeganova, caplog: pytest.LogCaptureFixture
 ) -> None:
-    seen = Recorder()
+    seen = HookRecorder()
     fake.script(Drop(after=1))
     client = fake.client(hooks=seen.hooks())
     opened = client.with_streaming_response.chat.create(messages=HI, model=MODEL, stream=True)
@@ -136,7 +100,7 @@ def test_a_streaming_reply_cut_mid_way_ends_failed_and_logs_it(
 
 
 def test_parse_hands_the_call_to_the_method(fake: FakeMeganova) -> None:
-    seen = Recorder()
+    seen = HookRecorder()
     fake.script(Stream(["Ah", "oy"]))
     client = fake.client(hooks=seen.hooks())
     with client.with_streaming_response.models.list() as reply:
