@@ -49,6 +49,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _CHUNK = ChatShape("chatcmpl-9a", DEMO_MODEL, 1767225600)
 
 
+# The hooks' event names in the order a call emits them: up to its first reply, and a
+# whole call that was retried once.
+OPENED = ["on_call_start", "on_request", "on_response"]
+RETRIED_ONCE = [*OPENED, "on_retry", "on_request", "on_response", "on_call_end"]
+STREAM_END = ["on_stream_first_token", "on_stream_end", "on_call_end"]
+
+
 class HookRecorder:
     """A hook for every event a client emits, recording them (a module-level class: it
     pickles by reference)."""

@@ -16,7 +16,7 @@ from meganova.errors import RateLimitError
 from meganova.types import HookEvent
 from tests.clock import VirtualClock
 from tests.contract.conftest import ASYNC_KEY, Server, Stage
-from tests.helpers import DONE, HookRecorder, ev
+from tests.helpers import DONE, OPENED, RETRIED_ONCE, STREAM_END, HookRecorder, ev
 
 Factory = Callable[..., MegaNova]
 LIMITS = {
@@ -163,22 +163,14 @@ def test_raw_calls_are_observed_as_plain_calls(
     client = make_client(max_retries=1, hooks=seen.hooks(), api_key=ASYNC_KEY)
     raw = client.with_raw_response.models.list()
     assert (raw.status, raw.request_id, raw.attempts) == (200, "req-r", 2)
-    assert seen.names == [
-        "on_call_start",
-        "on_request",
-        "on_response",
-        "on_retry",
-        "on_request",
-        "on_response",
-        "on_call_end",
-    ]
+    assert seen.names == RETRIED_ONCE
     assert seen.events[-1].result is raw.parse()
     seen.events.clear()
     hi = [{"role": "user", "content": "hi"}]
     with client.with_streaming_response.chat.create(messages=hi, model="m", stream=True) as reply:
         lines = list(reply.iter_lines())
     assert "data: [DONE]" in lines
-    assert seen.names[-3:] == ["on_stream_first_token", "on_stream_end", "on_call_end"]
+    assert seen.names[-3:] == STREAM_END
     assert seen.events[-2].state == "done" and reply.info.time_to_last_chunk is not None
     assert ASYNC_KEY not in seen.shown()
 
@@ -205,17 +197,6 @@ async def test_async_raw_calls_are_observed_on_every_transport(
     ) as reply:
         async for _ in reply.iter_bytes():
             break  # the rest is left unread: the block's end ends the call
-    assert seen.names == [
-        "on_call_start",
-        "on_request",
-        "on_response",
-        "on_call_end",
-        "on_call_start",
-        "on_request",
-        "on_response",
-        "on_stream_first_token",
-        "on_stream_end",
-        "on_call_end",
-    ]
+    assert seen.names == [*OPENED, "on_call_end", *OPENED, *STREAM_END]
     assert seen.events[-2].state == "closed"
     await client.close()
