@@ -122,7 +122,10 @@ def test_raw_calls_log_their_retries(fake: FakeMeganova, caplog: pytest.LogCaptu
 
 
 @pytest.mark.anyio
-async def test_the_async_client_emits_the_same_events(fake: FakeMeganova) -> None:
+async def test_the_async_client_emits_the_same_events(
+    fake: FakeMeganova, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="meganova")
     seen = AsyncRecorder()
     fake.script(Error(429, retry_after=2), Text("Ahoy"), Stream(["Ah", "oy"]), Drop(after=1))
     async with fake.async_client(hooks=seen.hooks()) as client:
@@ -147,6 +150,8 @@ async def test_the_async_client_emits_the_same_events(fake: FakeMeganova) -> Non
                 await reply.read()
         assert seen.of("on_stream_end")[0].state == "failed"
         assert seen.names[-1] == "on_call_end"
+    events = [getattr(r, "meganova_event", None) for r in caplog.records]
+    assert events == ["retry", "stream_failed"]  # one line each
 
 
 def _tracer() -> Any:
