@@ -39,6 +39,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import os
 import statistics
@@ -257,8 +258,24 @@ def _empty() -> Figures:
     return {w: {v: [] for v in VARIANTS} for w in ("chat", "stream")}
 
 
+def rotated(clients: Dict[str, Any], round_: int) -> List[tuple[str, Any]]:
+    """The variants in this round's order: each starts a round in turn, so no variant
+    always runs first (cold caches) or right after the heaviest."""
+    items = list(clients.items())
+    shift = round_ % len(items)
+    return items[shift:] + items[:shift]
+
+
+def _settled() -> float:
+    """The clock at the start of a timed block, after a full collection: what earlier
+    blocks (or the wire view) left would otherwise be collected in whichever block runs
+    when the counts trip it (seen: one 29 ms pause, always in the same variant)."""
+    gc.collect()
+    return time.process_time()
+
+
 def _timed(out: List[float], count: int, run: Callable[[], Any]) -> None:
-    start = time.process_time()
+    start = _settled()
     run()
     out.append((time.process_time() - start) / count * 1e6)
 
@@ -278,8 +295,8 @@ def workload_sync(base: Optional[str], rounds: int, calls: int, streams: int) ->
         if client is not None:
             sync_calls(client, variant == "info", 20)
             sync_streams(client, variant == "info", 2)
-    for _ in range(rounds):
-        for variant, client in clients.items():
+    for round_ in range(rounds):
+        for variant, client in rotated(clients, round_):
             if client is None:
                 continue
             info = variant == "info"
@@ -312,16 +329,16 @@ def workload_async(base: Optional[str], rounds: int, calls: int, streams: int) -
             if client is not None:
                 await async_calls(client, variant == "info", 20)
                 await async_streams(client, variant == "info", 2)
-        for _ in range(rounds):
-            for variant, client in clients.items():
+        for round_ in range(rounds):
+            for variant, client in rotated(clients, round_):
                 if client is None:
                     continue
                 info = variant == "info"
                 with capture(variant):
-                    start = time.process_time()
+                    start = _settled()
                     await async_calls(client, info, calls)
                     figs["chat"][variant].append((time.process_time() - start) / calls * 1e6)
-                    start = time.process_time()
+                    start = _settled()
                     await async_streams(client, info, streams)
                     figs["stream"][variant].append((time.process_time() - start) / streams * 1e6)
             telemetry.clear()
