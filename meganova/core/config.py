@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
 from .._version import __version__
 from .errors import ConfigurationError, InvalidArgumentError, InvalidArgumentTypeError
-from .http import MAX_SECONDS, SENSITIVE_HEADERS, Timeout, TimeoutLike
+from .http import SENSITIVE_HEADERS, Timeout, TimeoutLike, check_seconds
 from .redact import Sensitive
 from .retry import RetrySettings
 from .validation import check_header, check_header_value, require_str
@@ -64,20 +63,7 @@ def check_max_retries(value: object, name: str = "max_retries") -> int:
 
 
 def check_deadline(value: object, name: str = "deadline") -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InvalidArgumentTypeError(
-            f"{name} must be a number of seconds or None, got {type(value).__name__}",
-            argument=name,
-        )
-    if not math.isfinite(value) or value <= 0 or value > MAX_SECONDS:
-        raise InvalidArgumentError(
-            f"{name} must be a number of seconds above 0 and at most {MAX_SECONDS:g} "
-            f"(a week), or None for no limit; got {value!r}",
-            argument=name,
-        )
-    return float(value)
+    return check_seconds(name, value)
 
 
 def check_max_response_bytes(value: object, name: str = "max_response_bytes") -> int | None:

@@ -17,7 +17,9 @@ TimeoutLike = Union[float, int, Tuple[Optional[float], Optional[float]], "Timeou
 MAX_SECONDS = 7 * 24 * 3600.0
 
 
-def _check_seconds(name: str, value: object) -> float | None:
+def check_seconds(name: str, value: object) -> float | None:
+    """A number of seconds above 0 and at most ``MAX_SECONDS``, or ``None``; else an
+    error naming ``name``."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -55,8 +57,8 @@ class Timeout:
     read: float | None = 600.0
 
     def __post_init__(self) -> None:
-        _check_seconds("timeout.connect", self.connect)
-        _check_seconds("timeout.read", self.read)
+        check_seconds("timeout.connect", self.connect)
+        check_seconds("timeout.read", self.read)
 
     @classmethod
     def coerce(cls, value: TimeoutLike, *, argument: str = "timeout") -> Timeout:
@@ -79,15 +81,15 @@ class Timeout:
         if value is None:
             return cls(connect=None, read=None)
         if isinstance(value, tuple) and len(value) == 2:
-            connect = _check_seconds(f"{argument}[0] (connect)", value[0])
-            read = _check_seconds(f"{argument}[1] (read)", value[1])
+            connect = check_seconds(f"{argument}[0] (connect)", value[0])
+            read = check_seconds(f"{argument}[1] (read)", value[1])
             return cls(connect=connect, read=read)
         if isinstance(value, tuple):
             raise InvalidArgumentTypeError(
                 f"{argument} must be a (connect, read) pair, got {len(value)} values",
                 argument=argument,
             )
-        seconds = _check_seconds(argument, value)
+        seconds = check_seconds(argument, value)
         return cls(connect=seconds, read=seconds)
 
 
