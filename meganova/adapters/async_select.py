@@ -66,17 +66,19 @@ def make_async_transport(
 
 def _threads(verify: bool | str, proxy: str | ProxyFromEnvironment | None) -> AsyncTransport:
     """The sync default (urllib3 when installed, else the standard library) in threads."""
-    from .thread_transport import ThreadTransport
+    from .thread_transport import MAX_THREADS, ThreadTransport
 
+    # As many pooled connections as workers: fewer, and the busy workers' extra
+    # connections would be opened and closed call after call.
     sync: Any
     if _installed("urllib3"):
         from .urllib3_transport import Urllib3Transport
 
-        sync = Urllib3Transport(verify=verify, proxy=proxy)
+        sync = Urllib3Transport(verify=verify, proxy=proxy, max_connections=MAX_THREADS)
     else:
         from .stdlib_transport import UrllibTransport
 
-        sync = UrllibTransport(verify=verify, proxy=proxy)
+        sync = UrllibTransport(verify=verify, proxy=proxy, max_connections=MAX_THREADS)
     return ThreadTransport(sync)
 
 

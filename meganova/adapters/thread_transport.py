@@ -3,11 +3,13 @@ the base install (no aiohttp, no httpx).
 
 The sync transport does all the work (pooling, proxies, TLS, bounded decoding, the
 deadline on every socket read); this module only moves its blocking calls off the
-event loop. A cancelled ``send`` shuts the socket its worker waits on (for the
-built-in sync transports, whose replies report it), so the worker wakes at once, and
-closes any reply the worker still produces; a cancelled read closes the sync reply at
-once (closing is safe from another thread: it shuts the socket, which wakes the
-worker's read), so no connection is left behind.
+event loop. The worker that sends a call (not a stream) also reads a sized reply of
+up to 64 KiB, so such a call crosses between the loop and the workers once. A
+cancelled ``send`` shuts the socket its worker waits on (for the built-in sync
+transports, whose replies report it), so the worker wakes at once, and closes any
+reply the worker still produces; a cancelled read closes the sync reply at once
+(closing is safe from another thread: it shuts the socket, which wakes the worker's
+read), so no connection is left behind.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ import concurrent.futures
 import contextlib
 import socket
 import threading
-from typing import Any, AsyncIterator, Callable, Iterator, TypeVar
+from typing import AsyncIterator, Callable, Iterator, Mapping, Tuple, TypeVar, Union
 
 from ..core.errors import InvalidArgumentTypeError
 from ..core.http import Request
+from ..core.limits import declared_length
 from ..core.ports import Response, Transport
 from ._reply import unwatch_sockets, watch_sockets
 from ._reply_head import WrappedHead
@@ -29,6 +32,9 @@ __all__ = ["ThreadResponse", "ThreadTransport"]
 
 T = TypeVar("T")
 MAX_THREADS = 64  # a blocked stream read holds a worker: more than the loop's default
+# A sized reply to a call that is not a stream, up to this size, is read by the worker
+# that sent the request: one hand-off between the loop and a worker per call, not two.
+READ_AHEAD = 64 * 1024
 
 
 def _close_quietly(response: Response) -> None:
@@ -52,12 +58,15 @@ class _InFlight:
         self._sock: socket.socket | None = None
         self._aborted = False
 
-    def send(self, transport: Transport, request: Request) -> Response:
+    def send(self, transport: Transport, request: Request) -> _Sent:
         token = watch_sockets(self._seen)
         try:
-            return transport.send(request)
+            response = transport.send(request)
         finally:
             unwatch_sockets(token)
+        if request.stream or not _small(response.headers):
+            return response, None
+        return response, _read_ahead(response)
 
     def _seen(self, sock: socket.socket) -> None:
         with self._lock:
@@ -79,26 +88,63 @@ class _InFlight:
             _shut(sock)
 
 
-def _close_when_done(future: concurrent.futures.Future[Any]) -> None:
+_Sent = Tuple[Response, Union[bytes, Exception, None]]
+
+
+def _small(headers: Mapping[str, str]) -> bool:
+    """A body announced at most ``READ_AHEAD`` bytes long, not compressed."""
+    size = declared_length(headers)
+    if size is None or size > READ_AHEAD:
+        return False
+    coding = headers.get("content-encoding")
+    return coding is None or coding.strip().lower() in ("", "identity")
+
+
+def _read_ahead(response: Response) -> bytes | Exception:
+    """The whole body, or the error reading it (raised where the body is read, as it
+    would have been; its traceback starts here, away from the request's headers)."""
+    try:
+        return response.read()
+    except Exception as exc:
+        return exc
+
+
+def _close_when_done(future: concurrent.futures.Future[_Sent]) -> None:
     """A reply a cancelled ``send`` no longer waits for: closed as soon as it exists."""
     if future.cancelled() or future.exception() is not None:
         return
-    _close_quietly(future.result())
+    _close_quietly(future.result()[0])
 
 
 class ThreadResponse(WrappedHead):
     """A sync reply read in worker threads."""
 
-    __slots__ = ("_chunks", "_closed", "_response", "_sock", "_transport")
+    __slots__ = ("_ahead", "_chunks", "_closed", "_response", "_sock", "_transport")
 
     def __init__(
-        self, response: Response, transport: ThreadTransport, sock: socket.socket | None = None
+        self,
+        response: Response,
+        transport: ThreadTransport,
+        sock: socket.socket | None = None,
+        ahead: bytes | Exception | None = None,
     ) -> None:
         self._response: Response = response
         self._transport = transport
         self._sock = sock  # the socket its body comes from, when the transport reported it
         self._chunks: Iterator[bytes] | None = None
         self._closed = False
+        # The body (or the error reading it) its worker already read, until taken.
+        self._ahead = ahead
+
+    def _take_ahead(self) -> bytes:
+        ahead, self._ahead = self._ahead, b""
+        if isinstance(ahead, Exception):
+            try:
+                raise ahead
+            finally:
+                del ahead  # no cycle through this frame
+        assert ahead is not None
+        return ahead
 
     async def _run(self, call: Callable[[], T]) -> T:
         future = self._transport._submit(call)
@@ -120,12 +166,16 @@ class ThreadResponse(WrappedHead):
             raise
 
     async def aread(self) -> bytes:
+        if self._ahead is not None:
+            return self._take_ahead()
         return await self._run(self._response.read)
 
     def aiter_bytes(self) -> AsyncIterator[bytes]:
         return _ThreadChunks(self)
 
     async def _next(self) -> bytes:
+        if self._ahead is not None:
+            return self._take_ahead()
         if self._chunks is None:
             self._chunks = iter(self._response.iter_bytes())
         return await self._run(self._next_chunk)
@@ -144,6 +194,11 @@ class ThreadResponse(WrappedHead):
     async def adrain(self, max_bytes: int, timeout: float) -> bool:
         """The sync reply's ``drain`` in a worker (the rest of the body read if it ends
         within the bounds, so the connection is reused), else ``aclose``."""
+        if self._ahead is not None:
+            # Read to its end already (the connection went back), or failed.
+            read = not isinstance(self._ahead, Exception)
+            await self.aclose()
+            return read
         drain = getattr(self._response, "drain", None)
         if drain is None or self._closed:
             await self.aclose()
@@ -222,13 +277,13 @@ class ThreadTransport:
         inflight = _InFlight()
         future = self._submit(lambda: inflight.send(self._transport, request))
         try:
-            response = await asyncio.wrap_future(future)
+            response, ahead = await asyncio.wrap_future(future)
         except BaseException as exc:
             if not isinstance(exc, Exception):
                 inflight.abort()
                 future.add_done_callback(_close_when_done)
             raise
-        return ThreadResponse(response, self, inflight.sock)
+        return ThreadResponse(response, self, inflight.sock, ahead)
 
     async def aclose(self) -> None:
         with self._lock:

@@ -9,6 +9,7 @@ where no socket is involved). Each case uses only the port: ``send``, ``aread``,
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import gzip
 import json
@@ -538,6 +539,48 @@ async def test_cancelling_a_send_leaves_no_connection_behind(
     collect()
 
 
+def stall_mid_sized_body(
+    release: threading.Event, closed: threading.Event, sent: threading.Event
+) -> Any:
+    """Send the head of a 100-byte body and 10 bytes of it, then nothing until the
+    client hangs up; ``sent`` is set once those bytes are out."""
+
+    def script(conn: RawConnection, request: RawRequest) -> bool:
+        conn.send(head(200, {"Content-Length": "100"}) + b"x" * 10)
+        sent.set()
+        wait_for_hangup(conn, closed, release)
+        return False
+
+    return script
+
+
+async def test_cancelling_a_call_whose_sized_body_stalls_leaves_no_connection_behind(
+    socket_stage: Stage, make_async_transport: Build
+) -> None:
+    # A small sized body may be read along with the head (the worker thread transport
+    # does): cancelling the call ends that read too, wherever it is waiting.
+    release, closed, sent = threading.Event(), threading.Event(), threading.Event()
+    socket_stage.script("/stall-sized", stall_mid_sized_body(release, closed, sent))
+    socket_stage.on("/fine", body=b"fine")
+    transport = make_async_transport()
+    try:
+        task = asyncio.ensure_future(
+            read_all(transport, socket_stage.url("/stall-sized"), timeout=(2, 5))
+        )
+        assert await became_set(sent)
+        await asyncio.sleep(0.05)  # the client is waiting for the rest of the body
+        task.cancel()
+        started = time.monotonic()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert time.monotonic() - started < 0.5
+        assert await became_set(closed)
+        assert (await read_all(transport, socket_stage.url("/fine")))[1] == b"fine"
+    finally:
+        release.set()
+    collect()
+
+
 async def test_an_abandoned_reply_closed_late_leaves_no_warning(
     stage: Stage, make_async_transport: Build
 ) -> None:
@@ -904,3 +947,36 @@ async def test_an_httpx_client_of_your_own(anyio_backend: str, raw: RawServer) -
         await transport.aclose()
         assert not client.is_closed  # yours to close
         assert (await read_all(transport, raw.url("/own")))[1] == b"own"
+
+
+# -- worker threads ---------------------------------------------------------------------
+
+
+async def test_the_threads_transport_keeps_a_connection_for_each_busy_worker(
+    anyio_backend: str, raw: RawServer
+) -> None:
+    from meganova.adapters.async_select import make_async_transport
+
+    calls = 20  # more than urllib3's pool keeps by default (10)
+    everyone = threading.Barrier(calls, timeout=WAIT_LIMIT)
+
+    def together(conn: RawConnection, request: RawRequest) -> bool:
+        # Replies once all calls of the round are in, so each holds its own connection.
+        with contextlib.suppress(threading.BrokenBarrierError):
+            everyone.wait()
+        return conn.send(head(200, {"Content-Length": "2"}) + b"ok")
+
+    raw.on("/together", together)
+    raw.reset_counts()
+    transport = make_async_transport("threads", proxy=None)
+    try:
+        for _ in range(2):
+            replies = await asyncio.gather(
+                *(read_all(transport, raw.url("/together")) for _ in range(calls))
+            )
+            assert [body for _, body in replies] == [b"ok"] * calls
+        # The second round went out on the first round's connections: none was
+        # closed for want of room in the pool and opened again.
+        assert raw.connections == calls
+    finally:
+        await transport.aclose()
