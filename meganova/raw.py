@@ -237,7 +237,8 @@ class _Streaming(_Reply, Generic[T]):
         return reply
 
     def _take(self) -> BodyLimit:
-        """The body's cap, checked against the headers; the body can be read once."""
+        """The body's cap (checked against the headers by ``start``); the body can be
+        read once."""
         if self._consumed:
             raise InvalidArgumentError(
                 "the body was read already (each reply can be read once)", argument="body"
@@ -245,10 +246,7 @@ class _Streaming(_Reply, Generic[T]):
         self._consumed = True
         capture = self._capture
         call = capture.call
-        limit = BodyLimit(call.limit, method=capture.method, request_id=call.request_id)
-        response = self._response
-        limit.start(response.status, response.headers)
-        return limit
+        return BodyLimit(call.limit, method=capture.method, request_id=call.request_id)
 
     def _piece(self, piece: bytes, limit: BodyLimit) -> Any:
         """A piece of the body arrived: within the cap (else ``ResponseTooLargeError``);
@@ -309,6 +307,7 @@ class StreamingResponse(_Streaming[T]):
         limit = self._take()
         response = self._response
         try:
+            limit.start(response.status, response.headers)  # a too large body fails here
             for piece in response.iter_bytes():
                 first = self._piece(piece, limit)
                 if first is not None:
@@ -397,6 +396,7 @@ class AsyncStreamingResponse(_Streaming[T]):
         limit = self._take()
         response = self._response
         try:
+            limit.start(response.status, response.headers)
             async for piece in response.aiter_bytes():
                 first = self._piece(piece, limit)
                 if first is not None:

@@ -239,3 +239,23 @@ async def test_a_cancelled_streaming_block_ends_its_call(fake: FakeMeganova) -> 
     assert seen.names[-2:] == ["on_stream_end", "on_call_end"]
     assert seen.of("on_stream_end")[0].state == "closed"
     assert seen.of("on_call_end")[0].error is None
+
+
+def test_a_streaming_reply_announced_over_the_cap_ends_failed() -> None:
+    from meganova import MegaNova
+    from meganova.adapters.fake_transport import FakeResponse, FakeTransport
+    from meganova.errors import ResponseTooLargeError
+
+    body = b'{"data": []}' + b" " * 5000
+    headers = {"Content-Type": "application/json", "Content-Length": str(len(body))}
+    transport = FakeTransport(lambda request: FakeResponse(200, body, headers))
+    seen = HookRecorder()
+    client = MegaNova(
+        api_key="sk-x", transport=transport, max_response_bytes=1000, hooks=seen.hooks()
+    )
+    with pytest.raises(ResponseTooLargeError) as caught:  # noqa: SIM117 (3.9 syntax)
+        with client.with_streaming_response.models.list() as reply:
+            reply.read()
+    end = seen.of("on_stream_end")[0]
+    assert end.state == "failed" and end.error is caught.value
+    assert seen.of("on_call_end")[0].error is caught.value
