@@ -34,6 +34,7 @@ from ..params import (
 )
 from ..structured import as_parsed, parser_for, response_format_of
 from ..validation import (
+    INT64,
     check_json_value,
     optional_bool,
     optional_int,
@@ -77,6 +78,14 @@ def _check_messages(messages: object) -> List[Any]:
         )
     if not messages:
         raise InvalidArgumentError("messages must not be empty", argument="messages")
+    for message in messages:  # the usual shape, checked cheaply: dicts with a role
+        if type(message) is not dict:
+            break
+        given = message.get("role")
+        if type(given) is not str or not given.strip():
+            break
+    else:
+        return list(messages)
     out: List[Any] = []
     for position, message in enumerate(messages):
         if isinstance(message, ChatMessage):
@@ -114,6 +123,8 @@ def _check_model(engine: Engine, model: object) -> str:
                 "MegaNova(default_model=...) or the MEGANOVA_MODEL environment variable",
                 argument="model",
             )
+    if type(model) is str and model.strip():  # the usual case, without a call
+        return model
     return require_str("model", model)
 
 
@@ -129,10 +140,16 @@ def _prepare(
     }
     temperature = params.pop("temperature", None)
     if temperature is not None:
-        body["temperature"] = optional_number("temperature", temperature, minimum=0, maximum=2)
+        if type(temperature) is not float or not 0 <= temperature <= 2:  # else: valid
+            temperature = optional_number("temperature", temperature, minimum=0, maximum=2)
+        body["temperature"] = temperature
     max_tokens = params.pop("max_tokens", None)
     if max_tokens is not None:
-        body["max_tokens"] = optional_int("max_tokens", max_tokens, minimum=1)
+        if type(max_tokens) is not int or not 1 <= max_tokens < INT64:  # else: valid
+            max_tokens = optional_int("max_tokens", max_tokens, minimum=1)
+        body["max_tokens"] = max_tokens
+    if not params:  # nothing else given: no more fields, no options (the usual call)
+        return body, None
     if isinstance(params.get("response_format"), type):
         raise InvalidArgumentTypeError(
             "response_format: a type goes to chat.completions.parse (or "
