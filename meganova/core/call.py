@@ -83,16 +83,24 @@ class Call:
         budget: TimeBudget | None = None,
         json: Any = None,
     ) -> None:
-        settings = engine.config.retry
-        if options is not None and options.max_retries is not None:
-            settings = replace(settings, max_retries=options.max_retries)
+        config = engine.config
+        settings = config.retry
+        if options is None:  # the usual call: the client's settings, read directly
+            self.limit = config.max_response_bytes
+            if budget is None and config.deadline is not None:
+                budget = TimeBudget(config.deadline, engine.clock.monotonic)
+        else:
+            if options.max_retries is not None:
+                settings = replace(settings, max_retries=options.max_retries)
+            self.limit = engine.body_limit(options)
+            if budget is None:
+                budget = engine.budget_for(options)
         self.engine = engine
         self.request = request
         self.options = options
         self.read_body = read_body
         self.settings: RetrySettings = settings
-        self.budget = engine.budget_for(options) if budget is None else budget
-        self.limit = engine.body_limit(options)
+        self.budget = budget
         self.started = engine.clock.monotonic()  # the call's start (see ``elapsed``)
         self.request_id: str | None = None  # the last reply's, once there is one
         self.json = json  # the request body's fields, for a hook's ``CallContext.params``
@@ -156,8 +164,7 @@ class Call:
                 )
             body = b""
             if self.read_body:
-                limit = BodyLimit(self.limit, method=request.method, request_id=request_id)
-                body = yield ReadBody(response, limit)
+                body = yield ReadBody(response, BodyLimit(self.limit, request.method, request_id))
         except MeganovaError as exc:
             engine.redactor.error(exc)  # a key echoed in its body, headers or message
             attach_info(

@@ -43,11 +43,9 @@ class Clock(Protocol):
 class ReadingClock:
     """The system's clocks, read only (the engine's default)."""
 
-    def monotonic(self) -> float:
-        return time.monotonic()
-
-    def time(self) -> float:
-        return time.time()
+    # The C functions themselves: a call reads the clock twice, with no frame of ours.
+    monotonic = staticmethod(time.monotonic)
+    time = staticmethod(time.time)
 
 
 def quote_segment(value: str) -> str:
@@ -193,6 +191,7 @@ class Engine:
         for name, value in config.default_headers:
             headers[name] = Sensitive(value) if name.lower() in SENSITIVE_HEADERS else value
         self._base_headers = headers
+        self._urls: dict[str, str] = {}  # path -> URL, for calls without a query
         self.default_header_names = frozenset(name.lower() for name, _ in config.default_headers)
         self.redactor = Redactor(config.secrets())
 
@@ -244,9 +243,12 @@ class Engine:
                 )
             json = {**json, **options.extra_body}
         body = content
-        headers = dict(self._base_headers)
+        headers = self._base_headers.copy()
         if json is not None:
-            body = self._encode(json)
+            try:
+                body = self.codec.encode(json)
+            except InvalidArgumentError:
+                body = self._encode(json)  # raises, naming the field
             headers["Content-Type"] = "application/json"
         elif content is not None:
             headers["Content-Type"] = content_type or "application/octet-stream"
@@ -254,7 +256,8 @@ class Engine:
             headers["Accept"] = "text/event-stream"
         if method == "POST":
             key = options.idempotency_key if options is not None else None
-            headers["Idempotency-Key"] = key or f"mn-{_key_bits(128):032x}"
+            # %-format: ~800 instructions fewer than an f-string's format spec.
+            headers["Idempotency-Key"] = key or "mn-%032x" % _key_bits(128)  # noqa: UP031
         if options is not None and options.extra_headers:
             for name, value in options.extra_headers.items():
                 for existing in [h for h in headers if h.lower() == name.lower()]:
@@ -265,14 +268,15 @@ class Engine:
         timeout = self.config.timeout
         if options is not None and options.timeout is not None:
             timeout = options.timeout
-        return Request(
-            method=method,
-            url=self.url_for(path, query),
-            headers=headers,
-            body=body,
-            timeout=timeout,
-            stream=stream,
-        )
+        if query:
+            url = self.url_for(path, query)
+        else:
+            url = self._urls.get(path)  # type: ignore[assignment]
+            if url is None:
+                url = self.url_for(path)
+                if len(self._urls) < 256:  # paths with ids are many: keep the first ones
+                    self._urls[path] = url
+        return Request(method, url, headers, body, timeout, stream)
 
     def scrub(self, body: bytes) -> bytes:
         """Remove the API key (plain or escaped) from bytes a server sent back: an
