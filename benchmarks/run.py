@@ -35,7 +35,8 @@ FLOOR = "raw_urllib3"
 PEER_SPECS = {
     "openai": "openai==3.57.0",
     "meganova040": "meganova==0.4.0",
-    "aio": "aiohttp==3.14.5 httpx==0.28.1",
+    # what meganova[aiohttp] and meganova[httpx] install (sniffio: see pyproject.toml)
+    "aio": "aiohttp==3.14.5 httpx==0.28.1 sniffio==1.3.1",
 }
 # client -> peer dir it runs with alone (our package's processes see the checkout)
 CLIENT_PEER = {"openai": "openai", "meganova_040": "meganova040", "async_openai": "openai"}
