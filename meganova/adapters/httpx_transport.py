@@ -1,12 +1,15 @@
-"""An async transport over ``httpx.AsyncClient`` (``pip install 'meganova[httpx]'``),
-for applications that already use httpx.
+"""An async transport over httpx (``pip install 'meganova[httpx]'``), for
+applications that already use httpx.
 
 httpx connects, pools, sends and parses (httpcore skips ``1xx`` replies, h11 checks a
 body's length); everything else is ours, as on the sync transports: proxies by our
-rules (one client per proxy in use, never httpx's ``trust_env``), the raw body
+rules (one pool per proxy in use, never httpx's ``trust_env``), the raw body
 (``aiter_raw``) decoded in bounded steps, the call's deadline bounding every wait,
 redirects and retries left to core, and every failure an ``APIConnectionError`` or
-``APITimeoutError`` with the cause chained. Public httpx API only.
+``APITimeoutError`` with the cause chained. Requests go straight to httpx's
+transports (``_httpx_pool``: shards of a few connections, so httpcore's pool stays
+cheap under load), or through an ``httpx.AsyncClient`` of the user's own. Public
+httpx API only.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ssl
-from typing import Any, AsyncIterator, Dict, Mapping, Tuple
+from typing import Any, AsyncIterator, Awaitable, Dict, Mapping, Tuple
 from urllib.parse import urlsplit
 
 import httpx
@@ -32,6 +35,7 @@ from ..core.proxy import (
 from . import _proxy_env
 from ._async_reply import AsyncReply, plain_headers, within_deadline
 from ._errors import finish_message, forget_locals, invalid_input, origin, unsendable
+from ._httpx_pool import ShardedTransport
 from ._lifecycle import check_options, rebuild
 from ._proxy_errors import proxy_failure, scrub_proxy
 
@@ -159,8 +163,8 @@ def _ssl_context(verify: bool | str) -> ssl.SSLContext:
 
 
 class HttpxTransport:
-    """Sends requests through pooled ``httpx.AsyncClient`` instances (one per proxy in
-    use), created on first use.
+    """Sends requests through pooled ``httpx.AsyncHTTPTransport`` instances (one pool
+    per proxy in use), created on first use.
 
     ``verify``: ``True`` (system CAs), ``False`` (no TLS verification) or a CA bundle
     path. ``max_connections``: open connections at most, per client. ``proxy``: by
@@ -191,44 +195,45 @@ class HttpxTransport:
         self._proxy = proxy
         self._owned = client is None
         self._user_client = client
-        self._clients: Dict[Proxy | None, httpx.AsyncClient] = {}
+        # Our own: one httpx transport per proxy in use, sent to without an AsyncClient
+        # (its cookie jar, auth and redirect layers are work our calls never need).
+        self._pools: Dict[Proxy | None, ShardedTransport] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._context: ssl.SSLContext | None = None
         self._routes = routes(proxy, _proxy_env.environment) if self._owned else None
         self._timeouts: Dict[Tuple[Any, Any], httpx.Timeout] = {}
 
-    def _new_client(self, proxy: Proxy | None) -> httpx.AsyncClient:
+    def _new_pool(self, proxy: Proxy | None) -> ShardedTransport:
         if self._context is None:
             self._context = _ssl_context(self._verify)
-        limits = httpx.Limits(
-            max_connections=self._max_connections,
-            max_keepalive_connections=self._max_connections,
-        )
         wire_proxy = None
         if proxy is not None:
             auth = proxy.authorization()
             headers = {"Proxy-Authorization": auth} if auth else None
             wire_proxy = httpx.Proxy(proxy.url, headers=headers)  # URL without credentials
-        transport = httpx.AsyncHTTPTransport(
-            verify=self._context, limits=limits, proxy=wire_proxy, trust_env=False, retries=0
-        )
-        return httpx.AsyncClient(transport=transport, trust_env=False, follow_redirects=False)
+        context = self._context
 
-    async def _client(self, proxy: Proxy | None) -> httpx.AsyncClient:
-        if self._user_client is not None:
-            return self._user_client
+        def shard(size: int) -> httpx.AsyncHTTPTransport:
+            limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
+            return httpx.AsyncHTTPTransport(
+                verify=context, limits=limits, proxy=wire_proxy, trust_env=False, retries=0
+            )
+
+        return ShardedTransport(shard, self._max_connections)
+
+    async def _pool(self, proxy: Proxy | None) -> ShardedTransport:
         loop = asyncio.get_running_loop()
         if self._loop is not loop:
             # Made in another loop (asyncio.run twice): their connections belong there.
-            old, self._clients = self._clients, {}
+            old, self._pools = self._pools, {}
             self._loop = loop
             for stale in old.values():
                 with contextlib.suppress(Exception):
                     await stale.aclose()
-        client = self._clients.get(proxy)
-        if client is None:
-            client = self._clients[proxy] = self._new_client(proxy)
-        return client
+        pool = self._pools.get(proxy)
+        if pool is None:
+            pool = self._pools[proxy] = self._new_pool(proxy)
+        return pool
 
     def _proxy_for(self, url: str) -> Proxy | None:
         if self._routes is None:
@@ -254,25 +259,39 @@ class HttpxTransport:
             self._timeouts[key] = timeout
         return timeout
 
+    def _exchange(self, request: Request, pool: ShardedTransport | None) -> Awaitable[Any]:
+        timeout = self._timeout(request)
+        client = self._user_client
+        if pool is None:
+            assert client is not None
+            return client.send(
+                client.build_request(
+                    request.method,
+                    request.url,
+                    content=request.body,
+                    # Plain strings at the last hop, never in a named local of ours.
+                    headers=plain_headers(_headers(request)),
+                    timeout=timeout,
+                ),
+                stream=True,
+                follow_redirects=False,
+            )
+        return pool.handle_async_request(
+            httpx.Request(
+                request.method,
+                request.url,
+                content=request.body,
+                headers=plain_headers(_headers(request)),
+                extensions={"timeout": timeout.as_dict()},
+            )
+        )
+
     async def send(self, request: Request) -> HttpxResponse:
         proxy = self._proxy_for(request.url)
-        client = await self._client(proxy)
+        pool = None if self._user_client is not None else await self._pool(proxy)
         try:
             raw = await within_deadline(
-                request,
-                client.send(
-                    client.build_request(
-                        request.method,
-                        request.url,
-                        content=request.body,
-                        # Plain strings at the last hop, never in a named local of ours.
-                        headers=plain_headers(_headers(request)),
-                        timeout=self._timeout(request),
-                    ),
-                    stream=True,
-                    follow_redirects=False,
-                ),
-                "waiting for a reply from",
+                request, self._exchange(request, pool), "waiting for a reply from"
             )
         except APIConnectionError:
             raise
@@ -289,10 +308,10 @@ class HttpxTransport:
         return response
 
     async def aclose(self) -> None:
-        clients, self._clients = self._clients, {}
-        for client in clients.values():
+        pools, self._pools = self._pools, {}
+        for pool in pools.values():
             with contextlib.suppress(Exception):  # made in a loop that is gone
-                await client.aclose()
+                await pool.aclose()
 
     def __reduce__(self) -> Tuple[Any, ...]:
         # Pickles as a fresh transport with the same options: clients never travel.

@@ -68,7 +68,8 @@ def test_core_module_imports_only_stdlib_and_core(path):
 OPTIONAL = {
     "aiohttp": {"adapters/aiohttp_transport.py"},
     "yarl": {"adapters/aiohttp_transport.py"},
-    "httpx": {"adapters/httpx_transport.py"},
+    # the httpx adapter's pool of transports, imported by that adapter alone (below)
+    "httpx": {"adapters/httpx_transport.py", "adapters/_httpx_pool.py"},
 }
 PACKAGE = CORE.parent
 
@@ -82,6 +83,16 @@ def test_an_optional_async_library_is_imported_by_its_adapter_only(library):
         if not level and module.split(".")[0] == library
     }
     assert importers <= OPTIONAL[library], importers
+
+
+def test_the_httpx_pool_is_imported_by_the_httpx_adapter_only():
+    importers = {
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.rglob("*.py")
+        for module, level in imported_modules(path)
+        if module.split(".")[-1] == "_httpx_pool"
+    }
+    assert importers == {"adapters/httpx_transport.py"}, importers
 
 
 # -- adapters ---------------------------------------------------------------------------
