@@ -281,6 +281,45 @@ async def test_concurrent_requests_each_get_their_reply(
     assert [b for _, b in bodies] == [str(n).encode() * 100 for n in range(8)]
 
 
+async def test_two_origins_in_turn_keep_a_connection_each(
+    socket_stage: Stage, make_async_transport: Build
+) -> None:
+    socket_stage.on("/a", body=b"a")
+    other = RawServer()
+    try:
+        other.on("/b", lambda conn, request: conn.send(head(200, {"Content-Length": "1"}) + b"b"))
+        transport = make_async_transport()
+        for _ in range(3):
+            assert (await read_all(transport, socket_stage.url("/a")))[1] == b"a"
+            assert (await read_all(transport, other.url("/b")))[1] == b"b"
+        assert socket_stage.raw is not None
+        assert (socket_stage.raw.connections, other.connections) == (1, 1)
+    finally:
+        other.stop()
+
+
+@pytest.mark.parametrize("limit", [1, 6])
+async def test_more_calls_than_connections_wait_their_turn(
+    socket_stage: Stage, make_async_transport: Build, async_transport_name: str, limit: int
+) -> None:
+    if async_transport_name == "threads":
+        pytest.skip("urllib3's max_connections is what its pool keeps, not a limit")
+
+    def slow(conn: RawConnection, request: RawRequest) -> bool:
+        time.sleep(0.02)  # so the calls overlap
+        return conn.send(head(200, {"Content-Length": "2"}) + b"ok")
+
+    socket_stage.script("/slow", slow)
+    transport = make_async_transport(max_connections=limit)
+    for _ in range(2):
+        replies = await asyncio.gather(
+            *(read_all(transport, socket_stage.url("/slow")) for _ in range(3 * limit))
+        )
+        assert [body for _, body in replies] == [b"ok"] * (3 * limit)
+    assert socket_stage.raw is not None
+    assert socket_stage.raw.connections == limit  # never more; reused in the second round
+
+
 # -- broken replies ---------------------------------------------------------------------
 
 
