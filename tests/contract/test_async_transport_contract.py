@@ -298,6 +298,20 @@ async def test_two_origins_in_turn_keep_a_connection_each(
         other.stop()
 
 
+async def test_cookies_a_server_sets_are_not_sent_back(
+    socket_stage: Stage, make_async_transport: Build
+) -> None:
+    # As on the sync transports: a client that kept cookies would carry one caller's
+    # server-set state into every other caller's requests.
+    headers = {"Set-Cookie": "track=me; Path=/", "Content-Length": "2"}
+    socket_stage.script("/cookie", lambda conn, request: conn.send(head(200, headers) + b"{}"))
+    transport = make_async_transport()
+    for _ in range(2):
+        await read_all(transport, socket_stage.url("/cookie"))
+    assert socket_stage.raw is not None
+    assert ["cookie" in r.headers for r in socket_stage.raw.requests] == [False, False]
+
+
 @pytest.mark.parametrize("limit", [1, 6])
 async def test_more_calls_than_connections_wait_their_turn(
     socket_stage: Stage, make_async_transport: Build, async_transport_name: str, limit: int
