@@ -187,13 +187,14 @@ class ChatStreamParser:
                             break
                         if kind in CONTROL_EVENTS:
                             continue
-                if raw.startswith(b"[DONE]"):
-                    self.state = DONE
-                    break
                 try:
                     chunk = decode(raw)
                 except self._decode_errors as exc:
-                    self._fail(self._decode_error(raw, exc))
+                    # ``[DONE]`` is not JSON: looked for only here, not in every event.
+                    if raw.startswith(b"[DONE]"):
+                        self.state = DONE
+                    else:
+                        self._fail(self._decode_error(raw, exc))
                     break
                 if chunk.error:
                     self._fail(self._api_error(raw))
@@ -208,16 +209,17 @@ class ChatStreamParser:
                     choice = choices[0]
                     delta = choice.delta
                     content = delta.content
+                    # ``content`` alone in the delta's instance dict: every other field
+                    # is its class default (None). One read instead of five: on a decoded
+                    # object each attribute read is a generic lookup (~350 instructions on
+                    # CPython 3.11, whose attribute caches miss on the decoder's dicts).
+                    # A delta built any other way takes the long way (same result).
                     if (
                         content is not None
+                        and len(delta.__dict__) == 1
                         and choice.index == 0
                         and choice.finish_reason is None
                         and choice.logprobs is None
-                        and delta.role is None
-                        and delta.tool_calls is None
-                        and delta.reasoning_content is None
-                        and delta.reasoning is None
-                        and delta.refusal is None
                         and (fingerprint or not chunk.system_fingerprint)
                     ):
                         text.append(content)

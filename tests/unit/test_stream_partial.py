@@ -92,7 +92,21 @@ def _plus(base: Dict[str, Any], name: str) -> Dict[str, Any]:
 
 
 almost_plain = st.builds(_plus, plain, st.sampled_from(sorted(EXTRAS)))
-streams = st.lists(st.one_of(plain, plain, almost_plain, messy), max_size=40)
+
+
+def _with_nulls(base: Dict[str, Any], names: List[str]) -> Dict[str, Any]:
+    for name in names:  # sent as null: on the wire (and in the decoded dict), same meaning
+        delta = base["choices"][0]["delta"]
+        delta[name] = None
+    return base
+
+
+plain_with_nulls = st.builds(
+    _with_nulls,
+    st.one_of(plain, almost_plain),
+    st.lists(st.sampled_from(["role", "reasoning_content", "reasoning", "tool_calls", "refusal"])),
+)
+streams = st.lists(st.one_of(plain, plain, almost_plain, plain_with_nulls, messy), max_size=40)
 
 
 def wire(chunks: List[Dict[str, Any]]) -> List[bytes]:
