@@ -122,10 +122,12 @@ def run_mypy(root: Path, name: str, files: Dict[str, Source]) -> List[Tuple[str,
     config = root / "mypy.ini"
     # pytest's, anyio's (httpx's dependency), Dask's and tornado's (distributed's, and
     # tenacity's optional module's) own sources use 3.10 syntax a 3.9 target cannot parse
-    # (as in pyproject); so does one module of the OpenTelemetry SDK's
+    # (as in pyproject); so do pydantic's (>= 2.14, which yarl imports when installed),
+    # httpx's CLI's and one module of the OpenTelemetry SDK's
     config.write_text(
         "[mypy]\n\n[mypy-pytest,_pytest.*,anyio,anyio.*,dask,dask.*,distributed,"
-        "distributed.*,tornado,tornado.*,opentelemetry.sdk.environment_variables.*]\n"
+        "distributed.*,tornado,tornado.*,opentelemetry.sdk.environment_variables.*,"
+        "pydantic,pydantic.*,pydantic_core.*,click,click.*,rich.*,pygments.*]\n"
         "follow_imports = skip\n",
         encoding="utf-8",
     )
