@@ -561,6 +561,8 @@ class _Client:
                     engine = self._engine
                     resource = cls(engine.engine, engine.driver.run)
                     self._resources[slot.name] = resource
+                    # Found there from now on, before the slot (it has no __set__).
+                    self.__dict__[slot.name] = resource
         return resource
 
     def __repr__(self) -> str:

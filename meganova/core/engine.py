@@ -3,6 +3,7 @@ Sans-I/O: the flows yield effects (``core.effects``) that a driver performs."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import random
@@ -21,7 +22,7 @@ from .errors import (
     InvalidArgumentTypeError,
 )
 from .http import SENSITIVE_HEADERS, Headers, Request, Timeout, TimeoutLike
-from .ports import Codec, CodecError
+from .ports import Codec, CodecError, decoder_for
 from .redact import Redactor, Sensitive
 from .validation import check_header, check_header_value, check_json_value
 
@@ -192,6 +193,7 @@ class Engine:
             headers[name] = Sensitive(value) if name.lower() in SENSITIVE_HEADERS else value
         self._base_headers = headers
         self._urls: dict[str, str] = {}  # path -> URL, for calls without a query
+        self._decoders: dict[Any, Any] = {}  # cast_to -> (decode, errors), see _decoder
         self.default_header_names = frozenset(name.lower() for name, _ in config.default_headers)
         self.redactor = Redactor(config.secrets())
 
@@ -365,8 +367,12 @@ class Engine:
 
     def decode(self, body: bytes, cast_to: type[T], status: int, request_id: str | None) -> T:
         try:
-            result = self.codec.decode(body, cast_to)
-        except CodecError as exc:
+            decode, errors = self._decoders[cast_to]
+        except (KeyError, TypeError):
+            decode, errors = self._decoder(cast_to)
+        try:
+            result: T = decode(body)
+        except errors as exc:
             error = APIResponseValidationError(
                 f"The reply does not match {getattr(cast_to, '__name__', cast_to)}: {exc}",
                 status=status,
@@ -376,6 +382,24 @@ class Engine:
             raise self.redactor.error(error) from None
         attach_request_id(result, request_id)
         return result
+
+    def _decoder(self, cast_to: Any) -> tuple[Callable[[bytes], Any], tuple[type[Exception], ...]]:
+        """How bodies decode into ``cast_to``, kept per type: the codec's own bound
+        decoder when it offers one (no wrapper per call), else ``codec.decode``."""
+        decode = self.codec.decode
+        entry: tuple[Callable[[bytes], Any], tuple[type[Exception], ...]] = (
+            lambda body: decode(body, cast_to),
+            (CodecError,),
+        )
+        if hasattr(self.codec, "decoder_for"):
+            # A type it cannot build a decoder for: codec.decode says why, per call.
+            with contextlib.suppress(Exception):
+                entry = decoder_for(self.codec, cast_to)
+        # An unhashable type (an Annotated with a dict) is not kept.
+        with contextlib.suppress(TypeError):
+            if len(self._decoders) < 256:
+                self._decoders[cast_to] = entry
+        return entry
 
 
 def attach_request_id(result: object, request_id: str | None) -> None:

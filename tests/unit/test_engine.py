@@ -249,3 +249,39 @@ def test_latin1_header_values_are_allowed():
     client, transport = client_with(FakeResponse.json({"data": []}))
     client.models.list(extra_headers={"X-Team": "caf\u00e9"})
     assert transport.requests[0].headers["X-Team"] == "caf\u00e9"
+
+
+class PlainCodec:
+    """A codec of the user's own: ``encode`` and ``decode`` only (no ``decoder_for``)."""
+
+    def __init__(self):
+        from meganova.adapters.msgspec_codec import MsgspecCodec
+
+        self.inner = MsgspecCodec()
+        self.decoded = 0
+
+    def encode(self, value):
+        return self.inner.encode(value)
+
+    def decode(self, data, type):
+        self.decoded += 1
+        return self.inner.decode(data, type)
+
+
+@pytest.mark.parametrize("codec", [None, PlainCodec()], ids=["msgspec", "own codec"])
+def test_a_reply_decodes_through_the_clients_codec_and_a_mismatch_is_typed(codec):
+    kw = {} if codec is None else {"codec": codec}
+    client, _ = client_with(
+        FakeResponse.json({"id": "a", "size": 3}, headers={"x-request-id": "req-1"}),
+        FakeResponse.json({"id": "b"}),
+        FakeResponse.json({"id": ["not", "a", "str"]}, headers={"x-request-id": "req-3"}),
+        **kw,
+    )
+    first = client.engine.request("GET", "/things/a", cast_to=Thing)
+    assert (first.id, first.size, first.request_id) == ("a", 3, "req-1")
+    assert client.engine.request("GET", "/things/b", cast_to=Thing).id == "b"  # kept decoder
+    with pytest.raises(APIResponseValidationError, match="does not match Thing") as info:
+        client.engine.request("GET", "/things/c", cast_to=Thing)
+    assert info.value.request_id == "req-3"
+    if codec is not None:
+        assert codec.decoded == 3  # every reply went through the user's codec

@@ -266,7 +266,7 @@ def _is_error_payload(raw: bytes) -> bool:
 
 
 def _raise_if_error(engine: Engine, response: ChatResponse) -> ChatResponse:
-    if response.error in (None, False, "", {}):
+    if response.error is None or response.error in (False, "", {}):
         return response
     error = error_from_payload(
         engine.codec.encode({"error": response.error}),
