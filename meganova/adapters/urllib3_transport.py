@@ -267,6 +267,9 @@ class Urllib3Transport:
         self._proxy = proxy
         self._routes = routes(proxy, _proxy_env.environment) if self._owned else None
         self._proxied: dict[Proxy, Any] = {}  # one ProxyManager per proxy in use
+        # urllib3.Timeout checks its values when made (~6k instructions); urllib3 clones
+        # it for each request, so one per (connect, read) serves every call.
+        self._timeouts: dict[tuple[float | None, float | None], Any] = {}
         self._pool: Any = pool_manager if pool_manager is not None else self._new_pool()
 
     @property
@@ -328,7 +331,12 @@ class Urllib3Transport:
 
     def send(self, request: Request) -> Urllib3Response:
         _urllib3_chunks.close_dropped()
-        timeout = urllib3.Timeout(connect=request.timeout.connect, read=request.timeout.read)
+        key = (request.timeout.connect, request.timeout.read)
+        timeout = self._timeouts.get(key)
+        if timeout is None:
+            if len(self._timeouts) >= 64:
+                self._timeouts.clear()
+            timeout = self._timeouts[key] = urllib3.Timeout(connect=key[0], read=key[1])
         # urllib3 never resends here (retries=False; a pooled connection it finds dropped
         # is replaced before anything is sent on it): a failure is one attempt for core.
         token = use_budget(request.budget)
