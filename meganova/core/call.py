@@ -133,10 +133,11 @@ class Call:
             yield Emit(self._request_event(context, request, number))
         try:
             response = yield Send(request)
-            if response.status in REDIRECT_STATUSES:
-                response = yield from self._follow_redirects(request, response)
-            replied = clock.monotonic()
             status = response.status
+            if status in REDIRECT_STATUSES:
+                response = yield from self._follow_redirects(request, response)
+                status = response.status
+            replied = clock.monotonic()
             headers = response.headers
             self.request_id = request_id = request_id_from(headers)
             if context is not None:

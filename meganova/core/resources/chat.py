@@ -136,7 +136,7 @@ def _prepare(
     body: Dict[str, Any] = {
         "model": _check_model(engine, params.pop("model", None)),
         "messages": _check_messages(params.pop("messages", None)),
-        "stream": bool(optional_bool("stream", stream)),
+        "stream": stream if type(stream) is bool else bool(optional_bool("stream", stream)),
     }
     temperature = params.pop("temperature", None)
     if temperature is not None:
