@@ -22,9 +22,13 @@ class SystemClock:
     ``asyncio.sleep`` (async). A clock of your own (``MegaNova(clock=...)``) needs
     ``monotonic``, ``time`` and ``sleep``, and ``asleep`` for ``AsyncMegaNova``."""
 
-    # The C functions themselves: a call reads the clock twice, with no frame of ours.
-    monotonic = staticmethod(time.monotonic)
-    time = staticmethod(time.time)
+    # Looked up on the time module per call (not bound at import): tools that patch
+    # time.monotonic / time.time (freezegun) reach the SDK's clock too.
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def time(self) -> float:
+        return time.time()
 
     def sleep(self, seconds: float) -> None:
         time.sleep(seconds)

@@ -44,9 +44,13 @@ class Clock(Protocol):
 class ReadingClock:
     """The system's clocks, read only (the engine's default)."""
 
-    # The C functions themselves: a call reads the clock twice, with no frame of ours.
-    monotonic = staticmethod(time.monotonic)
-    time = staticmethod(time.time)
+    # Looked up on the time module per call (not bound at import): tools that patch
+    # time.monotonic / time.time (freezegun) reach the SDK's clock too.
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def time(self) -> float:
+        return time.time()
 
 
 def quote_segment(value: str) -> str:
