@@ -37,6 +37,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional
 
+from spawn import spawn_server
+
 HERE = Path(__file__).resolve().parent
 PYTHON = sys.executable
 
@@ -235,28 +237,11 @@ def workload_overhead(items: int, reps: int) -> Dict[str, Any]:
 
 
 def start_server(burst_at: float) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
-        [
-            PYTHON,
-            str(HERE / "batch_server.py"),
-            "--latency",
-            str(LATENCY),
-            "--burst-at",
-            str(burst_at),
-            "--burst-for",
-            str(BURST_FOR),
-            "--retry-after",
-            str(RETRY_AFTER),
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
+    return spawn_server(
+        HERE / "batch_server.py",
+        *("--latency", str(LATENCY), "--burst-at", str(burst_at)),
+        *("--burst-for", str(BURST_FOR), "--retry-after", str(RETRY_AFTER)),
     )
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    if not line.startswith("PORT "):
-        raise SystemExit(f"batch server did not start: {line!r}")
-    return proc, f"http://127.0.0.1:{int(line.split()[1])}/v1"
 
 
 def server_stats(base: str) -> Dict[str, Any]:

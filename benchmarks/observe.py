@@ -49,6 +49,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional
 
+from spawn import spawn_server
+
 HERE = Path(__file__).resolve().parent
 PYTHON = sys.executable
 
@@ -364,17 +366,7 @@ def run_workload(flavour: str, base: str, quick: bool) -> Dict[str, Figures]:
 
 
 def start_server() -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
-        [PYTHON, str(HERE / "server.py"), "--chunks", str(STREAM_CHUNKS), "--models", "10"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    if not line.startswith("PORT "):
-        raise SystemExit(f"server did not start: {line!r}")
-    return proc, f"http://127.0.0.1:{int(line.split()[1])}/v1"
+    return spawn_server(HERE / "server.py", "--chunks", str(STREAM_CHUNKS), "--models", "10")
 
 
 def workload(

@@ -25,6 +25,7 @@ import urllib.request
 from pathlib import Path
 
 import arun
+from spawn import spawn_server
 
 HERE = Path(__file__).resolve().parent
 PEERS = HERE / ".peers"
@@ -119,17 +120,7 @@ def ensure_peers() -> None:
 
 
 def start_server(chunks: int, models: int) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
-        [PYTHON, str(HERE / "server.py"), "--chunks", str(chunks), "--models", str(models)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    if not line.startswith("PORT "):
-        raise SystemExit(f"server did not start: {line!r}")
-    return proc, f"http://127.0.0.1:{int(line.split()[1])}/v1"
+    return spawn_server(HERE / "server.py", "--chunks", str(chunks), "--models", str(models))
 
 
 def server_stats(base: str) -> dict[str, float]:
