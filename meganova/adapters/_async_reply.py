@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import zlib
-from typing import Any, AsyncIterator, Awaitable, TypeVar
+from typing import Any, AsyncIterator, Awaitable, Callable, TypeVar
 
 from ..core.body_length import expected_length
 from ..core.decompress import content_decoder
@@ -56,6 +56,8 @@ class AsyncReply(OwnHead):
     # Class defaults, so the finalizer of a reply whose __init__ failed does nothing.
     _closed = True
     _complete = False
+    # The event loop the library's reply lives on, for replies with a ``_closer``.
+    _loop: asyncio.AbstractEventLoop | None = None
 
     def __init__(self, request: Request, status: int, headers: Headers, reason: str) -> None:
         self._request = request
@@ -92,6 +94,27 @@ class AsyncReply(OwnHead):
     async def _discard(self) -> None:
         """Close the connection; it is not reused. Must not raise."""
         raise NotImplementedError
+
+    def _closer(self) -> Callable[[], object] | None:
+        """What lets the connection go when the reply is dropped unclosed, called on
+        ``_loop`` (it must not hold this reply). ``None``: nothing to do."""
+        return None
+
+    def __del__(self) -> None:
+        # Dropped unclosed (by refcounting or the collector, in any thread): the library
+        # would keep the connection checked out (for good, or until a read timeout
+        # fires). Let it go on its loop now.
+        if self._closed or self._complete:
+            return
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        try:  # a bare try: no module globals needed at interpreter exit
+            closer = self._closer()
+            if closer is not None:
+                loop.call_soon_threadsafe(closer)
+        except Exception:
+            pass
 
     # -- the shared state machine -----------------------------------------------------
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ssl
-from typing import Any, Dict, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -176,20 +176,10 @@ class AiohttpResponse(AsyncReply):
         with contextlib.suppress(Exception):
             self._raw.close()  # closes the connection: the rest of the body is never read
 
-    def __del__(self) -> None:
-        # Dropped unclosed (by refcounting or the collector, in any thread): aiohttp's own
-        # reply stays alive (its body reader holds a callback to it) until the body ends
-        # or the read timeout fires, keeping the connection checked out meanwhile.
-        # Close it on its loop now.
-        if self._closed or self._complete:
-            return
-        loop = self._loop
-        if loop.is_closed():
-            return
-        try:  # noqa: SIM105  (no module globals needed at interpreter exit)
-            loop.call_soon_threadsafe(self._raw.close)
-        except Exception:
-            pass
+    def _closer(self) -> Callable[[], object]:
+        # aiohttp's own reply stays alive (its body reader holds a callback to it) until
+        # the body ends or the read timeout fires: its finalizer would come too late.
+        return self._raw.close
 
 
 class AiohttpTransport:

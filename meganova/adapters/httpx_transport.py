@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import ssl
-from typing import Any, AsyncIterator, Awaitable, Dict, Mapping, Tuple
+from typing import Any, AsyncIterator, Awaitable, Callable, Dict, Mapping, Tuple
 from urllib.parse import urlsplit
 
 import httpx
@@ -126,18 +127,9 @@ class HttpxResponse(AsyncReply):
         with contextlib.suppress(Exception):
             await self._raw.aclose()  # closes the connection of an unfinished body
 
-    def __del__(self) -> None:
-        # Dropped unclosed (by refcounting or the collector, in any thread): httpx would
-        # keep its connection checked out of the pool for good. Close it on its loop.
-        if self._closed or self._complete:
-            return
-        loop = self._loop
-        if loop.is_closed():
-            return
-        try:  # noqa: SIM105  (no module globals needed at interpreter exit)
-            loop.call_soon_threadsafe(_close_later, loop, self._raw)
-        except Exception:
-            pass
+    def _closer(self) -> Callable[[], object]:
+        # httpx would keep the connection checked out of its pool for good.
+        return functools.partial(_close_later, self._raw)
 
 
 async def _close_quietly(raw: httpx.Response) -> None:
@@ -148,8 +140,8 @@ async def _close_quietly(raw: httpx.Response) -> None:
 _closing: set[Any] = set()  # tasks closing dropped replies, kept until they end
 
 
-def _close_later(loop: asyncio.AbstractEventLoop, raw: httpx.Response) -> None:
-    task = loop.create_task(_close_quietly(raw))
+def _close_later(raw: httpx.Response) -> None:
+    task = asyncio.get_running_loop().create_task(_close_quietly(raw))  # run by the loop
     _closing.add(task)
     task.add_done_callback(_closing.discard)
 
