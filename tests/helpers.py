@@ -4,6 +4,7 @@ fresh interpreter running this checkout."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -186,6 +187,15 @@ def chunked_body(parts: List[bytes], *, trailers: bytes = b"", lf_only: bool = F
 
 MIB = 1024 * 1024
 IDLE = 10  # connections fill_the_pool leaves idle
+
+
+def default_sigint() -> None:
+    """Give a child about to run Python the default Ctrl-C (SIGINT) handling, for cases
+    that interrupt it: a run started in the background without job control (``cmd &``
+    in a script, ``nohup``) ignores SIGINT, and the children it starts would inherit
+    that, so they would run on as if the case had never interrupted them."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
 
 # Forking a process that runs threads (the test servers) is what a pre-forking app server
 # does; Python 3.12+ warns about it, and these cases prove it works.

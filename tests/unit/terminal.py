@@ -11,6 +11,8 @@ import time
 from pathlib import Path
 from typing import Dict, List
 
+from tests.helpers import default_sigint
+
 WAIT = 30.0  # the most any expected output may take (a loaded CI machine)
 UP = "\x1b[A"  # the Up arrow
 CTRL_D = "\x04"
@@ -24,6 +26,7 @@ class Terminal:
 
         self.pid, self.fd = pty.fork()
         if self.pid == 0:  # pragma: no cover - the child
+            default_sigint()
             os.execve(sys.executable, [sys.executable, "-m", "meganova", *args], env)
         self.seen = ""
         self.transcript = ""  # everything shown, for failure messages

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from meganova.testing import luna_answer
+from tests.helpers import default_sigint
 
 GREETING = "Hi Luna, how are you?"
 
@@ -240,6 +241,7 @@ def test_ctrl_c_during_a_stream_exits_cleanly() -> None:
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
         env=env(MEGANOVA_DEMO_DELAY="0.5"),
+        preexec_fn=default_sigint,
     )
     assert process.stdout is not None
     first = process.stdout.read(3)  # the stream has started

@@ -15,6 +15,7 @@ import pytest
 
 import meganova.batch
 from meganova import MegaNova
+from tests.helpers import default_sigint
 
 from .server import ChatServer, chat_requests
 
@@ -44,7 +45,9 @@ def test_a_killed_run_resumes_with_nothing_lost_or_sent_twice(
     env = {k: v for k, v in os.environ.items() if not k.startswith("MEGANOVA_")}
     with ChatServer(delay=0.04) as server:  # the run takes ~1 s: time to kill it mid-way
         proc = subprocess.Popen(
-            [sys.executable, "-c", SCRIPT, server.base_url, str(src), str(out)], env=env
+            [sys.executable, "-c", SCRIPT, server.base_url, str(src), str(out)],
+            env=env,
+            preexec_fn=default_sigint,
         )
         try:
             deadline = time.monotonic() + 30
