@@ -197,8 +197,8 @@ def default_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-# Forking a process that runs threads (the test servers) is what a pre-forking app server
-# does; Python 3.12+ warns about it, and these cases prove it works.
+# Forking (os.fork, pty.fork) a process that runs threads (the test servers) is what a
+# pre-forking app server does; Python 3.12+ warns about it, and these cases prove it works.
 FORKS_WITH_THREADS = pytest.mark.filterwarnings(
     "ignore:This process .* is multi-threaded:DeprecationWarning"
 )

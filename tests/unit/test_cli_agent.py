@@ -17,6 +17,7 @@ import pytest
 from meganova.cli.agent import AgentSession
 from meganova.testing import FakeMeganova, ToolApproval, luna_answer
 from tests.contract.rawserver import RawServer, json_reply
+from tests.helpers import FORKS_WITH_THREADS
 
 KEY = "agent_cli-5ecret-K3y-0123456789abcdef"
 
@@ -196,6 +197,7 @@ def test_a_failed_turn_is_reported_and_the_session_goes_on(typed: List[str]) -> 
     assert out.getvalue().splitlines()[0] == luna_answer("Hi")
 
 
+@FORKS_WITH_THREADS
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX terminal")
 def test_a_terminal_session_runs_offline(tmp_path: Any) -> None:
     pytest.importorskip("pty")

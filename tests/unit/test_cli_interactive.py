@@ -12,10 +12,14 @@ from typing import Dict, Iterator, List
 import pytest
 
 from meganova.testing import luna_answer
+from tests.helpers import FORKS_WITH_THREADS
 from tests.unit.terminal import CTRL_D, UP, Terminal
 
 pty = pytest.importorskip("pty")
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX terminal")
+pytestmark = [
+    pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX terminal"),
+    FORKS_WITH_THREADS,
+]
 
 GREETING = "Hi Luna, how are you?"
 NIGHT = "Tell me about Neon Harbor tonight."
